@@ -1,0 +1,1 @@
+"""The platform-agnostic core of Opslag: settings, store, workflow, outbox, digest."""

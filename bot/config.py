@@ -1,0 +1,81 @@
+"""All settings, read once at start from the environment (and an optional `.env`).
+
+A missing or contradictory setting fails at start with one line naming the variable.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+CsvList = Annotated[list[str], NoDecode]
+
+
+class SettingsError(Exception):
+    """A setting is missing or wrong; the message names the environment variable."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", case_sensitive=False)
+
+    opslag_db: Path = Path("opslag.db")
+    opslag_central_users: CsvList = Field(default_factory=list)
+    port: int = Field(default=3000, ge=1, le=65535)
+    host: str = "0.0.0.0"
+    opslag_timezone: str = "Europe/Copenhagen"
+
+    slack_bot_token: SecretStr | None = None
+    slack_signing_secret: SecretStr | None = None
+    slack_app_token: SecretStr | None = None
+    slack_review_channel: str | None = None
+    slack_central_users: CsvList = Field(default_factory=list)
+    slack_central_usergroup: str | None = None
+    slack_api_url: str = "https://slack.com/api/"
+
+    teams_central_users: CsvList = Field(default_factory=list)
+    teams_app_id: str | None = None
+
+    opslag_digest_cron: str = "0 8 * * 1"
+    opslag_digest_channels: CsvList = Field(default_factory=list)
+    opslag_review_sla_hours: int = Field(default=48, ge=1)
+    opslag_crisis_escalate_minutes: int = Field(default=15, ge=1)
+    opslag_calendar_token: SecretStr | None = None
+
+    @field_validator(
+        "opslag_central_users", "slack_central_users", "teams_central_users",
+        "opslag_digest_channels", mode="before",
+    )
+    @classmethod
+    def _split_commas(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _trailing_slash(cls, value: str) -> str:
+        return value if value.endswith("/") else value + "/"
+
+    @model_validator(mode="after")
+    def _slack_pairs(self) -> Settings:
+        if bool(self.slack_bot_token) != bool(self.slack_signing_secret) and not self.slack_app_token:
+            missing = "SLACK_SIGNING_SECRET" if self.slack_bot_token else "SLACK_BOT_TOKEN"
+            raise ValueError(f"{missing} mangler: Slack kræver både bot-token og signing secret")
+        return self
+
+    @property
+    def slack_enabled(self) -> bool:
+        return bool(self.slack_bot_token and (self.slack_signing_secret or self.slack_app_token))
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings; on error raise SettingsError with one line naming the variable."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = str(first["loc"][0]).upper() if first["loc"] else "indstilling"
+        raise SettingsError(f"Ugyldig indstilling {name}: {first['msg']}") from None

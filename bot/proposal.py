@@ -1,0 +1,93 @@
+"""The proposal as the core sees it: who, what, its state and its history."""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from policy import Intake, Recommendation
+
+
+class Status(StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    CHANGES_REQUESTED = "changes_requested"
+    REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"
+
+
+class Decision(StrEnum):
+    APPROVE = "approve"
+    REQUEST_CHANGES = "request_changes"
+    REJECT = "reject"
+
+    @property
+    def status(self) -> Status:
+        return _DECISION_STATUS[self]
+
+
+_DECISION_STATUS = {
+    Decision.APPROVE: Status.APPROVED,
+    Decision.REQUEST_CHANGES: Status.CHANGES_REQUESTED,
+    Decision.REJECT: Status.REJECTED,
+}
+
+OPEN_STATUSES = frozenset({Status.PENDING, Status.CHANGES_REQUESTED})
+
+
+class Actor(BaseModel):
+    """A person acting through one platform. `address` is how that platform reaches them."""
+
+    platform: str
+    user_id: str
+    name: str = ""
+    address: dict[str, Any] = Field(default_factory=dict)
+
+    @property
+    def display(self) -> str:
+        return self.name or self.user_id
+
+
+class HistoryEvent(BaseModel):
+    id: int
+    proposal_id: int
+    at: dt.datetime
+    event: str
+    actor_platform: str
+    actor_id: str
+    actor_name: str
+    note: str | None = None
+
+
+class Proposal(BaseModel):
+    id: int
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    source: str
+    proposer: Actor
+    intake: Intake
+    recommendation: Recommendation
+    policy_version: str
+    status: Status
+    revision: int = 1
+    decision: Decision | None = None
+    decided_by: Actor | None = None
+    decided_at: dt.datetime | None = None
+    decision_note: str | None = None
+    escalated_at: dt.datetime | None = None
+    history: list[HistoryEvent] = Field(default_factory=list)
+
+    @property
+    def title(self) -> str:
+        """A short name for lists and notifications: the given title or the draft's start."""
+        if self.intake.title:
+            return self.intake.title
+        first_line = self.intake.text.splitlines()[0] if self.intake.text else ""
+        return first_line if len(first_line) <= 60 else first_line[:57].rstrip() + "…"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES

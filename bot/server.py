@@ -1,0 +1,53 @@
+"""The aiohttp server: health check, Slack and Teams endpoints, the outbox and the schedule."""
+
+from __future__ import annotations
+
+import logging
+
+from aiohttp import web
+
+from bot.clock import Clock, utcnow
+from bot.config import Settings
+from bot.core import Core, build_core
+from handlers import slack as slack_handlers
+from handlers import teams as teams_handlers
+
+log = logging.getLogger(__name__)
+
+# Slack and Teams bodies are small; anything bigger is refused before it is parsed.
+MAX_BODY_BYTES = 1024 * 1024
+CORE_KEY = web.AppKey("core", Core)
+
+
+async def healthz(request: web.Request) -> web.Response:
+    return web.json_response({"status": "ok"})
+
+
+def build_app(settings: Settings, *, clock: Clock = utcnow) -> web.Application:
+    core = build_core(settings, clock=clock)
+    app = web.Application(client_max_size=MAX_BODY_BYTES)
+    app[CORE_KEY] = core
+    app.router.add_get("/healthz", healthz)
+    if settings.slack_enabled:
+        slack_handlers.register(app, core)
+    else:
+        log.info("Slack er slået fra: SLACK_BOT_TOKEN og SLACK_SIGNING_SECRET er ikke sat")
+    teams_handlers.register(app, core)
+    app.on_startup.append(_start_background)
+    app.on_cleanup.append(_stop_background)
+    return app
+
+
+async def _start_background(app: web.Application) -> None:
+    app[CORE_KEY].outbox.start()
+
+
+async def _stop_background(app: web.Application) -> None:
+    core = app[CORE_KEY]
+    await core.outbox.stop()
+    core.close()
+
+
+def main(settings: Settings) -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    web.run_app(build_app(settings), host=settings.host, port=settings.port, print=None)

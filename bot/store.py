@@ -1,0 +1,403 @@
+"""The only module with SQL: proposals, their append-only history, the outbox and references.
+
+SQLite through sqlite-utils, WAL, foreign keys on, a busy timeout. Writes that belong together
+run in one `BEGIN IMMEDIATE` transaction so that two processes never interleave them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import sqlite3
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+from sqlite_utils import Database
+
+from bot.clock import iso
+from bot.proposal import Actor, HistoryEvent, Proposal, Status
+
+BUSY_TIMEOUT_SECONDS = 2.0
+
+
+class OutboxRow(BaseModel):
+    id: int
+    created_at: dt.datetime
+    platform: str
+    kind: str
+    proposal_id: int | None
+    dedupe_key: str
+    payload: dict[str, Any]
+    status: str
+    attempts: int
+    next_attempt_at: dt.datetime
+    last_error: str | None = None
+    result: dict[str, Any] | None = None
+
+
+class NewMessage(BaseModel):
+    """An outgoing message to store in the same transaction as the change that caused it."""
+
+    platform: str
+    kind: str
+    dedupe_key: str
+    payload: dict[str, Any]
+    proposal_id: int | None = None
+
+
+def _create_proposals(db: Database) -> None:
+    db["proposals"].create(
+        {
+            "id": int, "created_at": str, "updated_at": str, "source": str,
+            "proposer": str, "proposer_id": str, "intake": str, "recommendation": str,
+            "policy_version": str, "status": str, "revision": int, "decision": str,
+            "decided_by": str, "decided_at": str, "decision_note": str, "escalated_at": str,
+            "planned_for": str, "theme": str, "crisis": int,
+        },
+        pk="id",
+        not_null={"created_at", "updated_at", "source", "proposer", "intake", "status"},
+    )
+    db["proposals"].create_index(["status"])
+    db["proposals"].create_index(["planned_for"])
+    db["proposals"].create_index(["created_at"])
+
+
+def _create_history(db: Database) -> None:
+    db["history"].create(
+        {
+            "id": int, "proposal_id": int, "at": str, "event": str, "actor_platform": str,
+            "actor_id": str, "actor_name": str, "note": str,
+        },
+        pk="id",
+        foreign_keys=[("proposal_id", "proposals", "id")],
+        not_null={"proposal_id", "at", "event"},
+    )
+    db["history"].create_index(["proposal_id"])
+    # History is a record for access-to-documents requests: the database itself refuses edits.
+    db.execute(
+        "CREATE TRIGGER history_no_update BEFORE UPDATE ON history "
+        "BEGIN SELECT RAISE(ABORT, 'history is append-only'); END"
+    )
+    db.execute(
+        "CREATE TRIGGER history_no_delete BEFORE DELETE ON history "
+        "BEGIN SELECT RAISE(ABORT, 'history is append-only'); END"
+    )
+
+
+def _create_outbox(db: Database) -> None:
+    db["outbox"].create(
+        {
+            "id": int, "created_at": str, "platform": str, "kind": str, "proposal_id": int,
+            "dedupe_key": str, "payload": str, "status": str, "attempts": int,
+            "next_attempt_at": str, "claimed_until": str, "claimed_by": str, "sent_at": str,
+            "last_error": str, "result": str,
+        },
+        pk="id",
+        not_null={"created_at", "platform", "kind", "dedupe_key", "payload", "status"},
+        defaults={"attempts": 0, "status": "pending"},
+    )
+    db["outbox"].create_index(["dedupe_key"], unique=True)
+    db["outbox"].create_index(["status", "next_attempt_at"])
+
+
+def _create_refs(db: Database) -> None:
+    db["refs"].create({"key": str, "data": str, "updated_at": str}, pk="key")
+    db["processed_events"].create({"event_id": str, "at": str}, pk="event_id")
+    db["runs"].create({"key": str, "at": str}, pk="key")
+
+
+# Named migrations, applied once each and in order. Append; never edit one that has shipped.
+MIGRATIONS: list[tuple[str, Callable[[Database], None]]] = [
+    ("001_proposals", _create_proposals),
+    ("002_history", _create_history),
+    ("003_outbox", _create_outbox),
+    ("004_refs_events_runs", _create_refs),
+]
+
+
+def connect(path: str | Path) -> Database:
+    conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_SECONDS, check_same_thread=False)
+    db = Database(conn)
+    with db.ensure_autocommit_on():
+        db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA foreign_keys=ON")
+    db.execute("PRAGMA synchronous=NORMAL")
+    return db
+
+
+class Store:
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.db = connect(self.path)
+        self.migrate()
+
+    def close(self) -> None:
+        self.db.close()
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[Database]:
+        """One write transaction; nested calls join the outer one."""
+        conn = self.db.conn
+        if conn.in_transaction:
+            yield self.db
+            return
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.db
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+    def migrate(self) -> None:
+        with self.transaction() as db:
+            if "migrations" not in db.table_names():
+                db["migrations"].create({"name": str, "applied_at": str}, pk="name")
+            applied = {row["name"] for row in db["migrations"].rows}
+            for name, apply in MIGRATIONS:
+                if name not in applied:
+                    apply(db)
+                    db["migrations"].insert({"name": name, "applied_at": iso(_now())})
+
+    # -- proposals -------------------------------------------------------------------------
+
+    def insert_proposal(self, proposal: Proposal) -> int:
+        """Insert a new proposal (its `id` is ignored) and return the id SQLite gave it."""
+        row = _proposal_row(proposal)
+        row.pop("id")
+        table = self.db["proposals"].insert(row)
+        assert table.last_pk is not None
+        return int(table.last_pk)
+
+    def update_proposal(self, proposal: Proposal) -> None:
+        row = _proposal_row(proposal)
+        self.db["proposals"].update(proposal.id, row)
+
+    def get_proposal(self, proposal_id: int, *, with_history: bool = True) -> Proposal | None:
+        rows = list(self.db.query("SELECT * FROM proposals WHERE id = ?", [proposal_id]))
+        if not rows:
+            return None
+        history = self.history(proposal_id) if with_history else []
+        return _proposal_from_row(rows[0], history)
+
+    def list_proposals(
+        self,
+        *,
+        statuses: set[Status] | None = None,
+        created_from: dt.datetime | None = None,
+        created_to: dt.datetime | None = None,
+        with_history: bool = False,
+        limit: int | None = None,
+    ) -> list[Proposal]:
+        where, params = ["1=1"], []
+        if statuses:
+            where.append(f"status IN ({','.join('?' for _ in statuses)})")
+            params.extend(sorted(statuses))
+        if created_from:
+            where.append("created_at >= ?")
+            params.append(iso(created_from))
+        if created_to:
+            where.append("created_at < ?")
+            params.append(iso(created_to))
+        sql = f"SELECT * FROM proposals WHERE {' AND '.join(where)} ORDER BY id"
+        if limit:
+            sql += f" LIMIT {int(limit)}"
+        return [
+            _proposal_from_row(row, self.history(row["id"]) if with_history else [])
+            for row in self.db.query(sql, params)
+        ]
+
+    def open_crises_created_before(self, moment: dt.datetime) -> list[Proposal]:
+        sql = (
+            "SELECT * FROM proposals WHERE crisis = 1 AND status = 'pending' "
+            "AND escalated_at IS NULL AND created_at <= ? ORDER BY id"
+        )
+        return [_proposal_from_row(row, []) for row in self.db.query(sql, [iso(moment)])]
+
+    # -- history ---------------------------------------------------------------------------
+
+    def append_history(
+        self, proposal_id: int, at: dt.datetime, event: str, actor: Actor, note: str | None
+    ) -> None:
+        self.db["history"].insert(
+            {
+                "proposal_id": proposal_id, "at": iso(at), "event": event,
+                "actor_platform": actor.platform, "actor_id": actor.user_id,
+                "actor_name": actor.display, "note": note,
+            }
+        )
+
+    def history(self, proposal_id: int) -> list[HistoryEvent]:
+        sql = "SELECT * FROM history WHERE proposal_id = ? ORDER BY id"
+        return [HistoryEvent.model_validate(row) for row in self.db.query(sql, [proposal_id])]
+
+    # -- outbox ----------------------------------------------------------------------------
+
+    def enqueue(self, message: NewMessage, at: dt.datetime) -> bool:
+        """Store one outgoing message; a second one with the same dedupe key is ignored."""
+        before = self.db.conn.total_changes
+        self.db.execute(
+            "INSERT OR IGNORE INTO outbox (created_at, platform, kind, proposal_id, dedupe_key,"
+            " payload, status, attempts, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, 'pending', 0, ?)",
+            [
+                iso(at), message.platform, message.kind, message.proposal_id,
+                message.dedupe_key, json.dumps(message.payload, default=str), iso(at),
+            ],
+        )
+        return self.db.conn.total_changes > before
+
+    def claim_due(
+        self,
+        now: dt.datetime,
+        worker: str,
+        lease: dt.timedelta,
+        platforms: set[str],
+        limit: int = 20,
+    ) -> list[OutboxRow]:
+        """Lease due messages to one worker. A message waits while an earlier message for the
+        same proposal and platform is still undelivered, so an update never overtakes its post."""
+        if not platforms:
+            return []
+        with self.transaction() as db:
+            rows = list(
+                db.query(
+                    "SELECT o.* FROM outbox o WHERE o.status = 'pending' AND o.next_attempt_at <= ?"
+                    f" AND o.platform IN ({','.join('?' for _ in platforms)})"
+                    " AND (o.claimed_until IS NULL OR o.claimed_until <= ?)"
+                    " AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.status = 'pending'"
+                    "   AND e.proposal_id = o.proposal_id AND e.platform = o.platform"
+                    "   AND e.id < o.id)"
+                    " ORDER BY o.id LIMIT ?",
+                    [iso(now), *sorted(platforms), iso(now), limit],
+                )
+            )
+            until = iso(now + lease)
+            for row in rows:
+                db.execute(
+                    "UPDATE outbox SET claimed_until = ?, claimed_by = ? WHERE id = ?",
+                    [until, worker, row["id"]],
+                )
+        return [_outbox_from_row(row) for row in rows]
+
+    def mark_sent(self, row_id: int, worker: str, at: dt.datetime, result: dict[str, Any]) -> None:
+        self.db.execute(
+            "UPDATE outbox SET status = 'sent', sent_at = ?, result = ?, claimed_until = NULL,"
+            " attempts = attempts + 1 WHERE id = ? AND claimed_by = ?",
+            [iso(at), json.dumps(result), row_id, worker],
+        )
+
+    def mark_retry(
+        self, row_id: int, worker: str, next_at: dt.datetime, error: str, *, give_up: bool
+    ) -> None:
+        self.db.execute(
+            "UPDATE outbox SET status = ?, next_attempt_at = ?, last_error = ?,"
+            " claimed_until = NULL, attempts = attempts + 1 WHERE id = ? AND claimed_by = ?",
+            ["failed" if give_up else "pending", iso(next_at), error[:500], row_id, worker],
+        )
+
+    def next_due_at(self) -> dt.datetime | None:
+        rows = list(
+            self.db.query("SELECT MIN(next_attempt_at) AS at FROM outbox WHERE status = 'pending'")
+        )
+        at = rows[0]["at"] if rows else None
+        return dt.datetime.fromisoformat(at) if at else None
+
+    def outbox_rows(self, *, status: str | None = None) -> list[OutboxRow]:
+        sql, params = "SELECT * FROM outbox", []
+        if status:
+            sql += " WHERE status = ?"
+            params.append(status)
+        return [_outbox_from_row(row) for row in self.db.query(sql + " ORDER BY id", params)]
+
+    def last_result(self, proposal_id: int, platform: str, kind: str) -> dict[str, Any] | None:
+        """What the platform answered when it delivered the latest message of this kind."""
+        rows = list(
+            self.db.query(
+                "SELECT result FROM outbox WHERE proposal_id = ? AND platform = ? AND kind = ?"
+                " AND status = 'sent' ORDER BY id DESC LIMIT 1",
+                [proposal_id, platform, kind],
+            )
+        )
+        return json.loads(rows[0]["result"]) if rows and rows[0]["result"] else None
+
+    # -- references, processed events, runs --------------------------------------------------
+
+    def put_ref(self, key: str, data: dict[str, Any], at: dt.datetime) -> None:
+        self.db["refs"].upsert(
+            {"key": key, "data": json.dumps(data), "updated_at": iso(at)}, pk="key"
+        )
+
+    def get_ref(self, key: str) -> dict[str, Any] | None:
+        rows = list(self.db.query("SELECT data FROM refs WHERE key = ?", [key]))
+        return json.loads(rows[0]["data"]) if rows else None
+
+    def first_time(self, event_id: str, at: dt.datetime) -> bool:
+        """Record an incoming event id; False when it was seen before (a platform retry)."""
+        before = self.db.conn.total_changes
+        self.db.execute(
+            "INSERT OR IGNORE INTO processed_events (event_id, at) VALUES (?, ?)",
+            [event_id, iso(at)],
+        )
+        return self.db.conn.total_changes > before
+
+    def claim_run(self, key: str, at: dt.datetime) -> bool:
+        """Record a scheduled run under a unique key; False when some process already ran it."""
+        before = self.db.conn.total_changes
+        self.db.execute("INSERT OR IGNORE INTO runs (key, at) VALUES (?, ?)", [key, iso(at)])
+        return self.db.conn.total_changes > before
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _proposal_row(proposal: Proposal) -> dict[str, Any]:
+    intake = proposal.intake
+    return {
+        "id": proposal.id,
+        "created_at": iso(proposal.created_at),
+        "updated_at": iso(proposal.updated_at),
+        "source": proposal.source,
+        "proposer": proposal.proposer.model_dump_json(),
+        "proposer_id": proposal.proposer.user_id,
+        "intake": intake.model_dump_json(),
+        "recommendation": proposal.recommendation.model_dump_json(),
+        "policy_version": proposal.policy_version,
+        "status": str(proposal.status),
+        "revision": proposal.revision,
+        "decision": str(proposal.decision) if proposal.decision else None,
+        "decided_by": proposal.decided_by.model_dump_json() if proposal.decided_by else None,
+        "decided_at": iso(proposal.decided_at) if proposal.decided_at else None,
+        "decision_note": proposal.decision_note,
+        "escalated_at": iso(proposal.escalated_at) if proposal.escalated_at else None,
+        "planned_for": intake.planned_for.isoformat() if intake.planned_for else None,
+        "theme": intake.theme,
+        "crisis": int(intake.crisis),
+    }
+
+
+def _proposal_from_row(row: dict[str, Any], history: list[HistoryEvent]) -> Proposal:
+    return Proposal.model_validate(
+        {
+            **row,
+            "proposer": json.loads(row["proposer"]),
+            "intake": json.loads(row["intake"]),
+            "recommendation": json.loads(row["recommendation"]),
+            "decided_by": json.loads(row["decided_by"]) if row["decided_by"] else None,
+            "history": history,
+        }
+    )
+
+
+def _outbox_from_row(row: dict[str, Any]) -> OutboxRow:
+    return OutboxRow.model_validate(
+        {
+            **row,
+            "payload": json.loads(row["payload"]),
+            "result": json.loads(row["result"]) if row["result"] else None,
+        }
+    )

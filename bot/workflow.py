@@ -1,0 +1,250 @@
+"""The one place that decides what may happen to a proposal, and by whom.
+
+Every change is stored together with its history row and its outgoing messages in one
+transaction, so an acknowledged change is never lost and each message is sent once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from policy import Intake, recommend
+
+from bot.clock import Clock, utcnow
+from bot.proposal import Actor, Decision, Proposal, Status
+from bot.store import NewMessage, Store
+
+# Outgoing message kinds; each platform adapter renders them in its own format.
+RECOMMENDATION = "recommendation"
+REVIEW_POST = "review_post"
+REVIEW_UPDATE = "review_update"
+THREAD_REPLY = "thread_reply"
+DECISION_NOTICE = "decision_notice"
+ESCALATION = "escalation"
+ESCALATION_DM = "escalation_dm"
+
+
+class WorkflowError(Exception):
+    """A refused action. `message` is Danish and safe to show to the user."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class NotFound(WorkflowError):
+    pass
+
+
+class NotAllowed(WorkflowError):
+    pass
+
+
+class InvalidState(WorkflowError):
+    pass
+
+
+@dataclass
+class CentralRoster:
+    """Who belongs to the central communications team, per platform.
+
+    `members` are configured ids; `sources` are extra live lists (such as a Slack user group)
+    that a platform adapter keeps fresh. The decision itself is made in `Workflow.is_central`.
+    """
+
+    members: dict[str, set[str]] = field(default_factory=dict)
+    sources: dict[str, Callable[[], Iterable[str]]] = field(default_factory=dict)
+
+    def ids(self, platform: str) -> set[str]:
+        ids = set(self.members.get(platform, set()))
+        source = self.sources.get(platform)
+        if source is not None:
+            ids.update(source())
+        return ids
+
+
+@dataclass
+class DecisionOutcome:
+    proposal: Proposal
+    changed: bool
+
+
+class Workflow:
+    def __init__(
+        self,
+        store: Store,
+        roster: CentralRoster,
+        *,
+        review_platforms: Callable[[], Iterable[str]] = tuple,
+        delivery_platforms: Iterable[str] = (),
+        clock: Clock = utcnow,
+        on_enqueue: Callable[[], None] | None = None,
+    ) -> None:
+        self.store = store
+        # Called after each committed change, so the outbox delivers at once instead of polling.
+        self.on_enqueue = on_enqueue or (lambda: None)
+        self.roster = roster
+        # Asked at each change: a review channel can be chosen while the server runs.
+        self.review_platforms = review_platforms
+        self.delivery_platforms = set(delivery_platforms)
+        self.clock = clock
+
+    # -- who may do what -----------------------------------------------------------------
+
+    def is_central(self, actor: Actor) -> bool:
+        return bool(actor.user_id) and actor.user_id in self.roster.ids(actor.platform)
+
+    # -- actions -------------------------------------------------------------------------
+
+    def submit(self, intake: Intake, proposer: Actor, source: str | None = None) -> Proposal:
+        now = self.clock()
+        recommendation = recommend(intake)
+        draft = Proposal(
+            id=0, created_at=now, updated_at=now, source=source or proposer.platform,
+            proposer=proposer, intake=intake, recommendation=recommendation,
+            policy_version=recommendation.policy_version, status=Status.PENDING,
+        )
+        with self.store.transaction():
+            proposal = draft.model_copy(update={"id": self.store.insert_proposal(draft)})
+            self.store.append_history(proposal.id, now, "submitted", proposer, None)
+            self._to_proposer(proposal, RECOMMENDATION, "submitted", now)
+            self._to_review(proposal, [REVIEW_POST], "submitted", now)
+        return self._reload(proposal.id)
+
+    def decide(
+        self, proposal_id: int, decision: Decision, actor: Actor, note: str | None = None
+    ) -> DecisionOutcome:
+        note = (note or "").strip() or None
+        if not self.is_central(actor):
+            raise NotAllowed(
+                "Kun den centrale kommunikationsafdeling kan godkende, bede om ændringer "
+                "eller afvise forslag."
+            )
+        if decision is not Decision.APPROVE and not note:
+            raise InvalidState("Skriv en kort begrundelse, så forslagsstilleren ved hvorfor.")
+        now = self.clock()
+        with self.store.transaction():
+            proposal = self._get(proposal_id)
+            if proposal.status == decision.status:
+                return DecisionOutcome(proposal, changed=False)
+            if not proposal.is_open:
+                raise InvalidState(_closed_message(proposal))
+            proposal = proposal.model_copy(
+                update={
+                    "status": decision.status, "decision": decision, "decided_by": actor,
+                    "decided_at": now, "decision_note": note, "updated_at": now,
+                }
+            )
+            self.store.update_proposal(proposal)
+            self.store.append_history(proposal.id, now, str(decision.status), actor, note)
+            self._to_review(proposal, [REVIEW_UPDATE, THREAD_REPLY], str(decision.status), now)
+            self._to_proposer(proposal, DECISION_NOTICE, str(decision.status), now)
+        return DecisionOutcome(self._reload(proposal_id), changed=True)
+
+    def resubmit(self, proposal_id: int, intake: Intake, actor: Actor) -> Proposal:
+        """The proposer's edited draft after a request for changes; the same review post is
+        updated, not a new one made."""
+        now = self.clock()
+        with self.store.transaction():
+            proposal = self._get(proposal_id)
+            self._require_proposer(proposal, actor)
+            if proposal.status is not Status.CHANGES_REQUESTED:
+                raise InvalidState("Forslaget kan kun rettes, når der er bedt om ændringer.")
+            recommendation = recommend(intake)
+            proposal = proposal.model_copy(
+                update={
+                    "intake": intake, "recommendation": recommendation,
+                    "policy_version": recommendation.policy_version, "status": Status.PENDING,
+                    "revision": proposal.revision + 1, "decision": None, "decided_by": None,
+                    "decided_at": None, "decision_note": None, "updated_at": now,
+                }
+            )
+            self.store.update_proposal(proposal)
+            self.store.append_history(proposal.id, now, "resubmitted", actor, None)
+            self._to_review(proposal, [REVIEW_UPDATE, THREAD_REPLY], "resubmitted", now)
+            self._to_proposer(proposal, RECOMMENDATION, "resubmitted", now)
+        return self._reload(proposal_id)
+
+    def withdraw(self, proposal_id: int, actor: Actor, note: str | None = None) -> Proposal:
+        now = self.clock()
+        with self.store.transaction():
+            proposal = self._get(proposal_id)
+            self._require_proposer(proposal, actor)
+            if proposal.status is Status.WITHDRAWN:
+                return proposal
+            if not proposal.is_open:
+                raise InvalidState(_closed_message(proposal))
+            proposal = proposal.model_copy(
+                update={"status": Status.WITHDRAWN, "updated_at": now}
+            )
+            self.store.update_proposal(proposal)
+            self.store.append_history(proposal.id, now, "withdrawn", actor, note)
+            self._to_review(proposal, [REVIEW_UPDATE, THREAD_REPLY], "withdrawn", now)
+        return self._reload(proposal_id)
+
+    def get(self, proposal_id: int) -> Proposal:
+        return self._get(proposal_id)
+
+    # -- helpers -------------------------------------------------------------------------
+
+    def _get(self, proposal_id: int) -> Proposal:
+        proposal = self.store.get_proposal(proposal_id)
+        if proposal is None:
+            raise NotFound(f"Forslag nr. {proposal_id} findes ikke.")
+        return proposal
+
+    def _reload(self, proposal_id: int) -> Proposal:
+        self.on_enqueue()
+        return self._get(proposal_id)
+
+    def _require_proposer(self, proposal: Proposal, actor: Actor) -> None:
+        mine = (actor.platform, actor.user_id) == (
+            proposal.proposer.platform, proposal.proposer.user_id
+        )
+        if not mine:
+            raise NotAllowed("Kun den, der har stillet forslaget, kan rette eller trække det.")
+
+    def _to_review(
+        self, proposal: Proposal, kinds: list[str], event: str, now: dt.datetime
+    ) -> None:
+        for platform in self.review_platforms():
+            for kind in kinds:
+                self._enqueue(proposal, platform, kind, event, now)
+
+    def _to_proposer(self, proposal: Proposal, kind: str, event: str, now: dt.datetime) -> None:
+        if proposal.proposer.platform in self.delivery_platforms:
+            self._enqueue(proposal, proposal.proposer.platform, kind, event, now)
+
+    def _enqueue(
+        self, proposal: Proposal, platform: str, kind: str, event: str, now: dt.datetime
+    ) -> None:
+        snapshot: dict[str, Any] = proposal.model_dump(mode="json", exclude={"history"})
+        self.store.enqueue(
+            NewMessage(
+                platform=platform, kind=kind, proposal_id=proposal.id,
+                dedupe_key=f"p{proposal.id}:r{proposal.revision}:{event}:{platform}:{kind}",
+                payload={"event": event, "proposal": snapshot},
+            ),
+            now,
+        )
+
+
+_STATUS_DA = {
+    Status.APPROVED: "godkendt",
+    Status.REJECTED: "afvist",
+    Status.WITHDRAWN: "trukket tilbage",
+    Status.CHANGES_REQUESTED: "sendt tilbage til ændringer",
+    Status.PENDING: "afventer",
+}
+
+
+def status_label(status: Status) -> str:
+    return _STATUS_DA[status]
+
+
+def _closed_message(proposal: Proposal) -> str:
+    who = f" af {proposal.decided_by.display}" if proposal.decided_by else ""
+    return f"Forslag nr. {proposal.id} er allerede {_STATUS_DA[proposal.status]}{who}."

@@ -1,0 +1,1 @@
+"""Platform edges: translate events into workflow calls and results into views and cards."""

@@ -1,0 +1,180 @@
+"""The terminal surface: the guided conversation and plain-text renderings, all in Danish."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+from policy import Question, Recommendation, TEXT_MAX, intake_errors, label, parse_intake, questions
+from policy.models import Intake
+
+from bot.proposal import Proposal
+from bot.workflow import status_label
+
+
+Ask = Callable[[str], str]
+Say = Callable[[str], None]
+
+FIT_MARK = {"recommended": "✔", "possible": "~", "not_recommended": "✘"}
+YES = {"j", "ja", "y", "yes", "true", "1"}
+NO = {"n", "nej", "no", "false", "0"}
+
+TEXT = {
+    "welcome": "Foreslå et opslag. Svar på spørgsmålene; tryk Ctrl-C for at afbryde.",
+    "optional": " (valgfri, tryk Enter for at springe over)",
+    "choose_one": "Skriv nummeret på dit valg.",
+    "choose_many": "Skriv et eller flere numre adskilt af komma.",
+    "yes_no": "Svar ja eller nej.",
+    "bad_date": "Skriv datoen som ÅÅÅÅ-MM-DD, fx 2026-12-03.",
+    "text_end": "Skriv teksten. Afslut med en tom linje.",
+    "aborted": "Afbrudt. Intet er gemt.",
+    "stored": "Gemt som forslag nr. {id}. Det afventer nu {route}.",
+    "route_central": "den centrale kommunikationsafdeling",
+    "route_department": "din egen afdeling",
+}
+
+
+def run_chat(ask: Ask, say: Say) -> Intake:
+    """Ask every question that applies until the answers make a valid intake.
+
+    Raises KeyboardInterrupt or EOFError when the user leaves; nothing is stored before the end.
+    """
+    say(TEXT["welcome"])
+    answers: dict[str, Any] = {}
+    for question in questions():
+        if question.applies(answers):
+            value = _ask_until_valid(question, answers, ask, say)
+            if value is not None:
+                answers[question.id] = value
+    while errors := intake_errors(answers):
+        field, message = next(iter(errors.items()))
+        say(message)
+        question = next(q for q in questions() if q.id == field)
+        answers[field] = _ask_until_valid(question, answers, ask, say)
+    return parse_intake(answers)
+
+
+def _ask_until_valid(question: Question, answers: dict[str, Any], ask: Ask, say: Say) -> Any:
+    say("")
+    say(question.label + ("" if question.required else TEXT["optional"]))
+    if question.help:
+        say(f"  {question.help}")
+    for number, option in enumerate(question.options, start=1):
+        say(f"  {number}. {option.label}")
+    while True:
+        raw = _read_text(ask) if question.kind == "long_text" else ask("> ").strip()
+        if not raw and not question.required:
+            return None
+        value, problem = _parse_answer(question, raw)
+        if problem is None:
+            field_error = intake_errors({**answers, question.id: value}).get(question.id)
+            if field_error is None:
+                return value
+            problem = field_error
+        say(problem)
+
+
+def _read_text(ask: Ask) -> str:
+    lines: list[str] = []
+    while True:
+        line = ask("> " if not lines else "  ")
+        if not line.strip():
+            return "\n".join(lines).strip()
+        lines.append(line.rstrip())
+        if sum(len(x) + 1 for x in lines) > TEXT_MAX + 1:
+            return "\n".join(lines)
+
+
+def _parse_answer(question: Question, raw: str) -> tuple[Any, str | None]:
+    if question.kind in ("choice", "multi_choice"):
+        return _parse_choice(question, raw)
+    if question.kind == "bool":
+        lowered = raw.lower()
+        if lowered in YES:
+            return True, None
+        if lowered in NO:
+            return False, None
+        return None, TEXT["yes_no"]
+    if question.kind == "date":
+        try:
+            return dt.date.fromisoformat(raw).isoformat(), None
+        except ValueError:
+            return None, TEXT["bad_date"]
+    return raw, None
+
+
+def _parse_choice(question: Question, raw: str) -> tuple[Any, str | None]:
+    hint = TEXT["choose_many"] if question.kind == "multi_choice" else TEXT["choose_one"]
+    picked = []
+    for part in raw.replace(" ", "").split(","):
+        if not part.isdigit() or not 1 <= int(part) <= len(question.options):
+            return None, hint
+        picked.append(question.options[int(part) - 1].value)
+    if question.kind == "choice":
+        return (picked[0], None) if len(picked) == 1 else (None, hint)
+    return picked, None
+
+
+def render_recommendation(rec: Recommendation) -> str:
+    lines = ["", "Anbefaling"]
+    for fit in rec.platforms:
+        lines.append(f"  {FIT_MARK[fit.fit]} {label('platform', fit.platform)}: "
+                     f"{label('fit', fit.fit)}")
+        lines.extend(f"      - {reason}" for reason in fit.reasons)
+    if rec.tone_tips:
+        lines.append("Tone")
+        for platform, tips in rec.tone_tips.items():
+            lines.append(f"  {label('platform', platform)}:")
+            lines.extend(f"      - {tip}" for tip in tips)
+    checks = rec.text_checks
+    lines.append(f"Teksten: {checks.words} ord, LIX {checks.lix:.0f}")
+    for finding in checks.findings:
+        where = f" ({label('platform', finding.platform)})" if finding.platform else ""
+        lines.append(f"  - {finding.message}{where}")
+    if rec.warnings:
+        lines.append("Vær opmærksom på")
+        lines.extend(f"  - {warning}" for warning in rec.warnings)
+    urgent = " Haster." if rec.review.urgent else ""
+    lines.append(f"Godkendelse: {rec.review.reason}{urgent}")
+    return "\n".join(lines)
+
+
+def render_stored(proposal: Proposal) -> str:
+    route = proposal.recommendation.review.route
+    return TEXT["stored"].format(id=proposal.id, route=TEXT[f"route_{route}"])
+
+
+def render_list(proposals: list[Proposal]) -> str:
+    if not proposals:
+        return "Ingen forslag endnu."
+    lines = []
+    for p in proposals:
+        planned = p.intake.planned_for.isoformat() if p.intake.planned_for else "uden dato"
+        lines.append(
+            f"#{p.id:<5} {status_label(p.status):<28} {planned:<10}  {p.title}"
+            f"  ({p.proposer.display})"
+        )
+    return "\n".join(lines)
+
+
+def render_proposal(p: Proposal) -> str:
+    intake = p.intake
+    lines = [
+        f"Forslag nr. {p.id}: {p.title}",
+        f"Status: {status_label(p.status)}",
+        f"Foreslået af: {p.proposer.display} ({p.source})",
+        f"Målgruppe: {', '.join(label('audience', a) for a in intake.audience)}",
+        f"Tema: {label('theme', intake.theme)}",
+        f"Indholdstype: {label('content_type', intake.content_type)}",
+        f"Planlagt: {intake.planned_for.isoformat() if intake.planned_for else 'uden dato'}",
+        "",
+        intake.text,
+        render_recommendation(p.recommendation),
+        "",
+        "Historik",
+    ]
+    for event in p.history:
+        note = f": {event.note}" if event.note else ""
+        lines.append(f"  {event.at:%Y-%m-%d %H:%M} {event.event} ({event.actor_name}){note}")
+    return "\n".join(lines)
