@@ -29,6 +29,7 @@ class OutboxRow(BaseModel):
     platform: str
     kind: str
     proposal_id: int | None
+    lane: str
     dedupe_key: str
     payload: dict[str, Any]
     status: str
@@ -46,6 +47,9 @@ class NewMessage(BaseModel):
     dedupe_key: str
     payload: dict[str, Any]
     proposal_id: int | None = None
+    # Messages in one lane of one proposal and platform go out in order (a post before its
+    # update); different lanes don't wait for each other.
+    lane: str = ""
 
 
 def _create_proposals(db: Database) -> None:
@@ -91,7 +95,7 @@ def _create_outbox(db: Database) -> None:
     db["outbox"].create(
         {
             "id": int, "created_at": str, "platform": str, "kind": str, "proposal_id": int,
-            "dedupe_key": str, "payload": str, "status": str, "attempts": int,
+            "lane": str, "dedupe_key": str, "payload": str, "status": str, "attempts": int,
             "next_attempt_at": str, "claimed_until": str, "claimed_by": str, "sent_at": str,
             "last_error": str, "result": str,
         },
@@ -241,10 +245,11 @@ class Store:
         """Store one outgoing message; a second one with the same dedupe key is ignored."""
         before = self.db.conn.total_changes
         self.db.execute(
-            "INSERT OR IGNORE INTO outbox (created_at, platform, kind, proposal_id, dedupe_key,"
-            " payload, status, attempts, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, 'pending', 0, ?)",
+            "INSERT OR IGNORE INTO outbox (created_at, platform, kind, proposal_id, lane,"
+            " dedupe_key, payload, status, attempts, next_attempt_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?)",
             [
-                iso(at), message.platform, message.kind, message.proposal_id,
+                iso(at), message.platform, message.kind, message.proposal_id, message.lane,
                 message.dedupe_key, json.dumps(message.payload, default=str), iso(at),
             ],
         )
@@ -259,7 +264,7 @@ class Store:
         limit: int = 20,
     ) -> list[OutboxRow]:
         """Lease due messages to one worker. A message waits while an earlier message for the
-        same proposal and platform is still undelivered, so an update never overtakes its post."""
+        proposal, platform and lane is still undelivered, so an update never overtakes its post."""
         if not platforms:
             return []
         with self.transaction() as db:
@@ -270,6 +275,7 @@ class Store:
                     " AND (o.claimed_until IS NULL OR o.claimed_until <= ?)"
                     " AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.status = 'pending'"
                     "   AND e.proposal_id = o.proposal_id AND e.platform = o.platform"
+                    "   AND e.lane = o.lane"
                     "   AND e.id < o.id)"
                     " ORDER BY o.id LIMIT ?",
                     [iso(now), *sorted(platforms), iso(now), limit],

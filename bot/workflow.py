@@ -212,19 +212,26 @@ class Workflow:
     ) -> None:
         for platform in self.review_platforms():
             for kind in kinds:
-                self._enqueue(proposal, platform, kind, event, now)
+                self._enqueue(proposal, platform, kind, event, now, lane="review")
 
     def _to_proposer(self, proposal: Proposal, kind: str, event: str, now: dt.datetime) -> None:
         if proposal.proposer.platform in self.delivery_platforms:
-            self._enqueue(proposal, proposal.proposer.platform, kind, event, now)
+            self._enqueue(proposal, proposal.proposer.platform, kind, event, now, lane="proposer")
 
     def _enqueue(
-        self, proposal: Proposal, platform: str, kind: str, event: str, now: dt.datetime
+        self,
+        proposal: Proposal,
+        platform: str,
+        kind: str,
+        event: str,
+        now: dt.datetime,
+        *,
+        lane: str,
     ) -> None:
         snapshot: dict[str, Any] = proposal.model_dump(mode="json", exclude={"history"})
         self.store.enqueue(
             NewMessage(
-                platform=platform, kind=kind, proposal_id=proposal.id,
+                platform=platform, kind=kind, proposal_id=proposal.id, lane=lane,
                 dedupe_key=f"p{proposal.id}:r{proposal.revision}:{event}:{platform}:{kind}",
                 payload={"event": event, "proposal": snapshot},
             ),

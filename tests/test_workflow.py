@@ -1,0 +1,113 @@
+"""The workflow's permissions, idempotency and what it stores, on a real SQLite file."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.core import Core
+from bot.proposal import Actor, Decision, Status
+from bot.workflow import InvalidState, NotAllowed, NotFound
+from policy import parse_intake
+from tests.conftest import FakeClock, intake_data
+
+ANNA = Actor(platform="console", user_id="anna", name="Anna Jensen")
+CHEF = Actor(platform="console", user_id="chef", name="Chef Hansen")
+SLACK_CHEF = Actor(platform="slack", user_id="chef", name="Samme navn, anden platform")
+
+
+def submit(core: Core, **overrides: object) -> int:
+    return core.workflow.submit(parse_intake(intake_data(**overrides)), ANNA).id
+
+
+def test_submit_stores_intake_recommendation_and_history(core: Core) -> None:
+    proposal = core.workflow.get(submit(core))
+    assert proposal.status is Status.PENDING
+    assert proposal.proposer.user_id == "anna"
+    assert proposal.intake.theme == "klima_miljoe"
+    assert proposal.policy_version == proposal.recommendation.policy_version
+    assert [event.event for event in proposal.history] == ["submitted"]
+
+
+def test_central_member_approves_once_second_click_is_a_no_op(core: Core) -> None:
+    pid = submit(core)
+    first = core.workflow.decide(pid, Decision.APPROVE, CHEF)
+    second = core.workflow.decide(pid, Decision.APPROVE, CHEF)
+    assert first.changed and not second.changed
+    proposal = core.workflow.get(pid)
+    assert proposal.status is Status.APPROVED
+    assert proposal.decided_by is not None and proposal.decided_by.user_id == "chef"
+    assert [event.event for event in proposal.history] == ["submitted", "approved"]
+
+
+def test_non_member_cannot_decide_and_nothing_changes(core: Core) -> None:
+    pid = submit(core)
+    with pytest.raises(NotAllowed):
+        core.workflow.decide(pid, Decision.APPROVE, ANNA)
+    # Membership is per platform: the same id on another platform is another person.
+    with pytest.raises(NotAllowed):
+        core.workflow.decide(pid, Decision.APPROVE, SLACK_CHEF)
+    proposal = core.workflow.get(pid)
+    assert proposal.status is Status.PENDING
+    assert len(proposal.history) == 1
+
+
+def test_a_different_decision_after_a_final_one_is_refused(core: Core) -> None:
+    pid = submit(core)
+    core.workflow.decide(pid, Decision.REJECT, CHEF, "Passer ikke til strategien")
+    with pytest.raises(InvalidState, match="afvist"):
+        core.workflow.decide(pid, Decision.APPROVE, CHEF)
+    assert core.workflow.get(pid).status is Status.REJECTED
+
+
+def test_reject_and_changes_need_a_reason(core: Core) -> None:
+    pid = submit(core)
+    for decision in (Decision.REJECT, Decision.REQUEST_CHANGES):
+        with pytest.raises(InvalidState, match="begrundelse"):
+            core.workflow.decide(pid, decision, CHEF, "   ")
+    assert core.workflow.get(pid).status is Status.PENDING
+
+
+def test_resubmit_after_changes_returns_to_pending_with_new_revision(
+    core: Core, clock: FakeClock
+) -> None:
+    pid = submit(core)
+    core.workflow.decide(pid, Decision.REQUEST_CHANGES, CHEF, "Kortere tekst, tak")
+    clock.advance(hours=2)
+    edited = parse_intake(intake_data(text="Kom og plant træer i Grenaa på lørdag."))
+    proposal = core.workflow.resubmit(pid, edited, ANNA)
+    assert proposal.status is Status.PENDING
+    assert proposal.revision == 2
+    assert proposal.intake.text.startswith("Kom og plant")
+    assert proposal.decision is None
+    assert [e.event for e in proposal.history] == ["submitted", "changes_requested", "resubmitted"]
+    assert proposal.updated_at == clock.now
+
+
+def test_only_the_proposer_resubmits_and_only_after_changes(core: Core) -> None:
+    pid = submit(core)
+    with pytest.raises(InvalidState):
+        core.workflow.resubmit(pid, parse_intake(intake_data()), ANNA)
+    core.workflow.decide(pid, Decision.REQUEST_CHANGES, CHEF, "Tilføj et billede")
+    with pytest.raises(NotAllowed):
+        core.workflow.resubmit(pid, parse_intake(intake_data()), CHEF)
+
+
+def test_withdraw_only_by_proposer_and_idempotent(core: Core) -> None:
+    pid = submit(core)
+    with pytest.raises(NotAllowed):
+        core.workflow.withdraw(pid, CHEF)
+    assert core.workflow.withdraw(pid, ANNA).status is Status.WITHDRAWN
+    assert core.workflow.withdraw(pid, ANNA).status is Status.WITHDRAWN
+    assert [e.event for e in core.workflow.get(pid).history] == ["submitted", "withdrawn"]
+    with pytest.raises(InvalidState):
+        core.workflow.decide(pid, Decision.APPROVE, CHEF)
+
+
+def test_unknown_proposal_is_a_clear_error(core: Core) -> None:
+    with pytest.raises(NotFound, match="findes ikke"):
+        core.workflow.decide(999, Decision.APPROVE, CHEF)
+
+
+def test_console_proposals_queue_no_messages_without_platforms(core: Core) -> None:
+    submit(core)
+    assert core.store.outbox_rows() == []
