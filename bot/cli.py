@@ -9,14 +9,14 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from policy import intake_errors, parse_intake, recommend
-from policy.models import Intake
-
+from bot import cli_reports
 from bot.config import SettingsError, load_settings
 from bot.core import Core, build_core
 from bot.proposal import Actor, Decision
 from bot.workflow import WorkflowError, status_label
-from handlers import console
+from handlers import console, console_digest
+from policy import intake_errors, parse_intake, recommend
+from policy.models import Intake
 
 DECISIONS = {
     "approve": Decision.APPROVE,
@@ -50,9 +50,8 @@ def _parser() -> argparse.ArgumentParser:
     chat.add_argument("--as", dest="user", default=None, help="dit brugernavn")
     chat.set_defaults(run=_chat)
 
-    sub.add_parser("recommend", help="intake som JSON på stdin -> anbefaling som JSON").set_defaults(
-        run=_recommend
-    )
+    recommend_cmd = sub.add_parser("recommend", help="intake (JSON) på stdin -> anbefaling (JSON)")
+    recommend_cmd.set_defaults(run=_recommend)
 
     submit = sub.add_parser("submit", help="gem et forslag (intake som JSON på stdin)")
     submit.add_argument("--as", dest="user", required=True)
@@ -76,6 +75,7 @@ def _parser() -> argparse.ArgumentParser:
 
     serve = sub.add_parser("serve", help="start serveren til Slack og Teams")
     serve.set_defaults(run=_serve)
+    cli_reports.add_commands(sub, render_digest=console_digest.render_digest)
     return parser
 
 
@@ -94,7 +94,9 @@ def read_intake(stream: Any = None) -> Intake:
     try:
         data = json.loads(raw)
     except json.JSONDecodeError as exc:
-        raise CliError(f"ugyldig JSON på linje {exc.lineno}, kolonne {exc.colno}: {exc.msg}")
+        raise CliError(
+            f"ugyldig JSON på linje {exc.lineno}, kolonne {exc.colno}: {exc.msg}"
+        ) from None
     except UnicodeDecodeError:
         raise CliError("input er ikke gyldig UTF-8") from None
     if not isinstance(data, dict):
@@ -166,11 +168,11 @@ def _decide(args: argparse.Namespace) -> int:
     return 0
 
 
-def _chat(args: argparse.Namespace, ask: Callable[[str], str] = input) -> int:
+def _chat(args: argparse.Namespace) -> int:
     core = _core()
     try:
         try:
-            intake = console.run_chat(ask, print)
+            intake = console.run_chat(input, print)
         except (KeyboardInterrupt, EOFError):
             print(f"\n{console.TEXT['aborted']}")
             return 130

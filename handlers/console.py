@@ -6,12 +6,10 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
-from policy import Question, Recommendation, TEXT_MAX, intake_errors, label, parse_intake, questions
-from policy.models import Intake
-
 from bot.proposal import Proposal
 from bot.workflow import status_label
-
+from policy import TEXT_MAX, Question, Recommendation, intake_errors, label, parse_intake, questions
+from policy.models import Intake
 
 Ask = Callable[[str], str]
 Say = Callable[[str], None]
@@ -19,6 +17,16 @@ Say = Callable[[str], None]
 FIT_MARK = {"recommended": "✔", "possible": "~", "not_recommended": "✘"}
 YES = {"j", "ja", "y", "yes", "true", "1"}
 NO = {"n", "nej", "no", "false", "0"}
+
+EVENT_DA = {
+    "submitted": "foreslået",
+    "resubmitted": "rettet og sendt igen",
+    "approved": "godkendt",
+    "changes_requested": "bedt om ændringer",
+    "rejected": "afvist",
+    "withdrawn": "trukket tilbage",
+    "escalated": "eskaleret (krise uden svar)",
+}
 
 TEXT = {
     "welcome": "Foreslå et opslag. Svar på spørgsmålene; tryk Ctrl-C for at afbryde.",
@@ -176,5 +184,6 @@ def render_proposal(p: Proposal) -> str:
     ]
     for event in p.history:
         note = f": {event.note}" if event.note else ""
-        lines.append(f"  {event.at:%Y-%m-%d %H:%M} {event.event} ({event.actor_name}){note}")
+        what = EVENT_DA.get(event.event, event.event)
+        lines.append(f"  {event.at:%Y-%m-%d %H:%M} {what} ({event.actor_name}){note}")
     return "\n".join(lines)

@@ -1,4 +1,4 @@
-"""The `opslag` command as a user meets it: JSON in and out, clear one-line errors, no tracebacks."""
+"""The `opslag` command as a user meets it: JSON in and out, one-line errors, no tracebacks."""
 
 from __future__ import annotations
 
@@ -101,14 +101,18 @@ def test_show_unknown_id_is_a_clear_error(cli: Any) -> None:
     assert code == 2 and "42" in err and "findes ikke" in err
 
 
-def test_chat_asks_the_questions_and_stores_the_proposal(cli: Any, monkeypatch: Any) -> None:
+def test_chat_asks_the_questions_and_stores_the_proposal(
+    cli: Any, monkeypatch: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
     from bot import cli as cli_module
     from policy import questions
 
     answers = iter(_answers_for_chat(questions()))
     monkeypatch.setattr("builtins.input", lambda prompt="": next(answers))
     code = cli_module.main(["chat", "--as", "anna"])
+    shown = capsys.readouterr().out
     assert code == 0
+    assert "Anbefaling" in shown and "Gemt som forslag nr. 1" in shown
     code, out, _ = cli(["list", "--json"])
     [stored] = json.loads(out)
     assert stored["proposer"]["user_id"] == "anna"
@@ -116,7 +120,9 @@ def test_chat_asks_the_questions_and_stores_the_proposal(cli: Any, monkeypatch: 
     assert stored["intake"]["text"] == "Vi planter træer i Grenaa."
 
 
-def test_chat_interrupted_stores_nothing(cli: Any, monkeypatch: Any) -> None:
+def test_chat_interrupted_stores_nothing(
+    cli: Any, monkeypatch: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
     from bot import cli as cli_module
 
     answers = iter(["1"])
@@ -129,7 +135,8 @@ def test_chat_interrupted_stores_nothing(cli: Any, monkeypatch: Any) -> None:
 
     monkeypatch.setattr("builtins.input", ask)
     assert cli_module.main(["chat", "--as", "anna"]) == 130
-    code, out, _ = cli(["list", "--json"])
+    assert "Intet er gemt" in capsys.readouterr().out
+    _code, out, _ = cli(["list", "--json"])
     assert json.loads(out) == []
 
 
