@@ -30,5 +30,11 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m bench
 
+# The Teams app package to upload: manifest and the two icons, flat in one zip.
+teams-package: teams/manifest.json teams/color.png teams/outline.png
+	rm -f teams/opslag-teams.zip
+	$(PYTHON) -m zipfile -c teams/opslag-teams.zip $^
+	@echo "teams/opslag-teams.zip er klar: upload den i Teams under Apps > Administrer dine apps."
+
 clean:
 	rm -rf $(VENV) build *.egg-info

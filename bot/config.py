@@ -61,7 +61,8 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _slack_pairs(self) -> Settings:
-        if bool(self.slack_bot_token) != bool(self.slack_signing_secret) and not self.slack_app_token:
+        half_set = bool(self.slack_bot_token) != bool(self.slack_signing_secret)
+        if half_set and not self.slack_app_token:
             missing = "SLACK_SIGNING_SECRET" if self.slack_bot_token else "SLACK_BOT_TOKEN"
             raise ValueError(f"{missing} mangler: Slack kræver både bot-token og signing secret")
         return self

@@ -8,6 +8,7 @@ a restart picks up what is still pending.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import logging
 import os
@@ -129,10 +130,8 @@ class Outbox:
                 log.exception("outbox-runden fejlede; prøver igen")
             self._wake.clear()
             with_timeout = asyncio.wait_for(self._wake.wait(), timeout=poll_seconds)
-            try:
+            with contextlib.suppress(TimeoutError):
                 await with_timeout
-            except TimeoutError:
-                pass
 
     def start(self) -> None:
         if self._task is None:
@@ -141,8 +140,6 @@ class Outbox:
     async def stop(self) -> None:
         if self._task is not None:
             self._task.cancel()
-            try:
+            with contextlib.suppress(asyncio.CancelledError):
                 await self._task
-            except asyncio.CancelledError:
-                pass
             self._task = None

@@ -6,6 +6,7 @@ import logging
 
 from aiohttp import web
 
+from bot import calendar, schedule
 from bot.clock import Clock, utcnow
 from bot.config import Settings
 from bot.core import Core, build_core
@@ -17,17 +18,27 @@ log = logging.getLogger(__name__)
 # Slack and Teams bodies are small; anything bigger is refused before it is parsed.
 MAX_BODY_BYTES = 1024 * 1024
 CORE_KEY = web.AppKey("core", Core)
+SCHEDULER_KEY = web.AppKey("scheduler", schedule.Scheduler)
 
 
 async def healthz(request: web.Request) -> web.Response:
     return web.json_response({"status": "ok"})
 
 
+async def kalender(request: web.Request) -> web.Response:
+    feed = calendar.feed_for_token(request.app[CORE_KEY], request.query.get("token"))
+    if feed is None:
+        raise web.HTTPNotFound()
+    return web.Response(body=feed, content_type="text/calendar", charset="utf-8")
+
+
 def build_app(settings: Settings, *, clock: Clock = utcnow) -> web.Application:
     core = build_core(settings, clock=clock)
     app = web.Application(client_max_size=MAX_BODY_BYTES)
     app[CORE_KEY] = core
+    app[SCHEDULER_KEY] = schedule.Scheduler(core)
     app.router.add_get("/healthz", healthz)
+    app.router.add_get("/kalender.ics", kalender)
     if settings.slack_enabled:
         slack_handlers.register(app, core)
     else:
@@ -40,10 +51,12 @@ def build_app(settings: Settings, *, clock: Clock = utcnow) -> web.Application:
 
 async def _start_background(app: web.Application) -> None:
     app[CORE_KEY].outbox.start()
+    app[SCHEDULER_KEY].start()
 
 
 async def _stop_background(app: web.Application) -> None:
     core = app[CORE_KEY]
+    await app[SCHEDULER_KEY].stop()
     await core.outbox.stop()
     core.close()
 

@@ -53,7 +53,7 @@ class NewMessage(BaseModel):
 
 
 def _create_proposals(db: Database) -> None:
-    db["proposals"].create(
+    db.table("proposals").create(
         {
             "id": int, "created_at": str, "updated_at": str, "source": str,
             "proposer": str, "proposer_id": str, "intake": str, "recommendation": str,
@@ -64,13 +64,13 @@ def _create_proposals(db: Database) -> None:
         pk="id",
         not_null={"created_at", "updated_at", "source", "proposer", "intake", "status"},
     )
-    db["proposals"].create_index(["status"])
-    db["proposals"].create_index(["planned_for"])
-    db["proposals"].create_index(["created_at"])
+    db.table("proposals").create_index(["status"])
+    db.table("proposals").create_index(["planned_for"])
+    db.table("proposals").create_index(["created_at"])
 
 
 def _create_history(db: Database) -> None:
-    db["history"].create(
+    db.table("history").create(
         {
             "id": int, "proposal_id": int, "at": str, "event": str, "actor_platform": str,
             "actor_id": str, "actor_name": str, "note": str,
@@ -79,7 +79,7 @@ def _create_history(db: Database) -> None:
         foreign_keys=[("proposal_id", "proposals", "id")],
         not_null={"proposal_id", "at", "event"},
     )
-    db["history"].create_index(["proposal_id"])
+    db.table("history").create_index(["proposal_id"])
     # History is a record for access-to-documents requests: the database itself refuses edits.
     db.execute(
         "CREATE TRIGGER history_no_update BEFORE UPDATE ON history "
@@ -92,7 +92,7 @@ def _create_history(db: Database) -> None:
 
 
 def _create_outbox(db: Database) -> None:
-    db["outbox"].create(
+    db.table("outbox").create(
         {
             "id": int, "created_at": str, "platform": str, "kind": str, "proposal_id": int,
             "lane": str, "dedupe_key": str, "payload": str, "status": str, "attempts": int,
@@ -103,14 +103,14 @@ def _create_outbox(db: Database) -> None:
         not_null={"created_at", "platform", "kind", "dedupe_key", "payload", "status"},
         defaults={"attempts": 0, "status": "pending"},
     )
-    db["outbox"].create_index(["dedupe_key"], unique=True)
-    db["outbox"].create_index(["status", "next_attempt_at"])
+    db.table("outbox").create_index(["dedupe_key"], unique=True)
+    db.table("outbox").create_index(["status", "next_attempt_at"])
 
 
 def _create_refs(db: Database) -> None:
-    db["refs"].create({"key": str, "data": str, "updated_at": str}, pk="key")
-    db["processed_events"].create({"event_id": str, "at": str}, pk="event_id")
-    db["runs"].create({"key": str, "at": str}, pk="key")
+    db.table("refs").create({"key": str, "data": str, "updated_at": str}, pk="key")
+    db.table("processed_events").create({"event_id": str, "at": str}, pk="event_id")
+    db.table("runs").create({"key": str, "at": str}, pk="key")
 
 
 # Named migrations, applied once each and in order. Append; never edit one that has shipped.
@@ -160,12 +160,12 @@ class Store:
     def migrate(self) -> None:
         with self.transaction() as db:
             if "migrations" not in db.table_names():
-                db["migrations"].create({"name": str, "applied_at": str}, pk="name")
-            applied = {row["name"] for row in db["migrations"].rows}
+                db.table("migrations").create({"name": str, "applied_at": str}, pk="name")
+            applied = {row["name"] for row in db.table("migrations").rows}
             for name, apply in MIGRATIONS:
                 if name not in applied:
                     apply(db)
-                    db["migrations"].insert({"name": name, "applied_at": iso(_now())})
+                    db.table("migrations").insert({"name": name, "applied_at": iso(_now())})
 
     # -- proposals -------------------------------------------------------------------------
 
@@ -173,13 +173,13 @@ class Store:
         """Insert a new proposal (its `id` is ignored) and return the id SQLite gave it."""
         row = _proposal_row(proposal)
         row.pop("id")
-        table = self.db["proposals"].insert(row)
+        table = self.db.table("proposals").insert(row)
         assert table.last_pk is not None
         return int(table.last_pk)
 
     def update_proposal(self, proposal: Proposal) -> None:
         row = _proposal_row(proposal)
-        self.db["proposals"].update(proposal.id, row)
+        self.db.table("proposals").update(proposal.id, row)
 
     def get_proposal(self, proposal_id: int, *, with_history: bool = True) -> Proposal | None:
         rows = list(self.db.query("SELECT * FROM proposals WHERE id = ?", [proposal_id]))
@@ -197,7 +197,8 @@ class Store:
         with_history: bool = False,
         limit: int | None = None,
     ) -> list[Proposal]:
-        where, params = ["1=1"], []
+        where: list[str] = ["1=1"]
+        params: list[str] = []
         if statuses:
             where.append(f"status IN ({','.join('?' for _ in statuses)})")
             params.extend(sorted(statuses))
@@ -222,12 +223,58 @@ class Store:
         )
         return [_proposal_from_row(row, []) for row in self.db.query(sql, [iso(moment)])]
 
+    def approved_planned_between(self, first: dt.date, last: dt.date) -> list[Proposal]:
+        """Approved proposals planned for a day from `first` to `last`, both included."""
+        sql = (
+            "SELECT * FROM proposals WHERE status = 'approved' AND planned_for >= ?"
+            " AND planned_for <= ? ORDER BY planned_for, id"
+        )
+        rows = self.db.query(sql, [first.isoformat(), last.isoformat()])
+        return [_proposal_from_row(row, []) for row in rows]
+
+    def approved_without_date(self) -> list[Proposal]:
+        sql = (
+            "SELECT * FROM proposals WHERE status = 'approved' AND planned_for IS NULL"
+            " ORDER BY id"
+        )
+        return [_proposal_from_row(row, []) for row in self.db.query(sql)]
+
+    def pending_oldest_first(self) -> list[Proposal]:
+        """Pending proposals by how long they have waited since they were last (re)submitted."""
+        sql = "SELECT * FROM proposals WHERE status = 'pending' ORDER BY updated_at, id"
+        return [_proposal_from_row(row, []) for row in self.db.query(sql)]
+
+    def mark_escalated(self, proposal_id: int, at: dt.datetime) -> bool:
+        """Set `escalated_at` once, while the proposal is pending; False when it was already
+        escalated or decided (by this or another process)."""
+        before = self.db.conn.total_changes
+        self.db.execute(
+            "UPDATE proposals SET escalated_at = ? WHERE id = ? AND escalated_at IS NULL"
+            " AND status = 'pending'",
+            [iso(at), proposal_id],
+        )
+        return self.db.conn.total_changes > before
+
+    def proposals_active_between(self, start: dt.datetime, end: dt.datetime) -> list[Proposal]:
+        """Proposals with any history event from `start` up to (not including) `end`, each with
+        its full history, in two queries."""
+        active = "SELECT proposal_id FROM history WHERE at >= ? AND at < ?"
+        params = [iso(start), iso(end)]
+        history: dict[int, list[HistoryEvent]] = {}
+        rows = self.db.query(
+            f"SELECT * FROM history WHERE proposal_id IN ({active}) ORDER BY id", params
+        )
+        for row in rows:
+            history.setdefault(row["proposal_id"], []).append(HistoryEvent.model_validate(row))
+        rows = self.db.query(f"SELECT * FROM proposals WHERE id IN ({active}) ORDER BY id", params)
+        return [_proposal_from_row(row, history.get(row["id"], [])) for row in rows]
+
     # -- history ---------------------------------------------------------------------------
 
     def append_history(
         self, proposal_id: int, at: dt.datetime, event: str, actor: Actor, note: str | None
     ) -> None:
-        self.db["history"].insert(
+        self.db.table("history").insert(
             {
                 "proposal_id": proposal_id, "at": iso(at), "event": event,
                 "actor_platform": actor.platform, "actor_id": actor.user_id,
@@ -313,7 +360,8 @@ class Store:
         return dt.datetime.fromisoformat(at) if at else None
 
     def outbox_rows(self, *, status: str | None = None) -> list[OutboxRow]:
-        sql, params = "SELECT * FROM outbox", []
+        sql = "SELECT * FROM outbox"
+        params: list[str] = []
         if status:
             sql += " WHERE status = ?"
             params.append(status)
@@ -333,7 +381,7 @@ class Store:
     # -- references, processed events, runs --------------------------------------------------
 
     def put_ref(self, key: str, data: dict[str, Any], at: dt.datetime) -> None:
-        self.db["refs"].upsert(
+        self.db.table("refs").upsert(
             {"key": key, "data": json.dumps(data), "updated_at": iso(at)}, pk="key"
         )
 

@@ -11,11 +11,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from policy import Intake, recommend
-
 from bot.clock import Clock, utcnow
 from bot.proposal import Actor, Decision, Proposal, Status
 from bot.store import NewMessage, Store
+from policy import Intake, recommend
 
 # Outgoing message kinds; each platform adapter renders them in its own format.
 RECOMMENDATION = "recommendation"
@@ -25,6 +24,10 @@ THREAD_REPLY = "thread_reply"
 DECISION_NOTICE = "decision_notice"
 ESCALATION = "escalation"
 ESCALATION_DM = "escalation_dm"
+
+# The bot itself, as the actor of the history rows it writes (an escalation).
+_BOT = Actor(platform="opslag", user_id="opslag", name="Opslag")
+_DECIDED_EVENTS = frozenset(str(decision.status) for decision in Decision)
 
 
 class WorkflowError(Exception):
@@ -184,6 +187,48 @@ class Workflow:
             self.store.append_history(proposal.id, now, "withdrawn", actor, note)
             self._to_review(proposal, [REVIEW_UPDATE, THREAD_REPLY], "withdrawn", now)
         return self._reload(proposal_id)
+
+    def escalate_overdue_crises(self, after: dt.timedelta) -> list[Proposal]:
+        """Crisis proposals nobody in the central team has decided on within `after`: a new
+        alert in the review channel and a DM to each central member. Once per proposal (also
+        across processes), never after a decision, not even one followed by a resubmission."""
+        now = self.clock()
+        escalated = []
+        for candidate in self.store.open_crises_created_before(now - after):
+            if self._was_decided(candidate.id):
+                continue  # sent back and resubmitted: someone has acted on it
+            with self.store.transaction():
+                # Checked again inside the transaction: another process may have acted.
+                if self._was_decided(candidate.id):
+                    continue
+                if not self.store.mark_escalated(candidate.id, now):
+                    continue  # decided or escalated by someone else in the meantime
+                proposal = self._get(candidate.id)
+                note = f"Ingen afgørelse efter {int(after.total_seconds() // 60)} minutter"
+                self.store.append_history(proposal.id, now, "escalated", _BOT, note)
+                self._to_review(proposal, [ESCALATION], "escalated", now)
+                self._dm_central_members(proposal, now)
+            escalated.append(proposal)
+        if escalated:
+            self.on_enqueue()
+        return escalated
+
+    def _was_decided(self, proposal_id: int) -> bool:
+        return any(event.event in _DECIDED_EVENTS for event in self.store.history(proposal_id))
+
+    def _dm_central_members(self, proposal: Proposal, now: dt.datetime) -> None:
+        snapshot: dict[str, Any] = proposal.model_dump(mode="json", exclude={"history"})
+        for platform in self.review_platforms():
+            for user in sorted(self.roster.ids(platform)):
+                self.store.enqueue(
+                    NewMessage(
+                        platform=platform, kind=ESCALATION_DM, proposal_id=proposal.id,
+                        lane=f"dm:{user}",
+                        dedupe_key=f"p{proposal.id}:escalated:{platform}:dm:{user}",
+                        payload={"event": "escalated", "proposal": snapshot, "user": user},
+                    ),
+                    now,
+                )
 
     def get(self, proposal_id: int) -> Proposal:
         return self._get(proposal_id)

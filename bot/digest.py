@@ -1,0 +1,339 @@
+"""The week's content as plain data: one pure function from proposals and a moment.
+
+No clock, no database, no platform: `build` is given the rows and `now`, and every surface
+renders the result (Block Kit, Adaptive Card, plain text) with the Danish texts kept here in
+`TEXT`, so the three renderings say the same thing in the same words.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable
+from typing import Any, Literal, get_args
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel
+
+from bot.proposal import Proposal, Status
+from policy import coverage_groups, label
+from policy.models import Platform
+
+Week = tuple[int, int]
+
+DEFAULT_TZ = ZoneInfo("Europe/Copenhagen")
+# A pending proposal planned this many days ahead (or already past its date) is flagged.
+NEAR_DAYS = 3
+# How many items a chat surface lists per section before "… og N mere".
+MAX_LISTED = 15
+
+WEEKDAYS = ("mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag", "søndag")
+MONTHS = (
+    "januar", "februar", "marts", "april", "maj", "juni",
+    "juli", "august", "september", "oktober", "november", "december",
+)
+
+# Every Danish word the digest shows, on every surface.
+TEXT = {
+    "title": "Uge {week}",
+    "intro": "Ugeoversigt fra Opslag",
+    "planned": "Planlagt i ugen",
+    "nothing_that_day": "intet planlagt",
+    "pending": "Afventer godkendelse (ældste først)",
+    "no_pending": "Intet afventer godkendelse.",
+    "tray": "Godkendt uden dato",
+    "no_tray": "Intet godkendt indhold uden dato.",
+    "coverage": "Strategien i ugen",
+    "none": "ingen",
+    "styrkeposition": "Styrkepositioner",
+    "fokusomraade": "Fokusområder",
+    "platforms": "Fordeling på platforme",
+    "no_platform": "ingen anbefalet platform",
+    "by": "af {name}",
+    "number": "nr. {id}",
+    "waiting": "venter {age}",
+    "under_an_hour": "under 1 t",
+    "overdue": "over fristen på {hours} timer",
+    "date_near": "planlagt {date}",
+    "crisis": "krise",
+    "more": "… og {count} mere",
+    "approved_count": "{count} godkendt",
+    "pending_count": "{count} afventer",
+}
+
+
+class Item(BaseModel):
+    id: int
+    title: str
+    proposer: str
+    platforms: list[str]  # Danish labels of the platforms the recommendation recommends
+    planned_for: dt.date | None = None
+    crisis: bool = False
+
+
+class PendingItem(Item):
+    waiting_since: dt.datetime
+    age_hours: int
+    overdue: bool
+    date_near: bool
+
+
+class Day(BaseModel):
+    date: dt.date
+    label: str
+    items: list[Item]
+
+
+class Coverage(BaseModel):
+    key: str
+    label: str
+    kind: Literal["styrkeposition", "fokusomraade"]
+    approved: int  # approved content planned in the week
+    pending: int  # still pending, planned in the week
+
+
+class PlatformCount(BaseModel):
+    key: str
+    label: str
+    count: int
+
+
+class Digest(BaseModel):
+    year: int
+    week: int
+    title: str
+    period: str
+    start: dt.date
+    end: dt.date
+    generated_at: dt.datetime
+    sla_hours: int
+    days: list[Day]
+    pending: list[PendingItem]
+    tray: list[Item]
+    coverage: list[Coverage]
+    platforms: list[PlatformCount]
+
+    @property
+    def covered(self) -> list[Coverage]:
+        return [group for group in self.coverage if group.approved]
+
+    @property
+    def uncovered(self) -> list[Coverage]:
+        return [group for group in self.coverage if not group.approved]
+
+    def payload(self, channel: str | None = None) -> dict[str, Any]:
+        """The outbox payload the platform renderers take: {"digest": ..., "channel": ...}."""
+        data: dict[str, Any] = {"digest": self.model_dump(mode="json")}
+        if channel is not None:
+            data["channel"] = channel
+        return data
+
+
+# -- weeks -------------------------------------------------------------------------------
+
+_WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
+
+
+def parse_week(text: str) -> Week:
+    """'2026-W49' -> (2026, 49); ValueError (Danish) for anything else, such as 2025-W53."""
+    match = _WEEK.match(text.strip().upper())
+    if not match:
+        raise ValueError("skriv ugen som ÅÅÅÅ-Uuu, fx 2026-W49")
+    week = int(match[1]), int(match[2])
+    try:
+        dt.date.fromisocalendar(week[0], week[1], 1)
+    except ValueError:
+        raise ValueError(f"år {week[0]} har ingen uge {week[1]}") from None
+    return week
+
+
+def week_dates(week: Week) -> tuple[dt.date, dt.date]:
+    """Monday and Sunday of an ISO week."""
+    return dt.date.fromisocalendar(week[0], week[1], 1), dt.date.fromisocalendar(*week, 7)
+
+
+def coming_week(day: dt.date) -> Week:
+    """The week a digest on `day` is about: its own week on a weekday, the next one at a
+    weekend (when this week is as good as over)."""
+    if day.isoweekday() >= 6:
+        day += dt.timedelta(days=8 - day.isoweekday())
+    iso = day.isocalendar()
+    return iso.year, iso.week
+
+
+# -- Danish text helpers shared by the renderers -----------------------------------------
+
+def day_label(day: dt.date) -> str:
+    return f"{WEEKDAYS[day.weekday()].capitalize()} {day.day}. {MONTHS[day.month - 1]}"
+
+
+def short_date(day: dt.date) -> str:
+    return f"{day.day}/{day.month}"
+
+
+def period_label(start: dt.date, end: dt.date) -> str:
+    """'23.–29. november 2026', '30. november – 6. december 2026' or across a new year."""
+    if (start.year, start.month) == (end.year, end.month):
+        return f"{start.day}.–{end.day}. {MONTHS[end.month - 1]} {end.year}"
+    first = f"{start.day}. {MONTHS[start.month - 1]}"
+    if start.year != end.year:
+        first += f" {start.year}"
+    return f"{first} – {end.day}. {MONTHS[end.month - 1]} {end.year}"
+
+
+def age_text(hours: int) -> str:
+    if hours < 1:
+        return TEXT["under_an_hour"]
+    if hours < 24:
+        return f"{hours} t"
+    return f"{hours // 24} d {hours % 24} t"
+
+
+def platforms_text(item: Item) -> str:
+    return ", ".join(item.platforms) or TEXT["no_platform"]
+
+
+def pending_flags(item: PendingItem, sla_hours: int) -> list[str]:
+    """The warnings a pending item carries, in Danish, most urgent first."""
+    flags = []
+    if item.crisis:
+        flags.append(TEXT["crisis"])
+    if item.overdue:
+        flags.append(TEXT["overdue"].format(hours=sla_hours))
+    if item.date_near and item.planned_for is not None:
+        flags.append(TEXT["date_near"].format(date=short_date(item.planned_for)))
+    return flags
+
+
+def more_text(count: int) -> str:
+    return TEXT["more"].format(count=count)
+
+
+def coverage_text(group: Coverage) -> str:
+    """'✔ Bosætning: 2 godkendt' or '✘ Infrastruktur: ingen (1 afventer)'."""
+    count = TEXT["approved_count"].format(count=group.approved) if group.approved else TEXT["none"]
+    waiting = f" ({TEXT['pending_count'].format(count=group.pending)})" if group.pending else ""
+    return f"{'✔' if group.approved else '✘'} {group.label}: {count}{waiting}"
+
+
+def coverage_sections(digest: Digest) -> list[tuple[str, list[Coverage]]]:
+    """The coverage under the headings 'Styrkepositioner' and 'Fokusområder'."""
+    sections = []
+    for kind in ("styrkeposition", "fokusomraade"):
+        groups = [group for group in digest.coverage if group.kind == kind]
+        if groups:
+            sections.append((TEXT[kind], groups))
+    return sections
+
+
+def platform_balance_text(counts: list[PlatformCount]) -> str:
+    return " · ".join(f"{count.label} {count.count}" for count in counts)
+
+
+# -- the build -----------------------------------------------------------------------------
+
+def build(
+    proposals: Iterable[Proposal],
+    week: Week,
+    now: dt.datetime,
+    sla_hours: int,
+    tz: dt.tzinfo = DEFAULT_TZ,
+) -> Digest:
+    """The digest of `week` as seen at `now` from any set of proposals (rows it does not need
+    are ignored): approved content of the week by day, pending oldest first, the approved
+    tray without a date, and how the week covers the strategy and the platforms."""
+    start, end = week_dates(week)
+    today = now.astimezone(tz).date()
+    planned: list[Proposal] = []
+    pending: list[Proposal] = []
+    tray: list[Proposal] = []
+    for proposal in proposals:
+        day = proposal.intake.planned_for
+        if proposal.status is Status.PENDING:
+            pending.append(proposal)
+        elif proposal.status is Status.APPROVED and day is None:
+            tray.append(proposal)
+        elif proposal.status is Status.APPROVED and day is not None and start <= day <= end:
+            planned.append(proposal)
+    in_week = [p for p in pending if p.intake.planned_for and start <= p.intake.planned_for <= end]
+    return Digest(
+        year=week[0], week=week[1], title=TEXT["title"].format(week=week[1]),
+        period=period_label(start, end), start=start, end=end, generated_at=now,
+        sla_hours=sla_hours,
+        days=_days(planned, start),
+        pending=[_pending_item(p, now, today, sla_hours) for p in _oldest_first(pending)],
+        tray=[_item(p) for p in sorted(tray, key=lambda p: (p.decided_at or p.updated_at, p.id))],
+        coverage=_coverage(planned, in_week),
+        platforms=_platform_counts(planned),
+    )
+
+
+def _days(planned: list[Proposal], start: dt.date) -> list[Day]:
+    by_day: dict[dt.date, list[Item]] = {}
+    for proposal in sorted(planned, key=lambda p: (p.intake.planned_for, p.id)):
+        assert proposal.intake.planned_for is not None
+        by_day.setdefault(proposal.intake.planned_for, []).append(_item(proposal))
+    days = [start + dt.timedelta(days=offset) for offset in range(7)]
+    return [Day(date=day, label=day_label(day), items=by_day.get(day, [])) for day in days]
+
+
+def _oldest_first(pending: list[Proposal]) -> list[Proposal]:
+    # A pending proposal has waited since it was last (re)submitted: `updated_at`.
+    return sorted(pending, key=lambda p: (p.updated_at, p.id))
+
+
+def _recommended(proposal: Proposal) -> list[str]:
+    return [fit.platform for fit in proposal.recommendation.platforms if fit.fit == "recommended"]
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _item(proposal: Proposal) -> Item:
+    return Item(
+        id=proposal.id,
+        title=_one_line(proposal.title),
+        proposer=_one_line(proposal.proposer.display),
+        platforms=[label("platform", key) for key in _recommended(proposal)],
+        planned_for=proposal.intake.planned_for,
+        crisis=proposal.intake.crisis,
+    )
+
+
+def _pending_item(
+    proposal: Proposal, now: dt.datetime, today: dt.date, sla_hours: int
+) -> PendingItem:
+    waited = now - proposal.updated_at
+    day = proposal.intake.planned_for
+    return PendingItem(
+        **_item(proposal).model_dump(),
+        waiting_since=proposal.updated_at,
+        age_hours=max(0, int(waited.total_seconds() // 3600)),
+        overdue=waited > dt.timedelta(hours=sla_hours),
+        date_near=day is not None and day <= today + dt.timedelta(days=NEAR_DAYS),
+    )
+
+
+def _coverage(planned: list[Proposal], pending_in_week: list[Proposal]) -> list[Coverage]:
+    groups = []
+    for group in coverage_groups():
+        themes = set(group["themes"])
+        groups.append(
+            Coverage(
+                key=group["key"], label=group["label"], kind=group["kind"],
+                approved=sum(1 for p in planned if p.intake.theme in themes),
+                pending=sum(1 for p in pending_in_week if p.intake.theme in themes),
+            )
+        )
+    return groups
+
+
+def _platform_counts(planned: list[Proposal]) -> list[PlatformCount]:
+    counts = dict.fromkeys(get_args(Platform), 0)
+    for proposal in planned:
+        for key in _recommended(proposal):
+            counts[key] += 1
+    return [
+        PlatformCount(key=key, label=label("platform", key), count=n) for key, n in counts.items()
+    ]

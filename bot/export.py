@@ -1,0 +1,130 @@
+"""The decision record for access-to-documents requests (aktindsigt).
+
+A period selects every proposal with any history event in it (submitted, decided, resubmitted,
+withdrawn, escalated), and each comes with its full history, also the events outside the
+period. Times are given in the municipality's time zone with their UTC offset.
+
+- JSON: one document {"exported_at", "period", "proposals": [...]}, each proposal with its
+  intake, recommendation, policy version, decision and history.
+- CSV: one row per history event, with the proposal's columns repeated on each row, so the
+  file reads on its own in a spreadsheet. Cells a spreadsheet would run as a formula (starting
+  with = + - @) get a leading apostrophe.
+
+The record is what the store holds: a resubmission replaces the draft and its recommendation,
+so earlier revisions are present as history events, not as their text.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from typing import IO, Any
+
+from bot.proposal import Proposal
+from policy import label
+
+CSV_COLUMNS = [
+    "proposal_id", "title", "proposer_name", "proposer_platform", "proposer_id",
+    "source", "created_at", "department", "theme", "content_type", "audience",
+    "planned_for", "crisis", "recommended_platforms", "review_route", "policy_version",
+    "revision", "status", "event_at", "event", "actor_name", "actor_platform", "actor_id",
+    "note", "text",
+]
+# User-written columns that a spreadsheet could take for a formula.
+_FREE_TEXT = {"title", "proposer_name", "department", "actor_name", "note", "text"}
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def period_bounds(first: dt.date, last: dt.date, tz: dt.tzinfo) -> tuple[dt.datetime, dt.datetime]:
+    """From midnight starting `first` to midnight ending `last`, local time: both days count."""
+    start = dt.datetime.combine(first, dt.time(), tzinfo=tz)
+    return start, dt.datetime.combine(last + dt.timedelta(days=1), dt.time(), tzinfo=tz)
+
+
+def local_time(moment: dt.datetime | None, tz: dt.tzinfo) -> str | None:
+    return moment.astimezone(tz).isoformat(timespec="seconds") if moment else None
+
+
+def record(proposal: Proposal, tz: dt.tzinfo) -> dict[str, Any]:
+    """One proposal as filed: who proposed what, what the bot recommended under which policy
+    version, who decided what and when, and every history event."""
+    data = proposal.model_dump(mode="json", exclude={"history"})
+    data.update(
+        title=proposal.title,
+        created_at=local_time(proposal.created_at, tz),
+        updated_at=local_time(proposal.updated_at, tz),
+        decided_at=local_time(proposal.decided_at, tz),
+        escalated_at=local_time(proposal.escalated_at, tz),
+        history=[
+            {**event.model_dump(mode="json"), "at": local_time(event.at, tz)}
+            for event in proposal.history
+        ],
+    )
+    return data
+
+
+def to_json_document(
+    proposals: list[Proposal],
+    period: tuple[dt.date, dt.date],
+    exported_at: dt.datetime,
+    tz: dt.tzinfo,
+) -> dict[str, Any]:
+    return {
+        "exported_at": local_time(exported_at, tz),
+        "period": {"from": period[0].isoformat(), "to": period[1].isoformat()},
+        "proposals": [record(proposal, tz) for proposal in proposals],
+    }
+
+
+def csv_rows(proposal: Proposal, tz: dt.tzinfo) -> list[dict[str, Any]]:
+    intake = proposal.intake
+    recommended = [
+        fit.platform for fit in proposal.recommendation.platforms if fit.fit == "recommended"
+    ]
+    base = {
+        "proposal_id": proposal.id,
+        "title": proposal.title,
+        "proposer_name": proposal.proposer.display,
+        "proposer_platform": proposal.proposer.platform,
+        "proposer_id": proposal.proposer.user_id,
+        "source": proposal.source,
+        "created_at": local_time(proposal.created_at, tz),
+        "department": intake.department or "",
+        "theme": label("theme", intake.theme),
+        "content_type": label("content_type", intake.content_type),
+        "audience": ", ".join(label("audience", a) for a in intake.audience),
+        "planned_for": intake.planned_for.isoformat() if intake.planned_for else "",
+        "crisis": "ja" if intake.crisis else "nej",
+        "recommended_platforms": ", ".join(label("platform", p) for p in recommended),
+        "review_route": label("route", proposal.recommendation.review.route),
+        "policy_version": proposal.policy_version,
+        "revision": proposal.revision,
+        "status": str(proposal.status),
+        "text": intake.text,
+    }
+    return [
+        {
+            **base,
+            "event_at": local_time(event.at, tz),
+            "event": event.event,
+            "actor_name": event.actor_name,
+            "actor_platform": event.actor_platform,
+            "actor_id": event.actor_id,
+            "note": event.note or "",
+        }
+        for event in proposal.history
+    ]
+
+
+def write_csv(proposals: list[Proposal], out: IO[str], tz: dt.tzinfo) -> None:
+    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS)
+    writer.writeheader()
+    for proposal in proposals:
+        for row in csv_rows(proposal, tz):
+            writer.writerow({key: _cell(key, value) for key, value in row.items()})
+
+
+def _cell(column: str, value: Any) -> Any:
+    if column in _FREE_TEXT and isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value

@@ -1,0 +1,217 @@
+"""The weekly digest job and the crisis escalation timer.
+
+One loop wakes every `poll_seconds` and asks two questions:
+
+- Is a digest due? The latest fire time of `OPSLAG_DIGEST_CRON` (croniter, in
+  `OPSLAG_TIMEZONE`) names the week (`digest.coming_week`). Each (week, platform, channel) is
+  claimed in the store's `runs` table in the same transaction as its outbox row, so it is
+  posted exactly once per week and channel, across restarts and processes. A fire time missed
+  while the server was down is posted when it comes back, as long as that week is not over.
+- Is a crisis proposal waiting longer than `OPSLAG_CRISIS_ESCALATE_MINUTES`? The workflow
+  escalates it, once.
+
+Digest channels: the review channel on every review platform, plus `OPSLAG_DIGEST_CHANNELS`,
+whose entries name their platform: `slack:C123` (or a bare `C123`, meaning Slack) is a Slack
+channel id; `teams:<name>` is the store key under which the Teams edge keeps that channel's
+conversation reference (the review channel's is `teams:review_channel`). The outbox payload is
+`{"digest": <Digest JSON>, "channel": <Slack channel id | Teams reference key>}`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import logging
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from croniter import croniter
+
+from bot import digest
+from bot.config import Settings, SettingsError
+from bot.core import TEAMS_REVIEW_REF, Core
+from bot.digest import Digest, Week
+from bot.store import NewMessage
+
+log = logging.getLogger(__name__)
+
+DIGEST = "digest"
+POLL_SECONDS = 30.0
+
+
+@dataclass(frozen=True, order=True)
+class Target:
+    """Where one digest goes: a Slack channel id, or a Teams conversation-reference key."""
+
+    platform: str
+    channel: str
+
+
+def timezone(settings: Settings) -> ZoneInfo:
+    try:
+        return ZoneInfo(settings.opslag_timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise SettingsError(
+            f"Ugyldig indstilling OPSLAG_TIMEZONE: ukendt tidszone {settings.opslag_timezone!r}"
+        ) from None
+
+
+def parse_channel(entry: str) -> Target:
+    """'slack:C123' or 'C123' -> Slack channel C123; 'teams:x' -> Teams reference key 'teams:x'."""
+    platform, sep, rest = entry.partition(":")
+    if not sep:
+        return Target("slack", entry)
+    if platform == "slack" and rest:
+        return Target("slack", rest)
+    if platform == "teams" and rest:
+        return Target("teams", entry)
+    raise SettingsError(
+        f"Ugyldig indstilling OPSLAG_DIGEST_CHANNELS: {entry!r} skal være slack:<kanal-id> "
+        "eller teams:<reference>"
+    )
+
+
+def check_settings(settings: Settings) -> None:
+    """Fail at start, with one line naming the variable, on a setting the schedule can't use."""
+    timezone(settings)
+    if not croniter.is_valid(settings.opslag_digest_cron):
+        raise SettingsError(
+            "Ugyldig indstilling OPSLAG_DIGEST_CRON: "
+            f"{settings.opslag_digest_cron!r} er ikke et cron-udtryk (fx '0 8 * * 1')"
+        )
+    for entry in settings.opslag_digest_channels:
+        parse_channel(entry)
+
+
+def digest_targets(core: Core) -> list[Target]:
+    """The review channel on each review platform and every configured extra channel that
+    its platform can reach now (a Teams channel needs its stored conversation reference)."""
+    settings = core.settings
+    targets = set()
+    for platform in core.workflow.review_platforms():
+        if platform == "slack" and settings.slack_review_channel:
+            targets.add(Target("slack", settings.slack_review_channel))
+        elif platform == "teams":
+            targets.add(Target("teams", TEAMS_REVIEW_REF))
+    for entry in settings.opslag_digest_channels:
+        target = parse_channel(entry)
+        if _reachable(core, target):
+            targets.add(target)
+    return sorted(targets)
+
+
+def _reachable(core: Core, target: Target) -> bool:
+    if target.platform == "slack":
+        return core.settings.slack_enabled
+    return core.store.get_ref(target.channel) is not None
+
+
+def due_week(cron: str, now: dt.datetime, tz: dt.tzinfo) -> Week | None:
+    """The week whose digest is due at `now`: that of the latest fire time, unless that week
+    is already over (a server that was down all week doesn't post a stale digest)."""
+    local = now.astimezone(tz)
+    fired = local if croniter.match(cron, local) else croniter(cron, local).get_prev(dt.datetime)
+    week = digest.coming_week(fired.date())
+    return week if local.date() <= digest.week_dates(week)[1] else None
+
+
+def run_key(week: Week, target: Target) -> str:
+    return f"digest:{week[0]}-W{week[1]:02d}:{target.platform}:{target.channel}"
+
+
+def load_digest(core: Core, week: Week) -> Digest:
+    """Read the rows a digest needs from the store and build it as of now."""
+    first, last = digest.week_dates(week)
+    store = core.store
+    rows = [
+        *store.approved_planned_between(first, last),
+        *store.approved_without_date(),
+        *store.pending_oldest_first(),
+    ]
+    settings = core.settings
+    return digest.build(
+        rows, week, core.clock(), settings.opslag_review_sla_hours, timezone(settings)
+    )
+
+
+def week_overview(core: Core, week: Week | None = None) -> Digest:
+    """The digest on demand (`/foreslå-opslag uge`, `ugeoversigt`, `opslag digest`): the given
+    ISO week, or the coming one (`digest.coming_week`). `.payload()` is what renderers take."""
+    if week is None:
+        week = digest.coming_week(core.clock().astimezone(timezone(core.settings)).date())
+    return load_digest(core, week)
+
+
+def post_digest(core: Core, week: Week, targets: list[Target]) -> list[Target]:
+    """Claim and enqueue the week's digest (built once) for each target nobody has claimed yet;
+    the claim and the outbox row commit together. Returns the targets this call posted to."""
+    if not targets:
+        return []
+    built = load_digest(core, week)
+    now = core.clock()
+    posted = []
+    for target in targets:
+        key = run_key(week, target)
+        with core.store.transaction():
+            if core.store.claim_run(key, now):
+                message = NewMessage(
+                    platform=target.platform, kind=DIGEST, dedupe_key=key,
+                    payload=built.payload(target.channel),
+                )
+                core.store.enqueue(message, now)
+                posted.append(target)
+    if posted:
+        core.outbox.notify()
+    return posted
+
+
+class Scheduler:
+    def __init__(self, core: Core, *, poll_seconds: float = POLL_SECONDS) -> None:
+        check_settings(core.settings)
+        self.core = core
+        self.poll_seconds = poll_seconds
+        self.tz = timezone(core.settings)
+        self._claimed: set[str] = set()  # run keys this process knows are done
+        self._task: asyncio.Task[None] | None = None
+
+    def run_due(self) -> list[Target]:
+        """One round: escalate overdue crises, post a due digest. Returns where it posted."""
+        self.escalate()
+        return self.post_due_digest()
+
+    def escalate(self) -> None:
+        minutes = self.core.settings.opslag_crisis_escalate_minutes
+        self.core.workflow.escalate_overdue_crises(dt.timedelta(minutes=minutes))
+
+    def post_due_digest(self) -> list[Target]:
+        week = due_week(self.core.settings.opslag_digest_cron, self.core.clock(), self.tz)
+        if week is None:
+            return []
+        open_targets = [
+            t for t in digest_targets(self.core) if run_key(week, t) not in self._claimed
+        ]
+        posted = post_digest(self.core, week, open_targets)
+        # Claimed now or earlier, here or by another process: either way it is done.
+        self._claimed.update(run_key(week, target) for target in open_targets)
+        return posted
+
+    async def run_forever(self) -> None:
+        while True:
+            for job in (self.escalate, self.post_due_digest):
+                try:
+                    job()
+                except Exception:
+                    log.exception("planlagt kørsel fejlede; prøver igen")
+            await asyncio.sleep(self.poll_seconds)
+
+    def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.get_running_loop().create_task(self.run_forever())
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None

@@ -1,0 +1,77 @@
+"""The weekly digest as plain text for the terminal (`opslag digest`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.digest import (
+    MAX_LISTED,
+    TEXT,
+    Digest,
+    Item,
+    PendingItem,
+    age_text,
+    coverage_sections,
+    coverage_text,
+    more_text,
+    pending_flags,
+    platform_balance_text,
+    platforms_text,
+)
+
+
+def render_payload(payload: dict[str, Any]) -> str:
+    return render_digest(Digest.model_validate(payload["digest"]))
+
+
+def render_digest(digest: Digest) -> str:
+    lines = [f"{digest.title} · {digest.period}", ""]
+    lines += _planned(digest)
+    lines += ["", TEXT["pending"]]
+    lines += _listed([_pending_line(p, digest.sla_hours) for p in digest.pending], "no_pending")
+    lines += ["", TEXT["tray"]]
+    lines += _listed([_item_line(item) for item in digest.tray], "no_tray")
+    lines += ["", TEXT["coverage"], *_coverage(digest)]
+    lines += ["", TEXT["platforms"], f"  {platform_balance_text(digest.platforms)}"]
+    return "\n".join(lines)
+
+
+def _planned(digest: Digest) -> list[str]:
+    lines = [TEXT["planned"]]
+    for day in digest.days:
+        lines.append(f"  {day.label}")
+        if not day.items:
+            lines.append(f"    – {TEXT['nothing_that_day']}")
+        lines.extend("  " + line for line in _listed([_item_line(i) for i in day.items], None))
+    return lines
+
+
+def _listed(lines: list[str], empty: str | None) -> list[str]:
+    if not lines:
+        return [f"  {TEXT[empty]}"] if empty else []
+    shown = [f"  • {line}" for line in lines[:MAX_LISTED]]
+    if len(lines) > MAX_LISTED:
+        shown.append(f"  {more_text(len(lines) - MAX_LISTED)}")
+    return shown
+
+
+def _item_line(item: Item) -> str:
+    by = TEXT["by"].format(name=item.proposer)
+    number = TEXT["number"].format(id=item.id)
+    return f"{item.title} — {platforms_text(item)} · {by} ({number})"
+
+
+def _pending_line(item: PendingItem, sla_hours: int) -> str:
+    flags = [TEXT["waiting"].format(age=age_text(item.age_hours))]
+    flags += [flag.upper() for flag in pending_flags(item, sla_hours)]
+    by = TEXT["by"].format(name=item.proposer)
+    number = TEXT["number"].format(id=item.id)
+    return f"{item.title} — {' · '.join(flags)} · {by} ({number})"
+
+
+def _coverage(digest: Digest) -> list[str]:
+    lines = []
+    for heading, groups in coverage_sections(digest):
+        lines.append(f"  {heading}")
+        lines.extend(f"    {coverage_text(group)}" for group in groups)
+    return lines

@@ -1,0 +1,146 @@
+"""Button clicks and live form changes.
+
+Review buttons (approve, request_changes, reject) are for the central team only: anyone else
+gets a polite answer only they see, and nothing changes. Changes and rejections ask for a reason
+in a small modal, opened right after the acknowledgement while the trigger id is fresh.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.core import Core
+from bot.proposal import Decision, Proposal, Status
+from bot.workflow import WorkflowError
+from handlers.slack import ids
+from handlers.slack import text as T
+from handlers.slack.common import actor_from, already_text, open_view, tell
+from handlers.slack.form import (
+    answers_from_state,
+    controlling_fields,
+    from_intake,
+    question_list,
+)
+from handlers.slack.views import intake_modal, read_metadata, reason_modal
+
+Body = dict[str, Any]
+
+
+def register(bolt_app: AsyncApp, core: Core) -> None:
+    _review_buttons(bolt_app, core)
+    _proposer_buttons(bolt_app, core)
+    _form_changes(bolt_app, core)
+
+
+def _review_buttons(bolt_app: AsyncApp, core: Core) -> None:
+    @bolt_app.action(ids.APPROVE)
+    async def on_approve(ack: AsyncAck, body: Body, client: AsyncWebClient) -> None:
+        await ack()
+        actor = actor_from(body)
+        if not core.workflow.is_central(actor):
+            await tell(client, body, T.NOT_CENTRAL)
+            return
+        try:
+            outcome = core.workflow.decide(_proposal_id(body), Decision.APPROVE, actor)
+        except WorkflowError as exc:
+            await tell(client, body, exc.message)
+            return
+        if not outcome.changed:
+            await tell(client, body, already_text(outcome.proposal))
+
+    async def on_needs_reason(ack: AsyncAck, body: Body, client: AsyncWebClient) -> None:
+        await ack()
+        decision = Decision(body["actions"][0]["action_id"])
+        actor = actor_from(body)
+        if not core.workflow.is_central(actor):
+            await tell(client, body, T.NOT_CENTRAL)
+            return
+        proposal = _open_proposal(core, _proposal_id(body), decision)
+        if isinstance(proposal, str):
+            await tell(client, body, proposal)
+            return
+        await open_view(client, body["trigger_id"], reason_modal(proposal, decision))
+
+    bolt_app.action(ids.REQUEST_CHANGES)(on_needs_reason)
+    bolt_app.action(ids.REJECT)(on_needs_reason)
+
+
+def _open_proposal(core: Core, proposal_id: int, decision: Decision) -> Proposal | str:
+    """The proposal if it can still get this decision, else what to tell the clicker."""
+    try:
+        proposal = core.workflow.get(proposal_id)
+    except WorkflowError as exc:
+        return exc.message
+    if proposal.status == decision.status or not proposal.is_open:
+        return already_text(proposal)
+    return proposal
+
+
+def _proposer_buttons(bolt_app: AsyncApp, core: Core) -> None:
+    @bolt_app.action(ids.OPEN_INTAKE)
+    async def on_open_intake(ack: AsyncAck, body: Body, client: AsyncWebClient) -> None:
+        await ack()
+        await open_view(client, body["trigger_id"], intake_modal({}))
+
+    @bolt_app.action(ids.RESUBMIT)
+    async def on_resubmit(ack: AsyncAck, body: Body, client: AsyncWebClient) -> None:
+        await ack()
+        try:
+            proposal = core.workflow.get(_proposal_id(body))
+        except WorkflowError as exc:
+            await tell(client, body, exc.message)
+            return
+        if proposal.proposer.user_id != actor_from(body).user_id:
+            await tell(client, body, T.NOT_PROPOSER)
+            return
+        if proposal.status is not Status.CHANGES_REQUESTED:
+            await tell(client, body, already_text(proposal))
+            return
+        view = intake_modal(from_intake(proposal.intake), proposal=proposal)
+        await open_view(client, body["trigger_id"], view)
+
+    @bolt_app.action(ids.WITHDRAW)
+    async def on_withdraw(ack: AsyncAck, body: Body, client: AsyncWebClient) -> None:
+        await ack()
+        try:
+            proposal = core.workflow.withdraw(_proposal_id(body), actor_from(body))
+        except WorkflowError as exc:
+            await tell(client, body, exc.message)
+            return
+        await tell(client, body, T.WITHDRAWN_OK.format(id=proposal.id))
+
+
+def _form_changes(bolt_app: AsyncApp, core: Core) -> None:
+    """An answer that decides whether other questions apply (content type, media) redraws the
+    modal with those questions added or removed; what was typed so far is kept."""
+    fields = sorted(controlling_fields(question_list()))
+    if not fields:
+        return
+    pattern = re.compile("^(" + "|".join(re.escape(name) for name in fields) + ")$")
+
+    @bolt_app.action(pattern)
+    async def on_form_change(ack: AsyncAck, body: Body, client: AsyncWebClient) -> None:
+        await ack()
+        view = body.get("view") or {}
+        if view.get("callback_id") != ids.INTAKE_VIEW:
+            return
+        answers = answers_from_state((view.get("state") or {}).get("values") or {})
+        proposal_id = read_metadata(view).get("proposal_id")
+        proposal = core.workflow.get(int(proposal_id)) if proposal_id else None
+        try:
+            await client.views_update(
+                view_id=view["id"], hash=view.get("hash"),
+                view=intake_modal(answers, proposal=proposal),
+            )
+        except SlackApiError as exc:  # hash_conflict: a newer change already redrew it
+            if exc.response.get("error") != "hash_conflict":
+                raise
+
+
+def _proposal_id(body: Body) -> int:
+    return int(body["actions"][0]["value"])

@@ -1,0 +1,125 @@
+"""The weekly digest as Slack Block Kit (outbox kind "digest", and `/foreslå-opslag uge`).
+
+All user text (titles, names) is escaped for mrkdwn. Long lists end in "… og N mere", and
+the message stays under Slack's limits: 3,000 characters a section, 50 blocks, and the blocks'
+total size (lists are cut shorter until it fits `mrkdwn.MESSAGE_BUDGET`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_sdk.models.blocks import (
+    Block,
+    ContextBlock,
+    DividerBlock,
+    HeaderBlock,
+    MarkdownTextObject,
+    PlainTextObject,
+    SectionBlock,
+)
+
+from bot.digest import (
+    MAX_LISTED,
+    TEXT,
+    Digest,
+    Item,
+    PendingItem,
+    age_text,
+    coverage_sections,
+    coverage_text,
+    more_text,
+    pending_flags,
+    platform_balance_text,
+    platforms_text,
+)
+from handlers.slack.mrkdwn import MESSAGE_BUDGET, SECTION_MAX, as_dicts, escape, size
+
+HEADER_MAX = 150
+BLOCKS_MAX = 50
+# Items shown per list, tried in turn until the message fits Slack's size budget.
+CAPS = (MAX_LISTED, 10, 5, 3, 1)
+
+
+def digest_blocks(payload: dict[str, Any]) -> list[dict[str, Any]]:
+    digest = Digest.model_validate(payload["digest"])
+    for cap in CAPS:
+        blocks = _blocks(digest, cap)[:BLOCKS_MAX]
+        if size(blocks) <= MESSAGE_BUDGET:
+            break
+    return as_dicts(blocks)
+
+
+def digest_fallback_text(payload: dict[str, Any]) -> str:
+    """The notification text that goes with the blocks (chat.postMessage `text`)."""
+    digest = Digest.model_validate(payload["digest"])
+    return f"{digest.title} · {digest.period}"
+
+
+def _blocks(digest: Digest, cap: int) -> list[Block]:
+    intro = escape(f"{TEXT['intro']} · {digest.period}")
+    pending = [_pending(item, digest.sla_hours) for item in digest.pending]
+    return [
+        HeaderBlock(text=PlainTextObject(text=digest.title[:HEADER_MAX])),
+        ContextBlock(elements=[MarkdownTextObject(text=intro)]),
+        *_planned(digest, cap),
+        *_section(TEXT["pending"], _capped(pending, cap), TEXT["no_pending"]),
+        *_section(TEXT["tray"], _capped([_item(i) for i in digest.tray], cap), TEXT["no_tray"]),
+        *_coverage(digest),
+    ]
+
+
+def _planned(digest: Digest, cap: int) -> list[Block]:
+    lines = []
+    for day in digest.days:
+        items = _capped([_item(item) for item in day.items], cap)
+        lines.append(f"*{escape(day.label)}*")
+        lines.extend(items or [f"_{TEXT['nothing_that_day']}_"])
+    return [DividerBlock(), *_packed(f"*{escape(TEXT['planned'])}*", lines)]
+
+
+def _section(heading: str, lines: list[str], empty: str) -> list[Block]:
+    return [DividerBlock(), *_packed(f"*{escape(heading)}*", lines or [escape(empty)])]
+
+
+def _coverage(digest: Digest) -> list[Block]:
+    lines = []
+    for heading, groups in coverage_sections(digest):
+        lines.append(f"*{escape(heading)}*")
+        lines.extend(escape(coverage_text(group)) for group in groups)
+    lines += [f"*{escape(TEXT['platforms'])}*", escape(platform_balance_text(digest.platforms))]
+    return [DividerBlock(), *_packed(f"*{escape(TEXT['coverage'])}*", lines)]
+
+
+def _item(item: Item) -> str:
+    by = escape(TEXT["by"].format(name=item.proposer))
+    number = escape(TEXT["number"].format(id=item.id))
+    return f"• *{escape(item.title)}* · {escape(platforms_text(item))} · _{by}_ ({number})"
+
+
+def _pending(item: PendingItem, sla_hours: int) -> str:
+    waiting = escape(TEXT["waiting"].format(age=age_text(item.age_hours)))
+    flags = "".join(f" · :warning: *{escape(flag)}*" for flag in pending_flags(item, sla_hours))
+    by = escape(TEXT["by"].format(name=item.proposer))
+    number = escape(TEXT["number"].format(id=item.id))
+    return f"• *{escape(item.title)}* · {waiting}{flags} · _{by}_ ({number})"
+
+
+def _capped(lines: list[str], cap: int) -> list[str]:
+    if len(lines) <= cap:
+        return lines
+    return [*lines[:cap], escape(more_text(len(lines) - cap))]
+
+
+def _packed(heading: str, lines: list[str]) -> list[Block]:
+    """The heading and lines in as few sections as fit, none over Slack's 3,000 characters."""
+    sections: list[str] = []
+    current = heading
+    for line in lines:
+        if len(current) + 1 + len(line) > SECTION_MAX:
+            sections.append(current)
+            current = line
+        else:
+            current = f"{current}\n{line}"
+    sections.append(current)
+    return [SectionBlock(text=MarkdownTextObject(text=text)) for text in sections]

@@ -1,0 +1,377 @@
+"""Messages in channels and DMs: help, the recommendation, the review post and its thread,
+decision notices and escalations.
+
+Every builder returns a `Message` (fallback text + blocks) that stays under Slack's size limit:
+long parts are shortened, never the whole message refused.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from slack_sdk.errors import SlackObjectFormationError
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ConfirmObject,
+    ContextBlock,
+    DividerBlock,
+    HeaderBlock,
+    MarkdownTextObject,
+    SectionBlock,
+)
+
+from bot.proposal import Proposal, Status
+from handlers.slack import ids
+from handlers.slack import text as T
+from handlers.slack.mrkdwn import (
+    MESSAGE_BUDGET,
+    bullets,
+    danish_date,
+    escape,
+    escaped,
+    link,
+    quote,
+    size,
+    user_text,
+    when,
+    who,
+)
+from policy import PlatformFit, Recommendation, label
+
+HEADER_MAX = 150
+
+# Detail levels tried in turn until a message fits: how many reasons, tips or findings to list
+# and how many characters each may have.
+@dataclass(frozen=True)
+class Detail:
+    count: int
+    each: int
+
+
+DETAIL_LEVELS = (Detail(6, 300), Detail(4, 200), Detail(3, 120), Detail(2, 60))
+
+
+@dataclass
+class Message:
+    text: str
+    blocks: list[Block] = field(default_factory=list)
+
+    def as_kwargs(self) -> dict[str, Any]:
+        return {"text": self.text, "blocks": self.blocks}
+
+
+def _fit(build: Callable[[Detail], list[Block]]) -> list[Block]:
+    """The most detailed rendering that fits Slack's limit."""
+    for detail in DETAIL_LEVELS:
+        blocks = build(detail)
+        try:
+            if size(blocks) <= MESSAGE_BUDGET:
+                return blocks
+        except SlackObjectFormationError:  # one section over its own limit
+            continue
+    return blocks
+
+
+# -- help --------------------------------------------------------------------------------------
+
+
+def help_message() -> Message:
+    return Message(
+        text=T.HELP_FALLBACK,
+        blocks=[
+            SectionBlock(text=f"*{T.HELP_TITLE}*\n\n{T.HELP_BODY}"),
+            ContextBlock(elements=[MarkdownTextObject(text=T.HELP_ALT_COMMAND)]),
+            ActionsBlock(elements=[
+                ButtonElement(text=T.HELP_BUTTON, action_id=ids.OPEN_INTAKE, style="primary")
+            ]),
+        ],
+    )
+
+
+def week_soon_message() -> Message:
+    return Message(text=T.WEEK_SOON, blocks=[SectionBlock(text=T.WEEK_SOON)])
+
+
+# -- the recommendation, to the proposer --------------------------------------------------------
+
+
+def recommendation_message(
+    proposal: Proposal, *, sla_hours: int, escalate_minutes: int, again: bool = False
+) -> Message:
+    rec = proposal.recommendation
+
+    def build(detail: Detail) -> list[Block]:
+        blocks: list[Block] = [
+            HeaderBlock(text=T.REC_HEADER_AGAIN if again else T.REC_HEADER),
+            SectionBlock(text=user_text(
+                T.REC_ABOUT.format(id=proposal.id, title=escaped(proposal.title, 200))
+            )),
+            SectionBlock(text=T.REC_PLATFORMS),
+            *[_platform_section(fit, detail) for fit in rec.platforms],
+            *_tone_blocks(rec, detail),
+            _checks_section(rec, detail),
+            *_warnings_blocks(rec, detail),
+            DividerBlock(),
+            SectionBlock(text=_review_line(rec, sla_hours, escalate_minutes)),
+            _withdraw_actions(proposal),
+        ]
+        return blocks
+
+    fallback = T.REC_FALLBACK.format(id=proposal.id, title=escaped(proposal.title, 150))
+    return Message(text=fallback, blocks=_fit(build))
+
+
+def _list(items: list[str], detail: Detail, *, extra: int = 0) -> str:
+    return bullets(items, limit=detail.count + extra, each=detail.each)
+
+
+def _platform_section(fit: PlatformFit, detail: Detail) -> SectionBlock:
+    head = f"{T.FIT_MARK[fit.fit]} *{escape(label('platform', fit.platform))}*: " + escape(
+        label("fit", fit.fit)
+    )
+    return SectionBlock(text=user_text(f"{head}\n{_list(fit.reasons, detail)}"))
+
+
+def _tone_blocks(rec: Recommendation, detail: Detail) -> list[Block]:
+    if not rec.tone_tips:
+        return []
+    blocks: list[Block] = [SectionBlock(text=T.REC_TONE)]
+    for platform, tips in list(rec.tone_tips.items())[:6]:
+        if tips:
+            head = f"*{escape(label('platform', platform))}*"
+            blocks.append(
+                SectionBlock(text=user_text(f"{head}\n{_list(tips, detail)}"))
+            )
+    return blocks
+
+
+def _checks_section(rec: Recommendation, detail: Detail) -> SectionBlock:
+    checks = rec.text_checks
+    head = T.REC_TEXT.format(words=checks.words, lix=f"{checks.lix:.0f}")
+    findings = [
+        f"{finding.message} ({label('platform', finding.platform)})"
+        if finding.platform else finding.message
+        for finding in checks.findings
+    ]
+    body = _list(findings, detail, extra=2) if findings else T.REC_NO_FINDINGS
+    return SectionBlock(text=user_text(f"{head}\n{body}"))
+
+
+def _warnings_blocks(rec: Recommendation, detail: Detail) -> list[Block]:
+    if not rec.warnings:
+        return []
+    text = f"{T.REC_WARNINGS}\n{_list(rec.warnings, detail)}"
+    return [SectionBlock(text=user_text(text))]
+
+
+def _review_line(rec: Recommendation, sla_hours: int, escalate_minutes: int) -> str:
+    route = T.REC_WHO.get(rec.review.route, T.REC_WHO["central"])
+    who_text = f"{route}. {escaped(rec.review.reason, 300)}"
+    urgent = rec.review.urgent
+    when_text = (
+        T.REC_WHEN_URGENT.format(minutes=escalate_minutes) if urgent
+        else T.REC_WHEN.format(hours=sla_hours)
+    )
+    return T.REC_REVIEW.format(who=who_text, when=when_text)
+
+
+def _withdraw_actions(proposal: Proposal) -> ActionsBlock:
+    confirm = ConfirmObject(
+        title=T.REC_WITHDRAW_CONFIRM_TITLE, text=T.REC_WITHDRAW_CONFIRM_TEXT,
+        confirm=T.REC_WITHDRAW_CONFIRM_YES, deny=T.REC_WITHDRAW_CONFIRM_NO,
+    )
+    button = ButtonElement(
+        text=T.REC_WITHDRAW, action_id=ids.WITHDRAW, value=str(proposal.id), confirm=confirm
+    )
+    return ActionsBlock(block_id=f"withdraw-{proposal.id}", elements=[button])
+
+
+# -- the review post, in the central team's channel ---------------------------------------------
+
+
+def review_message(proposal: Proposal, *, usergroup: str | None = None) -> Message:
+    """The review post: a summary, the recommended platforms, the draft quoted and, while the
+    proposal waits, the three decision buttons; once decided, who decided and when."""
+    crisis = proposal.intake.crisis
+    head = _review_head(proposal, usergroup)
+    tail = _review_tail(proposal)
+    rest = MESSAGE_BUDGET - size(head) - size(tail) - 200
+    draft = _draft_blocks(proposal.intake.text, rest)
+    blocks = head + draft + tail
+    while size(blocks) > MESSAGE_BUDGET and rest > 0:  # JSON escaping made it bigger
+        rest -= size(blocks) - MESSAGE_BUDGET + 100
+        blocks = head + _draft_blocks(proposal.intake.text, rest) + tail
+    template = T.REVIEW_FALLBACK_CRISIS if crisis else T.REVIEW_FALLBACK
+    fallback = template.format(
+        id=proposal.id, who=who(proposal.proposer), title=escaped(proposal.title, 150)
+    )
+    if crisis and usergroup:
+        fallback = f"<!subteam^{usergroup}> {fallback}"
+    return Message(text=fallback, blocks=blocks)
+
+
+def _review_head(proposal: Proposal, usergroup: str | None) -> list[Block]:
+    intake = proposal.intake
+    crisis = intake.crisis
+    blocks: list[Block] = [HeaderBlock(text=T.REVIEW_HEADER_CRISIS if crisis else T.REVIEW_HEADER)]
+    if crisis and usergroup:
+        blocks.append(SectionBlock(
+            text=T.REVIEW_CRISIS_PING.format(group=f"<!subteam^{usergroup}>")
+        ))
+    blocks.append(SectionBlock(fields=[user_text(f) for f in _summary_fields(proposal)]))
+    details = [T.REVIEW_TITLE.format(title=escaped(proposal.title, 200))]
+    if intake.link:
+        details.append(T.REVIEW_LINK.format(link=link(intake.link)))
+    if intake.has_media:
+        media = (T.REVIEW_MEDIA_YES.format(alt=escaped(intake.alt_text, 300)) if intake.alt_text
+                 else T.REVIEW_MEDIA_NO_ALT)
+        details.append(T.REVIEW_MEDIA.format(media=media))
+    blocks.append(SectionBlock(text=user_text("\n".join(details))))
+    blocks.append(SectionBlock(text=user_text(_recommended_lines(proposal.recommendation))))
+    blocks.append(SectionBlock(text=T.REVIEW_DRAFT))
+    return blocks
+
+
+def _summary_fields(proposal: Proposal) -> list[str]:
+    intake = proposal.intake
+    audience = ", ".join(escape(label("audience", key)) for key in intake.audience)
+    department = escaped(intake.department, 120) if intake.department else T.NO_DEPARTMENT
+    content_type = escape(label("content_type", intake.content_type))
+    if intake.job_level:
+        content_type += f" ({escape(label('job_level', intake.job_level))})"
+    return [
+        T.REVIEW_PROPOSER.format(who=who(proposal.proposer)),
+        T.REVIEW_DEPARTMENT.format(department=department),
+        T.REVIEW_AUDIENCE.format(audience=audience),
+        T.REVIEW_THEME.format(theme=escape(label("theme", intake.theme))),
+        T.REVIEW_TYPE.format(content_type=content_type),
+        T.REVIEW_PLANNED.format(planned=danish_date(intake.planned_for)),
+    ]
+
+
+def _recommended_lines(rec: Recommendation) -> str:
+    lines = [T.REVIEW_RECOMMENDED]
+    for fit in rec.platforms:
+        platform = escape(label("platform", fit.platform))
+        reason = escaped(fit.reasons[0], 160) if fit.reasons else ""
+        lines.append(f"{T.FIT_MARK[fit.fit]} *{platform}*: {reason}")
+    checks = rec.text_checks
+    lines.append(T.REVIEW_CHECKS.format(
+        words=checks.words, lix=f"{checks.lix:.0f}", findings=len(checks.findings)
+    ))
+    if rec.review.route == "department":
+        lines.append(T.REVIEW_ROUTE_DEPARTMENT)
+    return "\n".join(lines)
+
+
+def _draft_blocks(draft: str, budget: int) -> list[Block]:
+    chunks, shown = quote(draft, max(0, budget))
+    blocks: list[Block] = [SectionBlock(text=user_text(chunk)) for chunk in chunks]
+    if shown < len(draft):
+        note = T.REVIEW_DRAFT_CUT.format(shown=shown, total=len(draft))
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=note)]))
+    return blocks
+
+
+def _review_tail(proposal: Proposal) -> list[Block]:
+    context = T.REVIEW_CONTEXT.format(
+        id=proposal.id, revision=proposal.revision, policy=escape(proposal.policy_version)
+    )
+    blocks: list[Block] = [ContextBlock(elements=[MarkdownTextObject(text=context)])]
+    if proposal.status is Status.PENDING:
+        if proposal.revision > 1:
+            blocks.append(SectionBlock(text=T.OUTCOME_RESUBMITTED.format(
+                revision=proposal.revision, who=who(proposal.proposer)
+            )))
+        blocks.append(_decision_buttons(proposal))
+    else:
+        blocks.append(SectionBlock(text=user_text(_outcome_text(proposal))))
+    return blocks
+
+
+def _decision_buttons(proposal: Proposal) -> ActionsBlock:
+    value = str(proposal.id)
+    return ActionsBlock(
+        block_id=f"review-{proposal.id}-{proposal.revision}",
+        elements=[
+            ButtonElement(text=T.BUTTON_APPROVE, action_id=ids.APPROVE, value=value,
+                          style="primary"),
+            ButtonElement(text=T.BUTTON_CHANGES, action_id=ids.REQUEST_CHANGES, value=value),
+            ButtonElement(text=T.BUTTON_REJECT, action_id=ids.REJECT, value=value,
+                          style="danger"),
+        ],
+    )
+
+
+def _outcome_text(proposal: Proposal) -> str:
+    template = T.OUTCOME[proposal.status]
+    line = template.format(
+        who=who(proposal.decided_by), when=when(proposal.decided_at or proposal.updated_at)
+    )
+    if proposal.decision_note:
+        chunks, _ = quote(proposal.decision_note, 1500)
+        line += "\n" + "\n".join(chunks)
+    return line
+
+
+# -- the review thread -------------------------------------------------------------------------
+
+
+def thread_message(proposal: Proposal, event: str) -> Message:
+    actor = proposal.proposer if event in ("resubmitted", "withdrawn") else proposal.decided_by
+    line = T.THREAD[event].format(who=who(actor), revision=proposal.revision)
+    blocks: list[Block] = [SectionBlock(text=line)]
+    note = proposal.decision_note if event in T.NOTICE else None
+    if note:
+        chunks, _ = quote(note, 2500)
+        blocks.append(SectionBlock(text=user_text(f"{T.THREAD_NOTE}\n" + "\n".join(chunks))))
+    return Message(text=line, blocks=blocks)
+
+
+# -- decision notices, to the proposer ----------------------------------------------------------
+
+
+def decision_notice(proposal: Proposal) -> Message:
+    event = str(proposal.status)
+    line = T.NOTICE[event].format(
+        title=escaped(proposal.title, 200), id=proposal.id, who=who(proposal.decided_by)
+    )
+    blocks: list[Block] = [SectionBlock(text=user_text(line))]
+    if proposal.decision_note:
+        chunks, _ = quote(proposal.decision_note, 2500)
+        blocks.append(SectionBlock(text=user_text("\n".join(chunks))))
+    if proposal.status is Status.CHANGES_REQUESTED:
+        blocks.append(ActionsBlock(block_id=f"resubmit-{proposal.id}", elements=[
+            ButtonElement(text=T.NOTICE_RESUBMIT, action_id=ids.RESUBMIT,
+                          value=str(proposal.id), style="primary")
+        ]))
+    return Message(text=T.NOTICE_FALLBACK[event].format(id=proposal.id), blocks=blocks)
+
+
+# -- escalation ---------------------------------------------------------------------------------
+
+
+def escalation_message(proposal: Proposal, *, usergroup: str | None) -> Message:
+    group = f"<!subteam^{usergroup}> " if usergroup else ""
+    line = T.ESCALATION.format(
+        group=group, id=proposal.id, title=escaped(proposal.title, 200),
+        who=who(proposal.proposer),
+    )
+    fallback = group + T.ESCALATION_FALLBACK.format(id=proposal.id)
+    return Message(text=fallback, blocks=[SectionBlock(text=user_text(line))])
+
+
+def escalation_dm(proposal: Proposal, *, channel: str | None) -> Message:
+    where = f"<#{channel}>" if channel else T.ESCALATION_WHERE_UNKNOWN
+    line = T.ESCALATION_DM.format(
+        id=proposal.id, title=escaped(proposal.title, 200), who=who(proposal.proposer),
+        where=where,
+    )
+    return Message(
+        text=T.ESCALATION_FALLBACK.format(id=proposal.id),
+        blocks=[SectionBlock(text=user_text(line))],
+    )

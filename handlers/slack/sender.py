@@ -1,0 +1,228 @@
+"""Delivers the outbox's Slack messages: renders each kind as Block Kit and calls the Web API.
+
+The outbox stores platform-agnostic rows; this turns one row into one Slack call (two for a
+DM: conversations.open, then chat.postMessage) and tells the outbox whether to try again:
+`RetryLater` for rate limits (honouring Retry-After), 5xx and timeouts, `PermanentFailure` for
+errors no retry can fix. The result ({"channel", "ts"}) is stored with the row, so later rows
+find the review message to update or to reply under.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import aiohttp
+from slack_sdk.errors import SlackApiError, SlackObjectFormationError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.core import Core
+from bot.outbox import Delivery, PermanentFailure, RetryLater
+from bot.proposal import Proposal
+from bot.workflow import (
+    DECISION_NOTICE,
+    ESCALATION,
+    ESCALATION_DM,
+    RECOMMENDATION,
+    REVIEW_POST,
+    REVIEW_UPDATE,
+    THREAD_REPLY,
+)
+from handlers.slack import messages
+from handlers.slack import text as T
+from handlers.slack.messages import Message
+
+log = logging.getLogger(__name__)
+
+DIGEST = "digest"
+Result = dict[str, Any]
+
+# Errors that no retry fixes: the outbox gives the message up and logs it.
+PERMANENT_ERRORS = frozenset({
+    "channel_not_found", "not_in_channel", "is_archived", "channel_is_archived",
+    "invalid_auth", "not_authed", "account_inactive", "token_revoked", "token_expired",
+    "missing_scope", "no_permission", "not_allowed_token_type", "restricted_action",
+    "team_access_not_granted", "ekm_access_denied", "user_not_found", "user_disabled",
+    "cannot_dm_bot", "invalid_blocks", "invalid_blocks_format", "msg_too_long",
+    "msg_blocks_too_long", "no_text", "invalid_arguments",
+})
+TRANSIENT_ERRORS = frozenset({
+    "ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout",
+})
+# chat.update answers these when the review message is gone: post a fresh one instead.
+MESSAGE_GONE = frozenset({"message_not_found", "cant_update_message", "edit_window_closed"})
+DEFAULT_RETRY_AFTER = 30.0
+
+
+class SlackSender:
+    def __init__(self, core: Core, client: AsyncWebClient) -> None:
+        self.settings = core.settings
+        self.client = client
+        self._dm_channels: dict[str, str] = {}
+        self._kinds: dict[str, Callable[[Delivery], Awaitable[Result]]] = {
+            RECOMMENDATION: self._recommendation,
+            REVIEW_POST: self._review_post,
+            REVIEW_UPDATE: self._review_update,
+            THREAD_REPLY: self._thread_reply,
+            DECISION_NOTICE: self._decision_notice,
+            ESCALATION: self._escalation,
+            ESCALATION_DM: self._escalation_dm,
+            DIGEST: self._digest,
+        }
+
+    async def __call__(self, delivery: Delivery) -> Result:
+        send = self._kinds.get(delivery.row.kind)
+        if send is None:
+            raise PermanentFailure(f"ukendt beskedtype for Slack: {delivery.row.kind}")
+        try:
+            return await send(delivery)
+        except SlackApiError as exc:
+            raise classify(exc) from exc
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise RetryLater(f"Slack svarede ikke: {type(exc).__name__}") from exc
+        except SlackObjectFormationError as exc:
+            raise PermanentFailure(f"ugyldige blocks: {exc}") from exc
+
+    # -- one method per kind -------------------------------------------------------------
+
+    async def _recommendation(self, delivery: Delivery) -> Result:
+        proposal = _proposal(delivery)
+        message = messages.recommendation_message(
+            proposal,
+            sla_hours=self.settings.opslag_review_sla_hours,
+            escalate_minutes=self.settings.opslag_crisis_escalate_minutes,
+            again=delivery.payload.get("event") == "resubmitted",
+        )
+        return await self._dm(proposal.proposer.user_id, message)
+
+    async def _review_post(self, delivery: Delivery) -> Result:
+        return await self._post(self._review_channel(), self._review(_proposal(delivery)))
+
+    async def _review_update(self, delivery: Delivery) -> Result:
+        message = self._review(_proposal(delivery))
+        where = review_location(delivery)
+        if where is None:  # no review post yet (e.g. the channel was configured later)
+            return await self._post(self._review_channel(), message)
+        try:
+            response = await self.client.chat_update(
+                channel=where["channel"], ts=where["ts"], **message.as_kwargs()
+            )
+        except SlackApiError as exc:
+            if _error(exc) not in MESSAGE_GONE:
+                raise
+            return await self._post(self._review_channel(), message)
+        return {"channel": response["channel"], "ts": response["ts"]}
+
+    async def _thread_reply(self, delivery: Delivery) -> Result:
+        message = messages.thread_message(_proposal(delivery), delivery.payload["event"])
+        return await self._in_thread(delivery, message, broadcast=False)
+
+    async def _decision_notice(self, delivery: Delivery) -> Result:
+        proposal = _proposal(delivery)
+        return await self._dm(proposal.proposer.user_id, messages.decision_notice(proposal))
+
+    async def _escalation(self, delivery: Delivery) -> Result:
+        message = messages.escalation_message(
+            _proposal(delivery), usergroup=self.settings.slack_central_usergroup
+        )
+        return await self._in_thread(delivery, message, broadcast=True)
+
+    async def _escalation_dm(self, delivery: Delivery) -> Result:
+        where = review_location(delivery)
+        channel = where["channel"] if where else self.settings.slack_review_channel
+        message = messages.escalation_dm(_proposal(delivery), channel=channel)
+        return await self._dm(str(delivery.payload["user"]), message)
+
+    async def _digest(self, delivery: Delivery) -> Result:
+        try:
+            from handlers.slack.digest_view import digest_blocks, digest_fallback_text
+        except ImportError as exc:
+            raise PermanentFailure("ugeoversigten til Slack findes ikke endnu") from exc
+        payload = delivery.payload
+        channel = payload.get("channel") or self.settings.slack_review_channel
+        if not channel:
+            raise PermanentFailure("ingen kanal til ugeoversigten")
+        text = digest_fallback_text(payload) if payload.get("digest") else T.DIGEST_FALLBACK
+        response = await self.client.chat_postMessage(
+            channel=channel, text=text, blocks=digest_blocks(payload),
+            unfurl_links=False, unfurl_media=False,
+        )
+        return {"channel": response["channel"], "ts": response["ts"]}
+
+    # -- Web API calls -------------------------------------------------------------------
+
+    def _review(self, proposal: Proposal) -> Message:
+        return messages.review_message(proposal, usergroup=self.settings.slack_central_usergroup)
+
+    def _review_channel(self) -> str:
+        channel = self.settings.slack_review_channel
+        if not channel:
+            raise PermanentFailure("SLACK_REVIEW_CHANNEL er ikke sat")
+        return channel
+
+    async def _post(self, channel: str, message: Message, **extra: Any) -> Result:
+        response = await self.client.chat_postMessage(
+            channel=channel, unfurl_links=False, unfurl_media=False,
+            **message.as_kwargs(), **extra,
+        )
+        return {"channel": response["channel"], "ts": response["ts"]}
+
+    async def _in_thread(self, delivery: Delivery, message: Message, *, broadcast: bool) -> Result:
+        where = review_location(delivery)
+        if where is None:
+            return await self._post(self._review_channel(), message)
+        extra: dict[str, Any] = {"thread_ts": where["ts"]}
+        if broadcast:
+            extra["reply_broadcast"] = True
+        return await self._post(where["channel"], message, **extra)
+
+    async def _dm(self, user_id: str, message: Message) -> Result:
+        channel = self._dm_channels.get(user_id)
+        if channel is None:
+            response = await self.client.conversations_open(users=user_id)
+            channel = str(response["channel"]["id"])
+            self._dm_channels[user_id] = channel
+        return await self._post(channel, message)
+
+
+def _proposal(delivery: Delivery) -> Proposal:
+    return Proposal.model_validate(delivery.payload["proposal"])
+
+
+def review_location(delivery: Delivery) -> Result | None:
+    """Where the review message is: the latest update's answer, else the post's."""
+    for kind in (REVIEW_UPDATE, REVIEW_POST):
+        result = delivery.earlier_result(kind)
+        if result and result.get("channel") and result.get("ts"):
+            return result
+    return None
+
+
+def _error(exc: SlackApiError) -> str | None:
+    data = exc.response.data if exc.response is not None else None
+    return str(data.get("error")) if isinstance(data, dict) and data.get("error") else None
+
+
+def classify(exc: SlackApiError) -> Exception:
+    """The outbox's view of a Web API error: later, never, or (the error itself) back off."""
+    status = exc.response.status_code if exc.response is not None else 0
+    error = _error(exc)
+    if status == 429 or error == "ratelimited":
+        return RetryLater(f"Slack: rate limited ({error or status})", _retry_after(exc))
+    if status >= 500 or error in TRANSIENT_ERRORS:
+        return RetryLater(f"Slack: HTTP {status} {error or ''}".strip())
+    if error in PERMANENT_ERRORS:
+        return PermanentFailure(f"Slack: {error}")
+    return exc
+
+
+def _retry_after(exc: SlackApiError) -> float:
+    headers = exc.response.headers if exc.response is not None else {}
+    for name, value in (headers or {}).items():
+        if name.lower() == "retry-after":
+            try:
+                return max(1.0, float(value))
+            except (TypeError, ValueError):
+                break
+    return DEFAULT_RETRY_AFTER

@@ -1,0 +1,212 @@
+"""Every Danish word the Slack surface shows, in one place.
+
+Templates use `str.format` fields. Values that a user typed are escaped by the caller before
+they are put into a template that ends up as mrkdwn.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+# -- the command, the mention and help ----------------------------------------------------------
+
+HELP_WORDS: Final = frozenset({"hjælp", "hjaelp", "help", "?"})
+WEEK_WORDS: Final = frozenset({"uge", "ugen", "week"})
+
+HELP_TITLE: Final = "Opslag hjælper dig med opslag på kommunens sociale medier"
+HELP_BODY: Final = (
+    "• `/foreslå-opslag` åbner en formular med nogle få spørgsmål om dit opslag.\n"
+    "• `/foreslå-opslag Din tekst her` åbner formularen med teksten udfyldt.\n"
+    "• Vælg *Foreslå som opslag* i menuen (⋮) på en besked for at bruge den som udkast.\n"
+    "• `/foreslå-opslag uge` viser ugens planlagte opslag.\n\n"
+    "Du får straks en anbefaling efter kommunens strategi for sociale medier: hvilke platforme "
+    "der passer, tonen og forslag til teksten. Derefter ser den centrale "
+    "kommunikationsafdeling på forslaget, og du får svar her i Slack."
+)
+HELP_ALT_COMMAND: Final = "Virker `å` ikke i jeres Slack, så brug `/foreslaa-opslag`."
+HELP_BUTTON: Final = "Foreslå et opslag"
+HELP_FALLBACK: Final = "Sådan foreslår du et opslag"
+WEEK_SOON: Final = (
+    "Ugens overblik over planlagte opslag kommer snart. Indtil da kan du spørge den centrale "
+    "kommunikationsafdeling."
+)
+MODAL_FAILED: Final = (
+    "Formularen kunne ikke åbnes (Slack svarede ikke i tide). Prøv kommandoen igen."
+)
+
+# -- the intake modal ---------------------------------------------------------------------------
+
+MODAL_TITLE_NEW: Final = "Foreslå et opslag"
+MODAL_TITLE_EDIT: Final = "Ret dit forslag"
+MODAL_SUBMIT_NEW: Final = "Send forslag"
+MODAL_SUBMIT_EDIT: Final = "Send igen"
+MODAL_CLOSE: Final = "Annullér"
+MODAL_INTRO: Final = (
+    "Svarene bruges til at anbefale platform, tone og rettelser efter kommunens strategi for "
+    "sociale medier. Derefter går forslaget til godkendelse."
+)
+MODAL_INTRO_EDIT: Final = (
+    "Ret det, der blev bedt om, og send igen. Den centrale kommunikationsafdeling ser den nye "
+    "udgave i samme tråd."
+)
+YES: Final = "Ja"
+NO: Final = "Nej"
+SELECT_PLACEHOLDER: Final = "Vælg"
+DATE_PLACEHOLDER: Final = "Vælg en dato"
+TEXT_PLACEHOLDER: Final = "Skriv her"
+LONG_TEXT_HINT: Final = "Højst {max} tegn."
+MISSING_ANSWER: Final = "Svar på dette spørgsmål."
+PREFILL_CUT: Final = "Teksten var for lang og er forkortet til {max} tegn."
+
+THANKS_TITLE: Final = "Tak for dit forslag"
+THANKS_CLOSE: Final = "Luk"
+THANKS_NEW: Final = (
+    "*Forslag nr. {id} er gemt.* Du får anbefalingen i en besked fra mig om et øjeblik, og "
+    "forslaget er sendt til godkendelse."
+)
+THANKS_EDIT: Final = (
+    "*Den rettede udgave af forslag nr. {id} er gemt.* Godkenderne får besked i samme tråd."
+)
+NOTICE_TITLE: Final = "Opslag"
+
+# -- the reason modal ---------------------------------------------------------------------------
+
+REASON_TITLE: Final = {"request_changes": "Bed om ændringer", "reject": "Afvis forslag"}
+REASON_SUBMIT: Final = {"request_changes": "Send", "reject": "Afvis"}
+REASON_LABEL: Final = {
+    "request_changes": "Hvad skal rettes?",
+    "reject": "Hvorfor afvises forslaget?",
+}
+REASON_HINT: Final = "Forslagsstilleren får begrundelsen i en privat besked."
+REASON_ABOUT: Final = "Forslag nr. {id}: {title}"
+REASON_MAX: Final = 1000
+
+# -- refusals and other ephemeral answers -------------------------------------------------------
+
+NOT_CENTRAL: Final = (
+    "Tak fordi du kigger med! Det er kun den centrale kommunikationsafdeling, der kan godkende, "
+    "bede om ændringer eller afvise forslag. Intet er ændret."
+)
+ALREADY: Final = "Forslag nr. {id} er allerede {status}{by}. Intet er ændret."
+ALREADY_BY: Final = " af {who}"
+NOT_PROPOSER: Final = "Kun den, der har stillet forslaget, kan rette det."
+WITHDRAWN_OK: Final = "Forslag nr. {id} er trukket tilbage."
+SOMETHING_WRONG: Final = "Noget gik galt hos Opslag. Prøv igen om lidt."
+
+# -- the recommendation (DM to the proposer) ----------------------------------------------------
+
+REC_HEADER: Final = "Anbefaling til dit opslag"
+REC_HEADER_AGAIN: Final = "Ny anbefaling til din rettede udgave"
+REC_FALLBACK: Final = "Anbefaling til forslag nr. {id}: {title}"
+REC_ABOUT: Final = "Forslag nr. {id} · *{title}*"
+REC_PLATFORMS: Final = "*Platforme*"
+REC_TONE: Final = "*Tone*"
+REC_TEXT: Final = "*Teksten* · {words} ord · LIX {lix}"
+REC_NO_FINDINGS: Final = "Ingen bemærkninger til teksten."
+REC_WARNINGS: Final = "*Vær opmærksom på*"
+REC_MORE: Final = "… og {n} mere"
+REC_REVIEW: Final = "*Hvem godkender:* {who}\n*Hvornår:* {when}"
+REC_WHO: Final = {
+    "central": "Den centrale kommunikationsafdeling",
+    "department": "Din egen afdeling (den centrale kommunikationsafdeling ser med)",
+}
+REC_WHEN: Final = "Du kan forvente svar inden for {hours} timer."
+REC_WHEN_URGENT: Final = (
+    "Haster: krisekommunikation behandles straks. Sker der intet inden for {minutes} minutter, "
+    "kaldes den centrale kommunikationsafdeling igen."
+)
+REC_WITHDRAW: Final = "Træk forslaget tilbage"
+REC_WITHDRAW_CONFIRM_TITLE: Final = "Træk tilbage?"
+REC_WITHDRAW_CONFIRM_TEXT: Final = "Forslaget trækkes tilbage, og godkenderne får besked."
+REC_WITHDRAW_CONFIRM_YES: Final = "Træk tilbage"
+REC_WITHDRAW_CONFIRM_NO: Final = "Fortryd"
+
+# -- the review post ----------------------------------------------------------------------------
+
+REVIEW_HEADER: Final = "Nyt forslag til opslag"
+REVIEW_HEADER_CRISIS: Final = "🚨 HASTER: krisekommunikation"
+REVIEW_CRISIS_PING: Final = "{group} et krise-opslag venter på jeres godkendelse."
+REVIEW_FALLBACK: Final = "Forslag nr. {id} fra {who}: {title}"
+REVIEW_FALLBACK_CRISIS: Final = "🚨 Krise-opslag nr. {id} fra {who}: {title}"
+REVIEW_PROPOSER: Final = "*Foreslået af*\n{who}"
+REVIEW_DEPARTMENT: Final = "*Afdeling*\n{department}"
+REVIEW_AUDIENCE: Final = "*Målgruppe*\n{audience}"
+REVIEW_THEME: Final = "*Tema*\n{theme}"
+REVIEW_TYPE: Final = "*Slags indhold*\n{content_type}"
+REVIEW_PLANNED: Final = "*Planlagt*\n{planned}"
+REVIEW_TITLE: Final = "*{title}*"
+REVIEW_LINK: Final = "*Link:* {link}"
+REVIEW_MEDIA: Final = "*Billede/video:* {media}"
+REVIEW_MEDIA_YES: Final = "ja, alt-tekst: {alt}"
+REVIEW_MEDIA_NO_ALT: Final = "ja, uden alt-tekst"
+REVIEW_RECOMMENDED: Final = "*Anbefalede platforme*"
+REVIEW_CHECKS: Final = "{words} ord · LIX {lix} · {findings} bemærkninger til teksten"
+REVIEW_DRAFT: Final = "*Udkast*"
+REVIEW_DRAFT_CUT: Final = "_Udkastet er forkortet her ({shown} af {total} tegn)._"
+REVIEW_CONTEXT: Final = "Forslag nr. {id} · version {revision} · strategi {policy}"
+REVIEW_ROUTE_DEPARTMENT: Final = "Anbefales godkendt i egen afdeling"
+NO_DEPARTMENT: Final = "ikke oplyst"
+NO_DATE: Final = "ingen dato"
+BUTTON_APPROVE: Final = "Godkend"
+BUTTON_CHANGES: Final = "Bed om ændringer"
+BUTTON_REJECT: Final = "Afvis"
+
+OUTCOME: Final = {
+    "approved": "✅ *Godkendt* af {who} {when}",
+    "changes_requested": "✏️ *Sendt tilbage til ændringer* af {who} {when}",
+    "rejected": "⛔ *Afvist* af {who} {when}",
+    "withdrawn": "↩️ *Trukket tilbage* af forslagsstilleren {when}",
+}
+OUTCOME_RESUBMITTED: Final = "🔁 Rettet udgave (version {revision}) fra {who} afventer godkendelse."
+
+# -- thread replies in the review channel -------------------------------------------------------
+
+THREAD: Final = {
+    "approved": "✅ {who} har godkendt forslaget.",
+    "changes_requested": "✏️ {who} har bedt om ændringer.",
+    "rejected": "⛔ {who} har afvist forslaget.",
+    "resubmitted": "🔁 {who} har sendt en rettet udgave (version {revision}). "
+    "Beskeden ovenfor er opdateret.",
+    "withdrawn": "↩️ {who} har trukket forslaget tilbage.",
+}
+THREAD_NOTE: Final = "*Begrundelse:*"
+
+# -- decision notices (DM to the proposer) ------------------------------------------------------
+
+NOTICE: Final = {
+    "approved": "✅ Dit forslag *{title}* (nr. {id}) er godkendt af {who}. Du må gerne lægge "
+    "det op som planlagt.",
+    "changes_requested": "✏️ {who} beder dig rette forslaget *{title}* (nr. {id}).",
+    "rejected": "⛔ Dit forslag *{title}* (nr. {id}) er afvist af {who}.",
+}
+NOTICE_FALLBACK: Final = {
+    "approved": "Forslag nr. {id} er godkendt",
+    "changes_requested": "Forslag nr. {id}: der er bedt om ændringer",
+    "rejected": "Forslag nr. {id} er afvist",
+}
+NOTICE_RESUBMIT: Final = "Ret og send igen"
+
+# -- escalation ---------------------------------------------------------------------------------
+
+ESCALATION: Final = (
+    "🚨 {group}Krise-opslag nr. {id} *{title}* fra {who} venter stadig på en beslutning."
+)
+ESCALATION_FALLBACK: Final = "🚨 Krise-opslag nr. {id} venter stadig på en beslutning"
+ESCALATION_DM: Final = (
+    "🚨 Krise-opslag nr. {id} *{title}* fra {who} venter på en beslutning. Se forslaget i {where}."
+)
+ESCALATION_WHERE_UNKNOWN: Final = "godkendelseskanalen"
+
+# -- the weekly digest --------------------------------------------------------------------------
+
+DIGEST_FALLBACK: Final = "Ugens planlagte opslag"
+
+# -- dates --------------------------------------------------------------------------------------
+
+WEEKDAYS: Final = ("mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag", "søndag")
+MONTHS: Final = (
+    "januar", "februar", "marts", "april", "maj", "juni",
+    "juli", "august", "september", "oktober", "november", "december",
+)
+DATE: Final = "{weekday} {day}. {month} {year}"
+FIT_MARK: Final = {"recommended": "✅", "possible": "🟡", "not_recommended": "⛔"}

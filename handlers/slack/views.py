@@ -1,0 +1,254 @@
+"""Modals: the guided questions, the reason for a decision, and short confirmations.
+
+The intake modal is built from `policy.questions()`: a new question is one edit in the policy.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from typing import Any
+
+from slack_sdk.models.blocks import (
+    Block,
+    CheckboxesElement,
+    ContextBlock,
+    DatePickerElement,
+    InputBlock,
+    InputInteractiveElement,
+    Option,
+    PlainTextInputElement,
+    RadioButtonsElement,
+    SectionBlock,
+    StaticMultiSelectElement,
+    StaticSelectElement,
+    UrlInputElement,
+)
+from slack_sdk.models.views import View
+
+from bot.proposal import Decision, Proposal
+from handlers.slack import ids
+from handlers.slack import text as T
+from handlers.slack.form import (
+    FALSE,
+    TRUE,
+    Answers,
+    controlling_fields,
+    question_list,
+    visible,
+)
+from handlers.slack.mrkdwn import escape, escaped, quote, user_text, who
+from policy import TEXT_MAX, Intake, Question
+
+OPTION_TEXT_MAX = 75
+CHECKBOXES_MAX = 10
+INPUT_MAX = 3000
+
+
+def intake_modal(
+    answers: Answers, *, proposal: Proposal | None = None, notice: str | None = None
+) -> dict[str, Any]:
+    """The guided questions, prefilled with `answers`, as the view JSON for views.open. With
+    `proposal` it edits that proposal (a resubmission after a request for changes).
+
+    Each question's block is checked against Slack's limits (slack_sdk) once and then reused:
+    the modal opens on the hot path of every slash command. Treat the result as read-only."""
+    items = question_list()
+    controllers = controlling_fields(items)
+    view = View(
+        type="modal",
+        callback_id=ids.INTAKE_VIEW,
+        title=T.MODAL_TITLE_EDIT if proposal else T.MODAL_TITLE_NEW,
+        submit=T.MODAL_SUBMIT_EDIT if proposal else T.MODAL_SUBMIT_NEW,
+        close=T.MODAL_CLOSE,
+        private_metadata=metadata(proposal_id=proposal.id) if proposal else "",
+        blocks=[_intro(proposal, notice)],
+    ).to_dict()
+    view["blocks"] += [
+        _input_block(question.id, _value_key(answers.get(question.id, _default(question))),
+                     question.id in controllers)
+        for question in visible(items, answers)
+    ]
+    return view
+
+
+def _value_key(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, default=str)
+
+
+@functools.lru_cache(maxsize=512)
+def _input_block(question_id: str, value_key: str, dispatch: bool) -> dict[str, Any]:
+    question = next(q for q in question_list() if q.id == question_id)
+    return _input(question, json.loads(value_key), dispatch).to_dict()
+
+
+def draft_answers(draft: str) -> tuple[Answers, str | None]:
+    """Answers holding a draft text (from the command or a message), cut to the allowed length;
+    the second value is a notice when it had to be cut."""
+    draft = draft.strip()
+    if not draft:
+        return {}, None
+    if len(draft) <= TEXT_MAX:
+        return {"text": draft}, None
+    return {"text": draft[:TEXT_MAX]}, T.PREFILL_CUT.format(max=TEXT_MAX)
+
+
+def _intro(proposal: Proposal | None, notice: str | None) -> Block:
+    lines = [T.MODAL_INTRO_EDIT if proposal else T.MODAL_INTRO]
+    if proposal and proposal.decision_note:
+        chunks, _ = quote(proposal.decision_note, 1500)
+        lines.append(f"{who(proposal.decided_by)}:\n" + "\n".join(chunks))
+    if notice:
+        lines.append(notice)
+    return SectionBlock(text=user_text("\n\n".join(lines)))
+
+
+def _input(question: Question, value: Any, dispatch: bool) -> InputBlock:
+    hint = question.help
+    if question.kind == "long_text":
+        hint = f"{hint} {T.LONG_TEXT_HINT.format(max=_max_length(question))}".strip()
+    return InputBlock(
+        block_id=question.id,
+        label=question.label,
+        element=_element(question, value),
+        hint=hint or None,
+        optional=not question.required,
+        dispatch_action=True if dispatch else None,
+    )
+
+
+def _default(question: Question) -> Any:
+    """A yes/no question starts at the intake's default (e.g. "Nej" to crisis)."""
+    field = Intake.model_fields.get(question.id)
+    default = field.default if field is not None else None
+    return default if question.kind == "bool" and isinstance(default, bool) else None
+
+
+def _element(question: Question, value: Any) -> InputInteractiveElement:
+    builder = _BUILDERS[question.kind]
+    return builder(question, value)
+
+
+def _options(question: Question) -> list[Option]:
+    return [
+        Option(value=option.value, label=option.label[:OPTION_TEXT_MAX])
+        for option in question.options
+    ]
+
+
+def _choice(question: Question, value: Any) -> InputInteractiveElement:
+    options = _options(question)
+    initial = next((o for o in options if o.value == value), None)
+    return StaticSelectElement(
+        action_id=question.id, placeholder=T.SELECT_PLACEHOLDER, options=options,
+        initial_option=initial,
+    )
+
+
+def _multi_choice(question: Question, value: Any) -> InputInteractiveElement:
+    options = _options(question)
+    chosen = set(value or [])
+    initial = [o for o in options if o.value in chosen] or None
+    if len(options) <= CHECKBOXES_MAX:
+        return CheckboxesElement(action_id=question.id, options=options, initial_options=initial)
+    return StaticMultiSelectElement(
+        action_id=question.id, placeholder=T.SELECT_PLACEHOLDER, options=options,
+        initial_options=initial,
+    )
+
+
+def _bool(question: Question, value: Any) -> InputInteractiveElement:
+    options = [Option(value=TRUE, label=T.YES), Option(value=FALSE, label=T.NO)]
+    initial = None if value is None else options[0 if value in (True, TRUE) else 1]
+    return RadioButtonsElement(action_id=question.id, options=options, initial_option=initial)
+
+
+def _text(question: Question, value: Any) -> InputInteractiveElement:
+    limit = _max_length(question)
+    return PlainTextInputElement(
+        action_id=question.id,
+        multiline=question.kind == "long_text",
+        max_length=limit,
+        initial_value=str(value)[:limit] if value else None,
+    )
+
+
+def _date(question: Question, value: Any) -> InputInteractiveElement:
+    return DatePickerElement(
+        action_id=question.id, placeholder=T.DATE_PLACEHOLDER,
+        initial_date=str(value) if value else None,
+    )
+
+
+def _url(question: Question, value: Any) -> InputInteractiveElement:
+    return UrlInputElement(action_id=question.id, initial_value=str(value) if value else None)
+
+
+def _max_length(question: Question) -> int:
+    default = TEXT_MAX if question.id == "text" else INPUT_MAX
+    return min(question.max_length or default, INPUT_MAX)
+
+
+_BUILDERS = {
+    "choice": _choice,
+    "multi_choice": _multi_choice,
+    "bool": _bool,
+    "short_text": _text,
+    "long_text": _text,
+    "date": _date,
+    "url": _url,
+}
+
+
+def reason_modal(proposal: Proposal, decision: Decision) -> View:
+    """A small modal asking the reviewer why (for changes and rejections)."""
+    about = T.REASON_ABOUT.format(id=proposal.id, title=escaped(proposal.title, 200))
+    return View(
+        type="modal",
+        callback_id=ids.REASON_VIEW,
+        title=T.REASON_TITLE[decision],
+        submit=T.REASON_SUBMIT[decision],
+        close=T.MODAL_CLOSE,
+        private_metadata=metadata(proposal_id=proposal.id, decision=str(decision)),
+        blocks=[
+            ContextBlock(elements=[user_text(about)]),
+            InputBlock(
+                block_id=ids.REASON_BLOCK,
+                label=T.REASON_LABEL[decision],
+                element=PlainTextInputElement(
+                    action_id=ids.REASON_BLOCK, multiline=True, max_length=T.REASON_MAX
+                ),
+                hint=T.REASON_HINT,
+            ),
+        ],
+    )
+
+
+def thanks_view(proposal_id: int, *, edited: bool) -> View:
+    message = (T.THANKS_EDIT if edited else T.THANKS_NEW).format(id=proposal_id)
+    return _message_view(T.THANKS_TITLE, message)
+
+
+def notice_view(message: str) -> View:
+    """A modal that only says something (e.g. why a resubmission was refused)."""
+    return _message_view(T.NOTICE_TITLE, escape(message))
+
+
+def _message_view(title: str, message: str) -> View:
+    return View(
+        type="modal", title=title, close=T.THANKS_CLOSE,
+        blocks=[SectionBlock(text=user_text(message))],
+    )
+
+
+def metadata(**values: Any) -> str:
+    return json.dumps(values, separators=(",", ":"))
+
+
+def read_metadata(view: dict[str, Any]) -> dict[str, Any]:
+    raw = view.get("private_metadata") or ""
+    try:
+        data = json.loads(raw) if raw else {}
+    except json.JSONDecodeError:
+        return {}
+    return data if isinstance(data, dict) else {}

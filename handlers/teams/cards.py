@@ -1,0 +1,432 @@
+"""Adaptive Cards (schema 1.5) built as Python dicts; no JSON templates.
+
+Teams reads TextBlock text as markdown and `<at>` tags as mentions, so text a person wrote
+(titles, drafts, names, notes) only ever goes into RichTextBlock TextRuns, which Teams shows
+as plain text, and `<at>` tags in it are broken up. TextBlocks hold our own text only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.proposal import Proposal, Status
+from handlers.teams import text as T
+from handlers.teams.form import Answers, answers_from_intake, card_value
+from policy import Question, Recommendation, label, questions
+
+Card = dict[str, Any]
+Element = dict[str, Any]
+
+CARD_VERSION = "1.5"
+SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
+CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
+
+# Verbs of the actions on our cards; the listeners route on them.
+SUBMIT_INTAKE = "submit_intake"
+RESUBMIT = "resubmit"
+APPROVE = "approve"
+REQUEST_CHANGES = "request_changes"
+REJECT = "reject"
+NOTE_INPUT = {REQUEST_CHANGES: "note_changes", REJECT: "note_reject"}
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_MENTION_TAG = re.compile(r"<(/?)(at)\b", re.IGNORECASE)
+
+
+# -- building blocks ------------------------------------------------------------------------
+
+
+def plain(value: str) -> str:
+    """User text made safe for a TextRun: no control characters, no `<at>` mention tags."""
+    return _MENTION_TAG.sub("<\\1\u200b\\2", _CONTROL.sub("", value))
+
+
+def card(body: list[Element], actions: list[Element] | None = None) -> Card:
+    built: Card = {"type": "AdaptiveCard", "$schema": SCHEMA, "version": CARD_VERSION,
+                   "body": body}
+    if actions:
+        built["actions"] = actions
+    return built
+
+
+def attachment(content: Card) -> dict[str, Any]:
+    return {"contentType": CONTENT_TYPE, "content": content}
+
+
+def heading(value: str) -> Element:
+    return {"type": "TextBlock", "text": value, "size": "Medium", "weight": "Bolder",
+            "wrap": True}
+
+
+def note(value: str, *, color: str | None = None, subtle: bool = False,
+         small: bool = False) -> Element:
+    block: Element = {"type": "TextBlock", "text": value, "wrap": True}
+    if color:
+        block["color"] = color
+    if subtle:
+        block["isSubtle"] = True
+    if small:
+        block["size"] = "Small"
+    return block
+
+
+def rich(value: str, **style: Any) -> Element:
+    """Text that holds something a person wrote: shown as plain text, never as markdown."""
+    return {"type": "RichTextBlock", "inlines": [{"type": "TextRun", "text": plain(value),
+                                                   **style}]}
+
+
+def field(name: str, value: str) -> Element:
+    return {
+        "type": "ColumnSet",
+        "spacing": "Small",
+        "columns": [
+            {"type": "Column", "width": "110px",
+             "items": [{"type": "TextBlock", "text": name, "weight": "Bolder", "wrap": True}]},
+            {"type": "Column", "width": "stretch", "items": [rich(value)]},
+        ],
+    }
+
+
+def execute(title: str, verb: str, data: dict[str, Any], **extra: Any) -> Element:
+    return {"type": "Action.Execute", "title": title, "verb": verb, "data": data, **extra}
+
+
+def when(moment: dt.datetime | None, zone: str) -> str:
+    if moment is None:
+        return ""
+    local = moment.astimezone(ZoneInfo(zone))
+    return T.WHEN.format(day=local.day, month=T.MONTHS[local.month - 1], year=local.year,
+                         hour=local.hour, minute=local.minute)
+
+
+def message_card(title: str, body: str | None = None, *, color: str | None = None) -> Card:
+    blocks = [heading(title)]
+    if body:
+        blocks.append(note(body, color=color))
+    return card(blocks)
+
+
+# -- the intake form ------------------------------------------------------------------------
+
+
+def intake_card(
+    answers: Answers,
+    errors: dict[str, str] | None = None,
+    *,
+    data: dict[str, Any],
+    verb: str = SUBMIT_INTAKE,
+    title: str = T.INTAKE_TITLE,
+    intro: str = T.INTAKE_INTRO,
+    submit: str = T.SUBMIT,
+    submit_action: str = "Action.Execute",
+) -> Card:
+    """The guided questions from the policy, pre-filled with `answers`, errors under fields.
+
+    Task modules (the message action) only submit with Action.Submit, which carries the verb
+    in its data; chats use Action.Execute so the answer can replace the card in place."""
+    errors = errors or {}
+    body: list[Element] = [heading(title), note(intro, subtle=True)]
+    if errors:
+        body.append(note(T.ERRORS_SUMMARY, color="Attention"))
+    asked = questions()
+    for question in asked:
+        body.extend(_question_block(question, answers.get(question.id), errors.get(question.id),
+                                    asked))
+    for field_name, message in errors.items():  # errors for fields the card has no input for
+        if field_name not in {q.id for q in asked}:
+            body.append(note(message, color="Attention"))
+    if submit_action == "Action.Submit":
+        action: Element = {"type": "Action.Submit", "title": submit,
+                           "data": {**data, "verb": verb}}
+    else:
+        action = execute(submit, verb, data, style="positive")
+    return card(body, [action])
+
+
+def _question_block(question: Question, value: Any, error: str | None,
+                    asked: list[Question]) -> list[Element]:
+    element = _input(question, card_value(question, value))
+    required = question.required and not question.applies_when
+    if required:
+        element["isRequired"] = True
+        element["errorMessage"] = error or T.REQUIRED_ERROR
+    blocks = [element]
+    hint = _applies_hint(question, asked)
+    help_text = " ".join(part for part in (question.help, hint) if part)
+    if help_text:
+        blocks.append({**note(help_text, subtle=True, small=True), "spacing": "None"})
+    if error:
+        blocks.append({**note(error, color="Attention", small=True), "spacing": "None"})
+    return blocks
+
+
+def _input(question: Question, value: str | None) -> Element:
+    label_text = question.label if question.required else f"{question.label} {T.OPTIONAL}"
+    element: Element = {"id": question.id, "label": label_text}
+    if question.kind in ("choice", "multi_choice"):
+        element.update(_choice_set(question))
+    elif question.kind == "bool" and not question.applies_when:
+        element.update({"type": "Input.Toggle", "title": question.label, "valueOn": "true",
+                        "valueOff": "false"})
+        element.pop("label")
+        value = value or "false"
+    elif question.kind == "bool":
+        element.update({"type": "Input.ChoiceSet", "style": "expanded", "choices": [
+            {"title": T.YES, "value": "true"}, {"title": T.NO, "value": "false"}]})
+    elif question.kind == "date":
+        element["type"] = "Input.Date"
+    else:
+        element.update(_text_input(question))
+    if value is not None:
+        element["value"] = value
+    return element
+
+
+def _choice_set(question: Question) -> Element:
+    multi = question.kind == "multi_choice"
+    return {
+        "type": "Input.ChoiceSet",
+        "isMultiSelect": multi,
+        "style": "expanded" if multi or len(question.options) <= 4 else "compact",
+        "choices": [{"title": option.label, "value": option.value}
+                    for option in question.options],
+    }
+
+
+def _text_input(question: Question) -> Element:
+    element: Element = {"type": "Input.Text"}
+    if question.kind == "long_text":
+        element["isMultiline"] = True
+    if question.kind == "url":
+        element["style"] = "Url"
+    if question.max_length:
+        element["maxLength"] = question.max_length
+    return element
+
+
+def _applies_hint(question: Question, asked: list[Question]) -> str:
+    """'Only when «has media» is Yes', built from the policy's own labels."""
+    parts = []
+    by_id = {q.id: q for q in asked}
+    for field_id, allowed in question.applies_when.items():
+        other = by_id.get(field_id)
+        if other is None:
+            continue
+        names = [_value_label(other, value) for value in allowed]
+        parts.append(T.APPLIES_WHEN.format(question=other.label, values=T.OR.join(names)))
+    return " ".join(parts)
+
+
+def _value_label(question: Question, value: str | bool) -> str:
+    if isinstance(value, bool):
+        return T.YES if value else T.NO
+    return next((o.label for o in question.options if o.value == value), str(value))
+
+
+def submitted_card(proposal: Proposal) -> Card:
+    route = T.ROUTE[proposal.recommendation.review.route]
+    return card([
+        heading(T.SUBMITTED_TITLE.format(id=proposal.id)),
+        rich(proposal.title, weight="Bolder"),
+        note(T.SUBMITTED_BODY.format(route=route)),
+    ])
+
+
+def resubmitted_card(proposal: Proposal) -> Card:
+    return card([
+        heading(T.RESUBMITTED_TITLE.format(id=proposal.id)),
+        rich(proposal.title, weight="Bolder"),
+        note(T.RESUBMITTED_BODY),
+    ])
+
+
+# -- the recommendation ---------------------------------------------------------------------
+
+
+def recommendation_card(proposal: Proposal, *, revised: bool = False) -> Card:
+    rec = proposal.recommendation
+    title = T.RECOMMENDATION_REVISED if revised else T.RECOMMENDATION_TITLE
+    body = [heading(title.format(id=proposal.id)), rich(proposal.title, weight="Bolder")]
+    body += _platform_blocks(rec)
+    body += _tone_blocks(rec)
+    body += _text_blocks(rec)
+    if rec.warnings:
+        body.append({**note(T.WARNINGS, color="Warning"), "weight": "Bolder"})
+        body += [rich(f"• {warning}") for warning in rec.warnings]
+    body.append(_section(T.REVIEW_ROUTE))
+    urgent = f" {T.URGENT}." if rec.review.urgent else ""
+    body.append(rich(rec.review.reason + urgent))
+    return card(body)
+
+
+def _section(title: str) -> Element:
+    return {"type": "TextBlock", "text": title, "weight": "Bolder", "wrap": True,
+            "separator": True, "spacing": "Medium"}
+
+
+def _platform_blocks(rec: Recommendation) -> list[Element]:
+    blocks = [_section(T.PLATFORMS)]
+    for fit in rec.platforms:
+        headline = (f"{T.FIT_MARK[fit.fit]} {label('platform', fit.platform)}: "
+                    f"{label('fit', fit.fit)}")
+        blocks.append(rich(headline, weight="Bolder", color=T.FIT_COLOR[fit.fit]))
+        blocks += [{**rich(f"• {reason}"), "spacing": "None"} for reason in fit.reasons]
+    return blocks
+
+
+def _tone_blocks(rec: Recommendation) -> list[Element]:
+    if not rec.tone_tips:
+        return []
+    blocks = [_section(T.TONE)]
+    for platform, tips in rec.tone_tips.items():
+        blocks.append(rich(label("platform", platform), weight="Bolder"))
+        blocks += [{**rich(f"• {tip}"), "spacing": "None"} for tip in tips]
+    return blocks
+
+
+def _text_blocks(rec: Recommendation) -> list[Element]:
+    checks = rec.text_checks
+    blocks = [_section(T.TEXT_CHECKS.format(words=checks.words, lix=checks.lix))]
+    if not checks.findings:
+        blocks.append(note(T.NO_FINDINGS, subtle=True))
+    for finding in checks.findings:
+        where = f" ({label('platform', finding.platform)})" if finding.platform else ""
+        blocks.append(rich(f"• {finding.message}{where}"))
+    return blocks
+
+
+# -- the review card ------------------------------------------------------------------------
+
+
+def review_card(proposal: Proposal, zone: str, *, notice: str | None = None,
+                actionable: bool = True) -> Card:
+    """The proposal as the central team sees it; with decision buttons while it is open."""
+    body: list[Element] = []
+    if notice:
+        body.append(note(notice, color="Attention"))
+    if proposal.intake.crisis:
+        body.append({**note(T.CRISIS, color="Attention"), "weight": "Bolder"})
+    body.append(note(T.PROPOSAL_HEADING.format(id=proposal.id), subtle=True, small=True))
+    body.append(rich(proposal.title, size="Large", weight="Bolder"))
+    body += _status_blocks(proposal, zone)
+    body += _fact_blocks(proposal)
+    body.append(_section(T.DRAFT))
+    body.append({"type": "Container", "style": "emphasis", "items": [rich(proposal.intake.text)]})
+    body.append(_section(T.PLATFORMS))
+    for fit in proposal.recommendation.platforms:
+        body.append(rich(f"{T.FIT_MARK[fit.fit]} {label('platform', fit.platform)}: "
+                         f"{label('fit', fit.fit)}", color=T.FIT_COLOR[fit.fit]))
+    body.append(note(proposal.recommendation.review.reason, subtle=True, small=True))
+    open_for_decision = actionable and proposal.status is Status.PENDING
+    return card(body, _decision_actions(proposal.id) if open_for_decision else None)
+
+
+def _status_blocks(proposal: Proposal, zone: str) -> list[Element]:
+    blocks: list[Element] = []
+    if proposal.status is Status.PENDING:
+        blocks.append(note(T.STATUS_PENDING, color="Accent"))
+        if proposal.revision > 1:
+            blocks.append(note(T.REVISION.format(revision=proposal.revision), subtle=True))
+        return blocks
+    who = proposal.decided_by.display if proposal.decided_by else proposal.proposer.display
+    moment = proposal.decided_at or proposal.updated_at
+    line = T.STATUS_LINE[proposal.status].format(who=who, when=when(moment, zone))
+    color = {"approved": "Good", "rejected": "Attention"}.get(proposal.status, "Warning")
+    blocks.append(rich(line, weight="Bolder", color=color))
+    if proposal.decision_note:
+        blocks.append(field(T.NOTE, proposal.decision_note))
+    return blocks
+
+
+def _fact_blocks(proposal: Proposal) -> list[Element]:
+    intake = proposal.intake
+    facts = [
+        (T.PROPOSED_BY, proposal.proposer.display),
+        (T.VIA, T.SOURCES.get(proposal.source, proposal.source)),
+        (T.DEPARTMENT, intake.department or ""),
+        (T.AUDIENCE, ", ".join(label("audience", a) for a in intake.audience)),
+        (T.THEME, label("theme", intake.theme)),
+        (T.CONTENT_TYPE, label("content_type", intake.content_type)),
+        (T.PLANNED, intake.planned_for.isoformat() if intake.planned_for else T.NO_DATE),
+        (T.LINK, intake.link or ""),
+        (T.MEDIA, T.YES if intake.has_media else T.NO),
+        (T.ALT_TEXT, intake.alt_text or ""),
+    ]
+    return [field(name, value) for name, value in facts if value]
+
+
+def _decision_actions(proposal_id: int) -> list[Element]:
+    data = {"proposal_id": proposal_id}
+    return [
+        execute(T.APPROVE, APPROVE, data, style="positive"),
+        _note_step(T.REQUEST_CHANGES, REQUEST_CHANGES, T.NOTE_CHANGES_LABEL, T.SEND_CHANGES,
+                   data),
+        _note_step(T.REJECT, REJECT, T.NOTE_REJECT_LABEL, T.SEND_REJECT, data),
+    ]
+
+
+def _note_step(title: str, verb: str, question: str, send: str,
+               data: dict[str, Any]) -> Element:
+    """A second step on the card that asks for the reason before deciding."""
+    note_input = {"type": "Input.Text", "id": NOTE_INPUT[verb], "label": question,
+                  "isMultiline": True, "isRequired": True, "maxLength": 1000,
+                  "errorMessage": T.NOTE_REQUIRED}
+    style = "destructive" if verb == REJECT else "default"
+    return {"type": "Action.ShowCard", "title": title, "card": {
+        "type": "AdaptiveCard", "body": [note_input],
+        "actions": [execute(send, verb, data, style=style)]}}
+
+
+# -- messages to the proposer and the thread ------------------------------------------------
+
+
+def notice_card(proposal: Proposal, zone: str) -> Card:
+    """The decision, told to the proposer; a request for changes carries the form to fix it."""
+    who = proposal.decided_by.display if proposal.decided_by else ""
+    body = [
+        heading(T.NOTICE_TITLE[proposal.status].format(id=proposal.id)),
+        rich(proposal.title, weight="Bolder"),
+        rich(T.NOTICE_BY.format(who=who, when=when(proposal.decided_at, zone)), isSubtle=True),
+    ]
+    if proposal.decision_note:
+        body.append(field(T.NOTE, proposal.decision_note))
+    actions = None
+    if proposal.status is Status.CHANGES_REQUESTED:
+        actions = [{"type": "Action.ShowCard", "title": T.NOTICE_EDIT,
+                    "card": resubmit_form(proposal)}]
+    return card(body, actions)
+
+
+def resubmit_form(proposal: Proposal, answers: Answers | None = None,
+                  errors: dict[str, str] | None = None) -> Card:
+    return intake_card(
+        answers if answers is not None else answers_from_intake(proposal.intake),
+        errors,
+        data={"proposal_id": proposal.id},
+        verb=RESUBMIT,
+        title=T.RESUBMIT_TITLE.format(id=proposal.id),
+        intro=T.RESUBMIT_INTRO,
+        submit=T.RESUBMIT,
+    )
+
+
+def thread_card(event: str, proposal: Proposal) -> Card:
+    actor = proposal.decided_by if event in T.NOTICE_TITLE else proposal.proposer
+    who = actor.display if actor else ""
+    body = [rich(T.THREAD[event].format(who=who, revision=proposal.revision))]
+    if event in T.NOTICE_TITLE and proposal.decision_note:
+        body.append(field(T.NOTE, proposal.decision_note))
+    return card(body)
+
+
+def escalation_card(proposal: Proposal, zone: str) -> Card:
+    return card([
+        {**heading(T.ESCALATION_TITLE.format(id=proposal.id)), "color": "Attention"},
+        rich(proposal.title, weight="Bolder"),
+        field(T.PROPOSED_BY, proposal.proposer.display),
+        note(T.ESCALATION_BODY.format(when=when(proposal.created_at, zone))),
+    ])

@@ -1,0 +1,82 @@
+"""Messages and installs: the commands people write to the bot, and the references we keep."""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+from microsoft_agents.activity import ActivityTypes
+from microsoft_agents.hosting.core import RouteRank, TurnContext, TurnState
+
+from bot.core import TEAMS_REVIEW_REF
+from handlers.teams import refs
+from handlers.teams import text as T
+from handlers.teams.agent import TeamsEdge, card_message, text_message
+from handlers.teams.cards import intake_card
+from handlers.teams.form import draft_answers, normalize_command_text
+from handlers.teams.overview import week_overview
+
+_COMMAND = re.compile(r"\s*/?(\S+)\s*(.*)", re.DOTALL)
+
+
+def split_command(text: str) -> tuple[str, str]:
+    """`/Foreslå-opslag Min tekst` -> ("foreslå-opslag", "Min tekst")."""
+    match = _COMMAND.match(normalize_command_text(text))
+    if match is None:
+        return "", ""
+    return match.group(1).lower(), match.group(2).strip()
+
+
+def register(edge: TeamsEdge) -> None:
+    app = edge.app
+
+    async def remember(context: TurnContext, state: TurnState) -> bool:
+        refs.remember_user(edge.core, context.activity)
+        return True
+
+    async def on_message(context: TurnContext, state: TurnState) -> None:
+        command, rest = split_command(context.activity.text or "")
+        if command in T.PROPOSE_COMMANDS:
+            await propose(context, rest)
+        elif command == T.REVIEW_CHANNEL_COMMAND:
+            await choose_review_channel(edge, context)
+        elif command in T.HELP_COMMANDS:
+            await context.send_activity(text_message(T.HELP))
+        elif command == T.WEEK_COMMAND:
+            await context.send_activity(text_message(week_overview(edge.core)))
+        else:
+            await context.send_activity(text_message(T.UNKNOWN_COMMAND))
+
+    async def on_members_added(context: TurnContext, state: TurnState) -> None:
+        activity = context.activity
+        me = activity.recipient.id if activity.recipient else None
+        if not any(member.id == me for member in activity.members_added or []):
+            return  # someone else joined a team the bot is in
+        welcome = T.WELCOME_PERSONAL if refs.is_personal(activity) else T.WELCOME_TEAM
+        await context.send_activity(text_message(welcome))
+
+    async def on_installation(context: TurnContext, state: TurnState) -> None:
+        """The reference is stored by `remember`; the welcome comes with membersAdded."""
+
+    app.before_turn(remember)
+    app.conversation_update("membersAdded")(on_members_added)
+    app.installation_update()(on_installation)
+    app.activity(ActivityTypes.message, rank=RouteRank.LAST)(on_message)
+
+
+async def propose(context: TurnContext, draft: str) -> None:
+    card = intake_card(draft_answers(draft), data={"form_id": uuid.uuid4().hex})
+    await context.send_activity(card_message(card, T.INTAKE_TITLE))
+
+
+async def choose_review_channel(edge: TeamsEdge, context: TurnContext) -> None:
+    activity = context.activity
+    if not refs.is_channel(activity):
+        await context.send_activity(text_message(T.REVIEW_CHANNEL_ONLY_IN_CHANNEL))
+        return
+    if not edge.core.workflow.is_central(refs.actor(edge.core, activity)):
+        await context.send_activity(text_message(T.REVIEW_CHANNEL_NOT_CENTRAL))
+        return
+    edge.core.store.put_ref(TEAMS_REVIEW_REF, refs.reference(activity, top_level=True),
+                            edge.core.clock())
+    await context.send_activity(text_message(T.REVIEW_CHANNEL_SET))

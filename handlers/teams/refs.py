@@ -1,0 +1,91 @@
+"""Conversation references, kept in SQLite so proactive messages survive a restart."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from microsoft_agents.activity import Activity, ConversationAccount, ConversationReference
+
+from bot.core import Core
+from bot.proposal import Actor
+
+_THREAD_SUFFIX = re.compile(r";messageid=[^;]*$")
+
+
+def user_key(user_id: str) -> str:
+    """The store key of a person's personal chat with the bot (by Entra object id)."""
+    return f"teams:user:{user_id}"
+
+
+def user_id(activity: Activity) -> str:
+    """Who acted: the Entra object id that TEAMS_CENTRAL_USERS lists, else the Teams id."""
+    sender = activity.from_property
+    if sender is None:
+        return ""
+    return sender.aad_object_id or sender.id or ""
+
+
+def reference(activity: Activity, *, top_level: bool = False) -> dict[str, Any]:
+    """The activity's conversation as a storable reference. `top_level` drops a channel
+    thread (`;messageid=`) so that posts go to the channel itself."""
+    ref = activity.get_conversation_reference()
+    ref.activity_id = None
+    ref.request_id = None
+    if top_level and ref.conversation is not None:
+        ref.conversation = ref.conversation.model_copy(
+            update={"id": _THREAD_SUFFIX.sub("", ref.conversation.id)}
+        )
+    return ref.model_dump(mode="json", by_alias=True, exclude_none=True)
+
+
+def load(data: dict[str, Any]) -> ConversationReference:
+    return ConversationReference.model_validate(data)
+
+
+def personal_chat(reference: dict[str, Any], conversation_id: str) -> dict[str, Any]:
+    """The reference of a personal chat the bot opened with the user of `reference`."""
+    ref = load(reference)
+    tenant = ref.conversation.tenant_id if ref.conversation else None
+    ref.conversation = ConversationAccount(id=conversation_id, conversation_type="personal",
+                                           tenant_id=tenant)
+    return ref.model_dump(mode="json", by_alias=True, exclude_none=True)
+
+
+def is_personal_ref(reference: dict[str, Any]) -> bool:
+    return reference.get("conversation", {}).get("conversationType") == "personal"
+
+
+def is_personal(activity: Activity) -> bool:
+    conversation = activity.conversation
+    return bool(conversation and conversation.conversation_type == "personal")
+
+
+def is_channel(activity: Activity) -> bool:
+    conversation = activity.conversation
+    return bool(conversation and conversation.conversation_type == "channel")
+
+
+def remember_user(core: Core, activity: Activity) -> None:
+    """Store the personal chat of whoever writes to or installs the bot, once per change."""
+    who = user_id(activity)
+    if not who or not is_personal(activity):
+        return
+    ref = reference(activity)
+    key = user_key(who)
+    if core.store.get_ref(key) != ref:
+        core.store.put_ref(key, ref, core.clock())
+
+
+def actor(core: Core, activity: Activity) -> Actor:
+    """The person behind an activity; reached later in their personal chat if we know it,
+    else where they acted."""
+    who = user_id(activity)
+    ref = core.store.get_ref(user_key(who)) if who else None
+    sender = activity.from_property
+    return Actor(
+        platform="teams",
+        user_id=who,
+        name=(sender.name or "") if sender else "",
+        address={"ref": ref or reference(activity)},
+    )

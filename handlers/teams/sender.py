@@ -1,0 +1,218 @@
+"""The outbox's Teams adapter: renders each stored message as a card and sends it proactively.
+
+Returns what the connector answered (activity and conversation ids), so a later update can
+change the review card in place and a thread reply can find its thread. A 429 or a 5xx, a
+timeout or a dropped connection means "try again later"; other 4xx answers are final.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import aiohttp
+from microsoft_agents.activity import ChannelAccount, ConversationParameters
+from microsoft_agents.hosting.core.connector.conversations_base import ConversationsBase
+
+from bot.core import TEAMS_REVIEW_REF
+from bot.outbox import Delivery, PermanentFailure, RetryLater
+from bot.proposal import Proposal
+from handlers.teams import refs
+from handlers.teams import text as T
+from handlers.teams.agent import TeamsEdge, card_message
+from handlers.teams.cards import (
+    Card,
+    escalation_card,
+    notice_card,
+    recommendation_card,
+    review_card,
+    thread_card,
+)
+
+log = logging.getLogger(__name__)
+
+SEND_TIMEOUT_SECONDS = 20.0
+_RETRY_STATUSES = {401, 408, 409, 412, 429}
+Result = dict[str, Any]
+KindSender = Callable[["TeamsSender", Delivery], Awaitable[Result]]
+
+
+class TeamsSender:
+    """`core.outbox.register("teams", TeamsSender(edge))`."""
+
+    def __init__(self, edge: TeamsEdge) -> None:
+        self.edge = edge
+        self.store = edge.core.store
+
+    async def __call__(self, delivery: Delivery) -> Result:
+        send = KINDS.get(delivery.row.kind)
+        if send is None:
+            raise PermanentFailure(f"ukendt beskedtype for Teams: {delivery.row.kind}")
+        return await send(self, delivery)
+
+    # -- kinds --------------------------------------------------------------------------
+
+    async def recommendation(self, delivery: Delivery) -> Result:
+        proposal = _proposal(delivery)
+        revised = delivery.payload.get("event") == "resubmitted"
+        card = recommendation_card(proposal, revised=revised)
+        return await self.post(await self._proposer_ref(proposal), card,
+                               T.SUMMARY_RECOMMENDATION)
+
+    async def decision_notice(self, delivery: Delivery) -> Result:
+        proposal = _proposal(delivery)
+        card = notice_card(proposal, self.edge.zone)
+        return await self.post(await self._proposer_ref(proposal), card, T.SUMMARY_NOTICE)
+
+    async def review_post(self, delivery: Delivery) -> Result:
+        card = review_card(_proposal(delivery), self.edge.zone)
+        return await self.post(self._review_ref(), card, T.SUMMARY_REVIEW)
+
+    async def review_update(self, delivery: Delivery) -> Result:
+        card = review_card(_proposal(delivery), self.edge.zone)
+        root = _thread_root(delivery)
+        if root is None:  # the review channel was chosen after the proposal: post it now
+            return await self.post(self._review_ref(), card, T.SUMMARY_REVIEW)
+        await self.send(root["reference"], lambda ops: ops.update_activity(
+            root["conversation_id"], root["activity_id"],
+            _with_id(card_message(card), root["activity_id"])))
+        return root
+
+    async def thread_reply(self, delivery: Delivery) -> Result:
+        card = thread_card(str(delivery.payload.get("event")), _proposal(delivery))
+        root = _thread_root(delivery)
+        if root is None:
+            return await self.post(self._review_ref(), card)
+        thread = f"{root['conversation_id']};messageid={root['activity_id']}"
+        return await self.post(root["reference"], card, conversation_id=thread)
+
+    async def escalation(self, delivery: Delivery) -> Result:
+        card = escalation_card(_proposal(delivery), self.edge.zone)
+        return await self.post(self._review_ref(), card, T.SUMMARY_ESCALATION)
+
+    async def escalation_dm(self, delivery: Delivery) -> Result:
+        ref = self.store.get_ref(refs.user_key(str(delivery.payload.get("user", ""))))
+        if ref is None:
+            return {"skipped": "ingen personlig chat med denne person"}
+        card = escalation_card(_proposal(delivery), self.edge.zone)
+        return await self.post(ref, card, T.SUMMARY_ESCALATION)
+
+    async def digest(self, delivery: Delivery) -> Result:
+        try:
+            from handlers.teams.digest_card import digest_card  # written with the digest
+        except ImportError as exc:
+            raise PermanentFailure("Teams kan endnu ikke vise ugeoversigten") from exc
+        card: Card = digest_card(delivery.payload)
+        key = str(delivery.payload.get("channel") or TEAMS_REVIEW_REF)
+        return await self.post(self.store.get_ref(key), card)
+
+    # -- sending ------------------------------------------------------------------------
+
+    async def post(self, reference: dict[str, Any] | None, card: Card,
+                   summary: str | None = None, *, conversation_id: str | None = None) -> Result:
+        """A new message in the referenced conversation (or in one of its threads)."""
+        if reference is None:
+            raise PermanentFailure("ingen Teams-samtale at sende til")
+        target = conversation_id or refs.load(reference).conversation.id
+        activity = card_message(card, summary)
+        response = await self.send(reference,
+                                   lambda ops: ops.send_to_conversation(target, activity))
+        return {"activity_id": response.id, "conversation_id": target,
+                "reference": reference}
+
+    async def send(self, reference: dict[str, Any],
+                   work: Callable[[ConversationsBase], Awaitable[Any]]) -> Any:
+        try:
+            async with asyncio.timeout(SEND_TIMEOUT_SECONDS):
+                return await self.edge.proactive(reference, work)
+        except aiohttp.ClientResponseError as exc:
+            raise classify(exc) from exc
+        except (TimeoutError, aiohttp.ClientError) as exc:
+            raise RetryLater(f"Teams svarede ikke: {type(exc).__name__}") from exc
+
+    async def _proposer_ref(self, proposal: Proposal) -> dict[str, Any] | None:
+        """The proposer's personal chat: known, or opened now; else where they acted."""
+        personal = self.store.get_ref(refs.user_key(proposal.proposer.user_id))
+        acted_in = proposal.proposer.address.get("ref")
+        if personal or acted_in is None or refs.is_personal_ref(acted_in):
+            return personal or acted_in
+        return await self._open_personal_chat(proposal.proposer.user_id, acted_in) or acted_in
+
+    async def _open_personal_chat(self, user_id: str,
+                                  acted_in: dict[str, Any]) -> dict[str, Any] | None:
+        ref = refs.load(acted_in)
+        if ref.user is None or not ref.user.id or ref.conversation is None:
+            return None
+        params = ConversationParameters(
+            is_group=False, agent=ref.agent, members=[ChannelAccount(id=ref.user.id)],
+            tenant_id=ref.conversation.tenant_id,
+        )
+        try:
+            created = await self.send(acted_in, lambda ops: ops.create_conversation(params))
+        except PermanentFailure:  # e.g. the app is not installed for them: answer in place
+            log.info("Teams: kunne ikke åbne en personlig chat med %s", user_id)
+            return None
+        personal = refs.personal_chat(acted_in, created.id)
+        self.store.put_ref(refs.user_key(user_id), personal, self.edge.core.clock())
+        return personal
+
+    def _review_ref(self) -> dict[str, Any] | None:
+        return self.store.get_ref(TEAMS_REVIEW_REF)
+
+
+KINDS: dict[str, KindSender] = {
+    "recommendation": TeamsSender.recommendation,
+    "review_post": TeamsSender.review_post,
+    "review_update": TeamsSender.review_update,
+    "thread_reply": TeamsSender.thread_reply,
+    "decision_notice": TeamsSender.decision_notice,
+    "escalation": TeamsSender.escalation,
+    "escalation_dm": TeamsSender.escalation_dm,
+    "digest": TeamsSender.digest,
+}
+
+
+def classify(exc: aiohttp.ClientResponseError) -> Exception:
+    """429/5xx and passing troubles: later (honouring Retry-After); other 4xx: never."""
+    reason = f"Teams svarede {exc.status}"
+    if exc.status in _RETRY_STATUSES or exc.status >= 500:
+        return RetryLater(reason, retry_after(exc.headers))
+    return PermanentFailure(reason)
+
+
+def retry_after(headers: Any) -> float | None:
+    """Seconds to wait from a Retry-After header (seconds or an HTTP date)."""
+    value = headers.get("Retry-After") if headers else None
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        moment = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, moment.timestamp() - time.time())
+
+
+def _proposal(delivery: Delivery) -> Proposal:
+    return Proposal.model_validate(delivery.payload["proposal"])
+
+
+def _thread_root(delivery: Delivery) -> Result | None:
+    """Where the review card of this proposal is: its post, or a card an update posted."""
+    for kind in ("review_post", "review_update"):
+        result = delivery.earlier_result(kind)
+        if result and result.get("activity_id"):
+            return result
+    return None
+
+
+def _with_id(activity: Any, activity_id: str) -> Any:
+    activity.id = activity_id
+    return activity

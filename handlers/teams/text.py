@@ -1,0 +1,169 @@
+"""Every user-facing Danish text of the Teams surface, in one place."""
+
+from __future__ import annotations
+
+from typing import Final
+
+# -- commands -----------------------------------------------------------------------------
+
+PROPOSE_COMMANDS: Final = frozenset({"foreslå-opslag", "foreslaa-opslag"})
+REVIEW_CHANNEL_COMMAND: Final = "godkendelseskanal"
+HELP_COMMANDS: Final = frozenset({"hjælp", "hjaelp", "help"})
+WEEK_COMMAND: Final = "ugeoversigt"
+
+HELP = (
+    "**Opslag** hjælper dig med at planlægge opslag efter Norddjurs Kommunes strategi for "
+    "sociale medier.\n\n"
+    "- **foreslå-opslag** (evt. efterfulgt af din tekst): svar på spørgsmålene og få en "
+    "anbefaling af kanal, tone og tekst. Forslaget sendes til godkendelse.\n"
+    "- **Foreslå som opslag**: vælg det i menuen (…) på en besked for at gøre den til et "
+    "forslag.\n"
+    "- **ugeoversigt**: ugens planlagte opslag.\n"
+    "- **godkendelseskanal**: den centrale kommunikationsafdeling skriver det i den kanal, "
+    "hvor forslag skal godkendes.\n"
+    "- **hjælp**: denne besked."
+)
+UNKNOWN_COMMAND = (
+    "Det forstod jeg ikke. Skriv **foreslå-opslag** for at foreslå et opslag eller **hjælp** "
+    "for at se, hvad jeg kan."
+)
+WEEK_SOON = (
+    "Ugeoversigten kommer snart. Indtil da kan du skrive **foreslå-opslag** for at foreslå et "
+    "opslag."
+)
+WELCOME_PERSONAL = "Hej! Jeg er Opslag. " + HELP
+WELCOME_TEAM = (
+    "Hej! Jeg er Opslag. Skriv **@Opslag foreslå-opslag** for at foreslå et opslag. "
+    "Den centrale kommunikationsafdeling skriver **@Opslag godkendelseskanal** i den kanal, "
+    "hvor forslag skal godkendes."
+)
+REVIEW_CHANNEL_SET = (
+    "Denne kanal er nu godkendelseskanal. Nye forslag fra Teams og Slack bliver lagt her "
+    "med knapper til at godkende, bede om ændringer eller afvise."
+)
+REVIEW_CHANNEL_NOT_CENTRAL = (
+    "Kun den centrale kommunikationsafdeling kan vælge godkendelseskanalen."
+)
+REVIEW_CHANNEL_ONLY_IN_CHANNEL = (
+    "Skriv **@Opslag godkendelseskanal** i den kanal i jeres team, hvor forslag skal godkendes."
+)
+SOMETHING_WENT_WRONG = "Beklager, noget gik galt hos mig. Prøv igen om lidt."
+
+# -- intake card --------------------------------------------------------------------------
+
+INTAKE_TITLE = "Foreslå et opslag"
+INTAKE_INTRO = (
+    "Svar på spørgsmålene, så får du en anbefaling efter kommunens strategi for sociale "
+    "medier, og forslaget sendes til godkendelse."
+)
+RESUBMIT_TITLE = "Ret forslag nr. {id}"
+RESUBMIT_INTRO = "Ret dit forslag ud fra bemærkningen og send det igen."
+OPTIONAL = "(valgfri)"
+APPLIES_WHEN = "Kun når «{question}» er {values}."
+OR = " eller "
+YES = "Ja"
+NO = "Nej"
+REQUIRED_ERROR = "Skal udfyldes."
+ERRORS_SUMMARY = "Ret venligst de markerede felter."
+SUBMIT = "Send forslag"
+RESUBMIT = "Send igen"
+SUBMITTED_TITLE = "Tak! Forslag nr. {id} er gemt"
+SUBMITTED_BODY = (
+    "Det er sendt til godkendelse hos {route}. Du får anbefalingen om et øjeblik."
+)
+RESUBMITTED_TITLE = "Forslag nr. {id} er sendt igen"
+RESUBMITTED_BODY = (
+    "Godkenderne kan se den rettede udgave. Du får besked, når der er taget stilling."
+)
+ALREADY_SUBMITTED = "Dette forslag er allerede sendt."
+ROUTE = {
+    "central": "den centrale kommunikationsafdeling",
+    "department": "din egen afdeling",
+}
+EXTENSION_TITLE = "Foreslå som opslag"
+EXTENSION_SUBMITTED = (
+    "Forslag nr. {id} er gemt og sendt til godkendelse. Du får anbefalingen om et øjeblik."
+)
+
+# -- recommendation card ------------------------------------------------------------------
+
+RECOMMENDATION_TITLE = "Anbefaling til forslag nr. {id}"
+RECOMMENDATION_REVISED = "Anbefaling til den rettede udgave af forslag nr. {id}"
+PLATFORMS = "Kanaler"
+TONE = "Tone"
+TEXT_CHECKS = "Teksten: {words} ord, LIX {lix:.0f}"
+NO_FINDINGS = "Ingen bemærkninger til teksten."
+WARNINGS = "Vær opmærksom på"
+REVIEW_ROUTE = "Godkendelse"
+URGENT = "Haster"
+FIT_MARK = {"recommended": "✔", "possible": "~", "not_recommended": "✘"}
+FIT_COLOR = {"recommended": "Good", "possible": "Warning", "not_recommended": "Attention"}
+
+# -- review card --------------------------------------------------------------------------
+
+PROPOSAL_HEADING = "Forslag nr. {id}"
+REVISION = "Rettet udgave (version {revision})"
+PROPOSED_BY = "Foreslået af"
+VIA = "Via"
+SOURCES = {"teams": "Teams", "slack": "Slack", "console": "terminalen", "cli": "terminalen"}
+DEPARTMENT = "Afdeling"
+AUDIENCE = "Målgruppe"
+THEME = "Tema"
+CONTENT_TYPE = "Indholdstype"
+PLANNED = "Planlagt"
+NO_DATE = "uden dato"
+LINK = "Link"
+MEDIA = "Billede/video"
+ALT_TEXT = "Alt-tekst"
+DRAFT = "Udkast"
+CRISIS = "Krisekommunikation – haster"
+STATUS_PENDING = "Afventer godkendelse"
+STATUS_LINE = {
+    "approved": "✔ Godkendt af {who} {when}",
+    "changes_requested": "✎ Ændringer ønsket af {who} {when}",
+    "rejected": "✘ Afvist af {who} {when}",
+    "withdrawn": "Trukket tilbage af forslagsstilleren {when}",
+}
+NOTE = "Begrundelse"
+APPROVE = "Godkend"
+REQUEST_CHANGES = "Bed om ændringer"
+REJECT = "Afvis"
+NOTE_CHANGES_LABEL = "Hvad skal rettes?"
+NOTE_REJECT_LABEL = "Hvorfor afvises forslaget?"
+NOTE_REQUIRED = "Skriv en kort begrundelse."
+SEND_CHANGES = "Send ønske om ændringer"
+SEND_REJECT = "Afvis forslaget"
+NOT_FOUND = "Forslaget findes ikke længere."
+UNKNOWN_ACTION = "Den handling kender jeg ikke."
+
+# -- thread replies, notices, escalation ---------------------------------------------------
+
+THREAD = {
+    "approved": "✔ Godkendt af {who}.",
+    "changes_requested": "✎ {who} har bedt om ændringer.",
+    "rejected": "✘ Afvist af {who}.",
+    "resubmitted": "↻ {who} har rettet forslaget og sendt det igen (version {revision}).",
+    "withdrawn": "Forslaget er trukket tilbage af {who}.",
+}
+NOTICE_TITLE = {
+    "approved": "Dit forslag nr. {id} er godkendt",
+    "changes_requested": "Der er bedt om ændringer i dit forslag nr. {id}",
+    "rejected": "Dit forslag nr. {id} er afvist",
+}
+NOTICE_BY = "Af {who} {when}"
+NOTICE_EDIT = "Ret forslaget"
+ESCALATION_TITLE = "Haster: forslag nr. {id} venter på godkendelse"
+ESCALATION_BODY = (
+    "Forslaget handler om krisekommunikation og har ventet siden {when}. Tag stilling i "
+    "forslagets tråd i godkendelseskanalen."
+)
+SUMMARY_REVIEW = "Nyt forslag til godkendelse"
+SUMMARY_RECOMMENDATION = "Din anbefaling fra Opslag"
+SUMMARY_NOTICE = "Nyt om dit forslag"
+SUMMARY_ESCALATION = "Haster: forslag venter på godkendelse"
+
+# -- time ---------------------------------------------------------------------------------
+
+MONTHS = ("jan.", "feb.", "mar.", "apr.", "maj", "jun.", "jul.", "aug.", "sep.", "okt.",
+          "nov.", "dec.")
+WHEN = "{day}. {month} {year} kl. {hour:02d}.{minute:02d}"

@@ -1,0 +1,225 @@
+"""A local fake of the Slack Web API: an aiohttp app on a free loopback port.
+
+It records every call (method, arguments, token), answers like Slack does for the methods the
+bot uses, checks the limits Slack enforces on blocks, and can be told to fail: an HTTP status
+(500), a Slack error (`channel_not_found`), or a 429 with Retry-After, for the next N calls of a
+method. `response_url` posts land on /response/<id> and are recorded as method "response_url".
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+BLOCKS_MAX_CHARS = 12_000
+SECTION_MAX_CHARS = 3_000
+BOT_USER = "UBOT"
+TEAM = "T0NORDDJURS"
+
+
+@dataclass
+class Call:
+    method: str
+    args: dict[str, Any]
+    token: str | None
+    ok: bool = True
+    response: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Failure:
+    """How one scripted call goes wrong; `delay` alone means a slow but good answer."""
+
+    status: int = 200
+    error: str | None = None
+    retry_after: float | None = None
+    delay: float = 0.0
+    match: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def fails(self) -> bool:
+        return self.status != 200 or self.error is not None or self.retry_after is not None
+
+    def applies(self, args: dict[str, Any]) -> bool:
+        return all(args.get(key) == value for key, value in self.match.items())
+
+
+@dataclass
+class FakeSlackApi:
+    usergroup_users: list[str] = field(default_factory=list)
+    calls: list[Call] = field(default_factory=list)
+    _failures: dict[str, list[Failure]] = field(default_factory=dict)
+    _counter: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    _runner: web.AppRunner | None = None
+    port: int = 0
+
+    # -- lifecycle -----------------------------------------------------------------------
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_post("/api/{method}", self._api)
+        app.router.add_get("/api/{method}", self._api)
+        app.router.add_post("/response/{key}", self._response_url)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/api/"
+
+    def response_url(self, key: str = "r1") -> str:
+        return f"http://127.0.0.1:{self.port}/response/{key}"
+
+    # -- scripting and inspection --------------------------------------------------------
+
+    def fail(
+        self,
+        method: str,
+        *,
+        status: int = 200,
+        error: str | None = None,
+        retry_after: float | None = None,
+        delay: float = 0.0,
+        times: int = 1,
+        **match: Any,
+    ) -> None:
+        """The next `times` calls of `method` (with these arguments, if given) fail like this;
+        with only `delay`, they answer normally but slowly."""
+        failure = Failure(
+            status=status, error=error, retry_after=retry_after, delay=delay, match=match
+        )
+        self._failures.setdefault(method, []).extend([failure] * times)
+
+    def heal(self) -> None:
+        self._failures.clear()
+
+    def calls_to(self, method: str, **match: Any) -> list[Call]:
+        """Every call of `method` with these arguments, failed ones included."""
+        return [
+            call for call in self.calls
+            if call.method == method
+            and all(call.args.get(key) == value for key, value in match.items())
+        ]
+
+    def sent(self, method: str, **match: Any) -> list[Call]:
+        """The calls of `method` that succeeded: what Slack users actually got."""
+        return [call for call in self.calls_to(method, **match) if call.ok]
+
+    async def wait_for(
+        self, method: str, count: int = 1, *, timeout: float = 5.0, **match: Any
+    ) -> list[Call]:
+        """Poll (in small steps) until `count` matching successful calls arrived; fail the test
+        if they don't within `timeout`."""
+        await wait_until(lambda: len(self.sent(method, **match)) >= count, timeout=timeout)
+        return self.sent(method, **match)
+
+    # -- the API -------------------------------------------------------------------------
+
+    async def _api(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        args = await _arguments(request)
+        token = request.headers.get("Authorization", "").removeprefix("Bearer ") or None
+        call = Call(method, args, token)
+        self.calls.append(call)
+        failure = self._scripted(method, args)
+        if failure is not None and failure.delay:
+            await asyncio.sleep(failure.delay)
+        if failure is not None and failure.fails:
+            call.ok = False
+            return _failure(failure)
+        problem = _block_problem(args.get("blocks"))
+        if problem:
+            call.ok = False
+            return web.json_response({"ok": False, "error": problem})
+        call.response = {"ok": True, **self._answer(method, args)}
+        return web.json_response(call.response)
+
+    def _scripted(self, method: str, args: dict[str, Any]) -> Failure | None:
+        queued = self._failures.get(method, [])
+        for index, failure in enumerate(queued):
+            if failure.applies(args):
+                return queued.pop(index)
+        return None
+
+    async def _response_url(self, request: web.Request) -> web.Response:
+        self.calls.append(Call("response_url", await request.json(), None))
+        return web.Response(text="ok")
+
+    def _answer(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
+        number = next(self._counter)
+        ts = f"1767000000.{number:06d}"
+        answers: dict[str, Callable[[], dict[str, Any]]] = {
+            "auth.test": lambda: {
+                "url": "https://norddjurs.slack.com/", "team": "Norddjurs", "user": "opslag",
+                "team_id": TEAM, "user_id": BOT_USER, "bot_id": "BBOT",
+            },
+            "chat.postMessage": lambda: {"channel": args.get("channel"), "ts": ts},
+            "chat.update": lambda: {"channel": args.get("channel"), "ts": args.get("ts")},
+            "chat.postEphemeral": lambda: {"message_ts": ts},
+            "conversations.open": lambda: {"channel": {"id": f"D{args.get('users')}"}},
+            "views.open": lambda: {"view": {"id": f"V{number}", "hash": f"h{number}"}},
+            "views.update": lambda: {"view": {"id": args.get("view_id"), "hash": f"h{number}"}},
+            "usergroups.users.list": lambda: {"users": list(self.usergroup_users)},
+        }
+        answer = answers.get(method)
+        return answer() if answer else {}
+
+
+async def wait_until(condition: Callable[[], bool], *, timeout: float = 5.0) -> None:
+    """Bounded polling with small waits; raises AssertionError when time runs out."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not condition():
+        if loop.time() > deadline:
+            raise AssertionError("timed out waiting for a condition")
+        await asyncio.sleep(0.005)
+
+
+async def _arguments(request: web.Request) -> dict[str, Any]:
+    args: dict[str, Any] = dict(request.query)
+    if request.can_read_body:
+        if request.content_type == "application/json":
+            args.update(await request.json())
+        else:
+            args.update(dict(await request.post()))
+    for key in ("blocks", "view"):  # form-encoded calls send these as JSON text
+        if isinstance(args.get(key), str):
+            args[key] = json.loads(args[key])
+    return args
+
+
+def _failure(failure: Failure) -> web.Response:
+    if failure.retry_after is not None or failure.status == 429:
+        headers = {"Retry-After": str(int(failure.retry_after or 1))}
+        return web.json_response(
+            {"ok": False, "error": "ratelimited"}, status=429, headers=headers
+        )
+    if failure.status >= 500:
+        return web.Response(status=failure.status, text="Internal Server Error")
+    return web.json_response({"ok": False, "error": failure.error or "fatal_error"})
+
+
+def _block_problem(blocks: Any) -> str | None:
+    """The limits Slack enforces on a message's blocks."""
+    if not blocks:
+        return None
+    if len(json.dumps(blocks, ensure_ascii=False)) > BLOCKS_MAX_CHARS:
+        return "msg_blocks_too_long"
+    for block in blocks:
+        text = (block.get("text") or {}).get("text", "")
+        if len(text) > SECTION_MAX_CHARS:
+            return "invalid_blocks"
+    return None

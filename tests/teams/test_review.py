@@ -1,0 +1,216 @@
+"""The central team decides on the review card: who may, what everyone then sees."""
+
+from __future__ import annotations
+
+from bot.core import TEAMS_REVIEW_REF
+from bot.proposal import Status
+from handlers.teams import text as T
+from tests.conftest import intake_data
+from tests.fakes.connector import Call
+from tests.teams import activities as A
+from tests.teams.conftest import Teams, card_form, inputs, shows, verbs
+
+
+async def _posted(teams: Teams, **overrides: object) -> tuple[int, Call]:
+    """A proposal whose review card is in the review channel; connector calls cleared."""
+    await teams.choose_review_channel()
+    proposal_id = await teams.submit(**overrides)
+    await teams.deliver()
+    (post,) = teams.review_posts()
+    teams.connector.clear()
+    return proposal_id, post
+
+
+async def test_only_a_central_member_in_a_channel_chooses_the_review_channel(
+    teams: Teams,
+) -> None:
+    await teams.say("godkendelseskanal", A.COLLEAGUE, where="channel")
+    await teams.say("godkendelseskanal", A.CENTRAL)  # personal chat: not a channel
+    assert teams.core.store.get_ref(TEAMS_REVIEW_REF) is None
+
+    await teams.choose_review_channel()
+
+    refused, wrong_place, confirmed = teams.connector.calls
+    assert refused.text == T.REVIEW_CHANNEL_NOT_CENTRAL
+    assert wrong_place.text == T.REVIEW_CHANNEL_ONLY_IN_CHANNEL
+    assert confirmed.text == T.REVIEW_CHANNEL_SET
+    assert confirmed.thread is not None  # the confirmation answers in the command's thread
+    ref = teams.core.store.get_ref(TEAMS_REVIEW_REF)
+    assert ref is not None and ref["conversation"]["id"] == A.REVIEW_CHANNEL  # not the thread
+    assert "teams" in teams.core.workflow.review_platforms()
+
+
+async def test_a_non_member_is_refused_and_only_they_see_it(teams: Teams) -> None:
+    proposal_id, post = await _posted(teams)
+
+    card = await teams.click_card("approve", {"proposal_id": proposal_id}, A.COLLEAGUE,
+                                  on=post)
+
+    assert shows(card, "Kun den centrale kommunikationsafdeling")
+    assert verbs(card) == []  # no buttons for them
+    assert teams.core.workflow.get(proposal_id).status is Status.PENDING
+    assert await teams.deliver() == 0
+    assert teams.connector.calls == []  # the card everyone sees is unchanged
+
+
+async def test_approve_updates_the_card_in_place_replies_and_tells_the_proposer(
+    teams: Teams,
+) -> None:
+    proposal_id, post = await _posted(teams)
+    card_id = post.new_id
+
+    mine = await teams.click_card("approve", {"proposal_id": proposal_id}, A.CENTRAL, on=post)
+
+    assert shows(mine, f"Godkendt af {A.CENTRAL.name}") and verbs(mine) == []
+    assert await teams.deliver() == 3
+    update, reply, notice = _by_kind(teams.connector.calls)
+    assert update.conversation_id == A.REVIEW_CHANNEL and update.activity_id == card_id
+    assert shows(update.card, f"Godkendt af {A.CENTRAL.name} 23. nov. 2026 kl. 10.00")
+    assert verbs(update.card) == []
+    assert reply.thread == (A.REVIEW_CHANNEL, card_id)
+    assert shows(reply.card, f"Godkendt af {A.CENTRAL.name}")
+    assert notice.conversation_id == A.PROPOSER.personal_chat
+    assert shows(notice.card, T.NOTICE_TITLE["approved"].format(id=proposal_id))
+
+
+async def test_request_changes_asks_for_a_reason_first(teams: Teams) -> None:
+    proposal_id, post = await _posted(teams)
+
+    card = await teams.click_card("request_changes", {"proposal_id": proposal_id},
+                                  A.CENTRAL, on=post)
+
+    assert shows(card, "Skriv en kort begrundelse")
+    assert "request_changes" in verbs(card)
+    assert teams.core.workflow.get(proposal_id).status is Status.PENDING
+    assert await teams.deliver() == 0
+
+
+async def test_changes_then_resubmission_update_the_same_card(teams: Teams) -> None:
+    proposal_id, post = await _posted(teams)
+    card_id = post.new_id
+
+    await teams.click_card("request_changes", {"proposal_id": proposal_id,
+                                               "note_changes": "Skriv datoen i teksten."},
+                           A.CENTRAL, on=post)
+    await teams.deliver()
+    update, reply, notice = _by_kind(teams.connector.calls)
+    assert shows(update.card, "Ændringer ønsket af") and shows(update.card, "Skriv datoen")
+    assert shows(reply.card, "Skriv datoen i teksten.")
+    assert shows(notice.card, "Skriv datoen i teksten.")
+    assert "resubmit" in verbs(notice.card)
+    assert inputs(notice.card)["text"]["value"] == intake_data()["text"]
+
+    teams.connector.clear()
+    fixed = {**card_form(text="Vi planter træer ved Grenaa lørdag den 28. november."),
+             "proposal_id": proposal_id}
+    answer = await teams.click_card("resubmit", fixed, A.PROPOSER)
+    assert shows(answer, T.RESUBMITTED_TITLE.format(id=proposal_id))
+    await teams.deliver()
+
+    update, reply, recommendation = _by_kind(teams.connector.calls)
+    assert update.activity_id == card_id  # the same card, not a new one
+    assert shows(update.card, "28. november") and shows(update.card, "version 2")
+    assert verbs(update.card) == ["approve", "request_changes", "reject"]
+    assert reply.thread == (A.REVIEW_CHANNEL, card_id)
+    assert shows(recommendation.card, "rettede udgave")
+    assert teams.review_posts() == []
+
+
+async def test_resubmission_errors_come_back_on_the_form(teams: Teams) -> None:
+    proposal_id, post = await _posted(teams)
+    await teams.click_card("request_changes", {"proposal_id": proposal_id,
+                                               "note_changes": "Kortere tekst."},
+                           A.CENTRAL, on=post)
+    form = card_form(text="")
+    form.pop("text")
+
+    card = await teams.click_card("resubmit", {**form, "proposal_id": proposal_id},
+                                  A.PROPOSER)
+
+    assert shows(card, "Skriv teksten til opslaget.") and "resubmit" in verbs(card)
+    assert teams.core.workflow.get(proposal_id).status is Status.CHANGES_REQUESTED
+
+
+async def test_only_the_proposer_can_resubmit(teams: Teams) -> None:
+    proposal_id, post = await _posted(teams)
+    await teams.click_card("request_changes", {"proposal_id": proposal_id,
+                                               "note_changes": "Kortere tekst."},
+                           A.CENTRAL, on=post)
+
+    card = await teams.click_card("resubmit", {**card_form(), "proposal_id": proposal_id},
+                                  A.COLLEAGUE)
+
+    assert shows(card, "Kun den, der har stillet forslaget")
+
+
+async def test_reject_with_a_reason(teams: Teams) -> None:
+    proposal_id, post = await _posted(teams)
+
+    mine = await teams.click_card("reject", {"proposal_id": proposal_id,
+                                             "note_reject": "Hører til på intranettet."},
+                                  A.CENTRAL, on=post)
+
+    assert shows(mine, "Afvist af") and shows(mine, "Hører til på intranettet.")
+    await teams.deliver()
+    update, reply, notice = _by_kind(teams.connector.calls)
+    assert verbs(update.card) == [] and shows(reply.card, "Hører til på intranettet.")
+    assert shows(notice.card, T.NOTICE_TITLE["rejected"].format(id=proposal_id))
+    assert "resubmit" not in verbs(notice.card)
+
+
+async def test_a_double_click_decides_once(teams: Teams) -> None:
+    proposal_id, post = await _posted(teams)
+
+    first = await teams.click_card("approve", {"proposal_id": proposal_id}, A.CENTRAL, on=post)
+    second = await teams.click_card("approve", {"proposal_id": proposal_id}, A.CENTRAL,
+                                    on=post)
+
+    assert first == second
+    history = [e.event for e in teams.core.workflow.get(proposal_id).history]
+    assert history == ["submitted", "approved"]
+    assert await teams.deliver() == 3
+    assert len(teams.connector.of("update")) == 1
+
+
+async def test_a_later_conflicting_decision_is_explained(teams: Teams) -> None:
+    proposal_id, post = await _posted(teams)
+    await teams.click_card("approve", {"proposal_id": proposal_id}, A.CENTRAL, on=post)
+
+    card = await teams.click_card("reject", {"proposal_id": proposal_id,
+                                             "note_reject": "Alligevel ikke."},
+                                  A.CENTRAL, on=post)
+
+    assert shows(card, "er allerede godkendt")
+    assert teams.core.workflow.get(proposal_id).status is Status.APPROVED
+
+
+async def test_an_unknown_proposal(teams: Teams) -> None:
+    card = await teams.click_card("approve", {"proposal_id": 999}, A.CENTRAL)
+
+    assert shows(card, "Forslag nr. 999 findes ikke.")
+
+
+async def test_a_channel_chosen_later_gets_a_fresh_card_on_the_next_change(
+    teams: Teams,
+) -> None:
+    proposal_id = await teams.submit()
+    await teams.deliver()
+    await teams.choose_review_channel()  # after the proposal: no review post exists
+    teams.connector.clear()
+
+    await teams.click_card("approve", {"proposal_id": proposal_id}, A.CENTRAL)
+    await teams.deliver()
+
+    fresh, reply, _notice = _by_kind(teams.connector.calls)
+    assert fresh.kind == "send" and fresh.conversation_id == A.REVIEW_CHANNEL
+    assert shows(fresh.card, "Godkendt af")
+    assert reply.thread is not None and reply.thread[0] == A.REVIEW_CHANNEL
+
+
+def _by_kind(calls: list[Call]) -> tuple[Call, Call, Call]:
+    """(card update or fresh card, thread reply, message to the proposer)."""
+    card = next(c for c in calls if c.kind == "update" or (
+        c.conversation_id == A.REVIEW_CHANNEL and c.kind == "send"))
+    thread = next(c for c in calls if c.thread is not None)
+    personal = next(c for c in calls if c.conversation_id == A.PROPOSER.personal_chat)
+    return card, thread, personal

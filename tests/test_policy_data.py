@@ -1,0 +1,222 @@
+"""The strategy as data: the YAML validates, its vocabulary matches the intake's, and every
+sentence it cites is a verbatim sentence of the strategy document."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any, get_args
+
+import pytest
+import yaml
+from pydantic import ValidationError
+
+import policy
+from policy import POLICY_VERSION, coverage_groups, label
+from policy.data import Strategy
+from policy.models import Audience, ContentType, Fit, JobLevel, Platform, Route, Theme
+
+ROOT = Path(__file__).resolve().parents[1]
+YAML_PATH = ROOT / "policy" / "strategy.yaml"
+STRATEGY_COPY = Path(__file__).resolve().parent / "data" / "sociale-medier-2023.txt"
+STRATEGY_SHARED = Path(__file__).resolve().parents[2] / "shared/strategy/sociale-medier-2023.txt"
+
+
+def raw_yaml() -> dict[str, Any]:
+    data = yaml.safe_load(YAML_PATH.read_bytes())
+    assert isinstance(data, dict)
+    return data
+
+
+def strategy_text() -> str:
+    return STRATEGY_COPY.read_text(encoding="utf-8")
+
+
+def all_sources(data: dict[str, Any]) -> list[str]:
+    """Every `source` string anywhere in the data file, plus the central-team sources."""
+    found: list[str] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key in ("source", "central_source") and isinstance(value, str):
+                    found.append(value)
+                else:
+                    walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(data)
+    return found
+
+
+def test_the_data_file_validates_against_the_schema() -> None:
+    strategy = Strategy.model_validate(raw_yaml())
+    assert len(strategy.rules) >= 40
+    assert set(strategy.platforms) == set(get_args(Platform))
+
+
+def test_an_unknown_key_in_the_data_file_is_an_error() -> None:
+    data = raw_yaml()
+    data["rules"][0]["wehn"] = {"crisis": True}
+    with pytest.raises(ValidationError, match="wehn"):
+        Strategy.model_validate(data)
+
+
+def test_a_misspelt_theme_in_a_rule_is_an_error() -> None:
+    data = raw_yaml()
+    data["rules"][0]["when"] = {"theme": ["klima"]}
+    with pytest.raises(ValidationError):
+        Strategy.model_validate(data)
+
+
+def test_a_rule_that_moves_nothing_is_an_error() -> None:
+    data = raw_yaml()
+    del data["rules"][0]["at_least"]
+    with pytest.raises(ValidationError, match="at_least or at_most"):
+        Strategy.model_validate(data)
+
+
+def test_a_missing_audience_label_is_an_error() -> None:
+    data = raw_yaml()
+    del data["audiences"]["turister"]
+    with pytest.raises(ValidationError, match="audiences"):
+        Strategy.model_validate(data)
+
+
+@pytest.mark.parametrize(
+    "section, literal",
+    [
+        ("platforms", Platform), ("audiences", Audience), ("themes", Theme),
+        ("content_types", ContentType), ("job_levels", JobLevel), ("fits", Fit), ("routes", Route),
+    ],
+)
+def test_vocabulary_keys_are_exactly_the_intake_literals(section: str, literal: Any) -> None:
+    assert list(raw_yaml()[section]) == list(get_args(literal))
+
+
+@pytest.mark.parametrize(
+    "kind, literal",
+    [
+        ("platform", Platform), ("audience", Audience), ("theme", Theme),
+        ("content_type", ContentType), ("job_level", JobLevel), ("fit", Fit), ("route", Route),
+    ],
+)
+def test_every_key_has_a_danish_label(kind: str, literal: Any) -> None:
+    for key in get_args(literal):
+        text = label(kind, key)
+        assert text and text != key
+        assert "_" not in text
+
+
+def test_labels_the_digest_and_console_rely_on() -> None:
+    assert label("platform", "website") == "norddjurs.dk"
+    assert label("fit", "recommended") == "Anbefales"
+    assert label("fit", "not_recommended") == "Frarådes"
+    assert label("theme", "klima_miljoe") == "Klima og miljø"
+    assert label("route", "central") == "Den centrale kommunikationsafdeling"
+
+
+def test_label_falls_back_to_the_key() -> None:
+    assert label("platform", "myspace") == "myspace"
+    assert label("no_such_kind", "borgere") == "borgere"
+
+
+def test_the_shipped_strategy_copy_is_the_shared_document() -> None:
+    if not STRATEGY_SHARED.exists():
+        pytest.skip(f"{STRATEGY_SHARED} is not beside this clone")
+    assert STRATEGY_COPY.read_bytes() == STRATEGY_SHARED.read_bytes()
+
+
+def test_every_source_is_a_verbatim_sentence_of_the_strategy() -> None:
+    text = strategy_text()
+    sources = all_sources(raw_yaml())
+    assert len(sources) >= 60
+    missing = [s for s in sources if s not in text]
+    assert missing == []
+
+
+def test_the_source_check_would_catch_a_paraphrase() -> None:
+    assert "Vi bruger ikke siden til at informere om kriser." in strategy_text()
+    assert "Vi bruger ikke Instagram til kriser." not in strategy_text()
+
+
+def test_every_rule_cites_a_source() -> None:
+    data = raw_yaml()
+    for section in ("rules", "tone_rules", "warnings"):
+        for rule in data[section]:
+            assert rule["source"].strip(), rule["id"]
+
+
+def test_policy_version_is_the_hash_of_the_data_file() -> None:
+    assert re.fullmatch(r"[0-9a-f]{12}", POLICY_VERSION)
+    assert hashlib.sha256(YAML_PATH.read_bytes()).hexdigest()[:12] == POLICY_VERSION
+
+
+PLAIN_WORDS_FROM_THE_BRIEF = {
+    "såfremt": "hvis", "iværksætte": "starte", "endvidere": "også", "idet": "fordi",
+    "jf.": "se", "vedrørende": "om", "fremsende": "sende", "foranstaltning": "tiltag",
+    "påbegynde": "begynde", "tilsende": "sende", "forefindes": "findes", "forinden": "før",
+    "hidtil": "indtil nu", "i henhold til": "efter", "med henblik på": "for at",
+    "ydermere": "også", "således": "sådan", "modtage": "få", "anvende": "bruge",
+    "tilkendegive": "sige", "bevilge": "give", "afholde": "holde", "foretage": "gøre",
+    "indhente": "få", "udfærdige": "skrive", "påføre": "skrive", "underrette": "fortælle",
+}
+
+
+def test_the_plain_word_list_has_the_common_officialese() -> None:
+    entries = {e["word"]: e["plain"] for e in raw_yaml()["plain_words"]}
+    assert len(entries) >= 30
+    for word, plain in PLAIN_WORDS_FROM_THE_BRIEF.items():
+        assert entries.get(word) == plain, word
+    assert "desuden" not in entries
+
+
+def test_coverage_groups_are_the_strength_positions_then_the_focus_areas() -> None:
+    groups = coverage_groups()
+    assert [(g["key"], g["kind"]) for g in groups] == [
+        ("bosaetning", "styrkeposition"), ("erhverv_job", "styrkeposition"),
+        ("grunde", "styrkeposition"), ("partnerskaber", "styrkeposition"),
+        ("destinationer", "styrkeposition"), ("infrastruktur", "styrkeposition"),
+        ("rekruttering", "fokusomraade"), ("klima_miljoe", "fokusomraade"),
+    ]
+    by_key = {g["key"]: g for g in groups}
+    assert by_key["rekruttering"]["label"] == "Fastholdelse, uddannelse og rekruttering"
+    assert by_key["klima_miljoe"]["label"] == "Klima og miljø"
+    for group in groups:
+        assert set(group["themes"]) <= set(get_args(Theme))
+        assert group["label"] in strategy_text()
+
+
+def test_coverage_groups_are_a_fresh_copy_each_time() -> None:
+    first = coverage_groups()
+    first[0]["themes"].append("andet")
+    first[0]["label"] = "ændret"
+    assert coverage_groups()[0]["themes"] == ["bosaetning"]
+    assert coverage_groups()[0]["label"] == "Bosætning"
+
+
+def test_the_policy_package_imports_nothing_from_the_bot_or_the_web() -> None:
+    code = (
+        "import sys, policy; policy.recommend; "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in "
+        "{'bot', 'handlers', 'aiohttp', 'sqlite3', 'sqlite_utils', 'slack_bolt', 'requests'}))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60,
+        check=True,
+    )
+    assert result.stdout.strip() == "[]"
+
+
+def test_the_public_api_is_exported() -> None:
+    for name in (
+        "POLICY_VERSION", "recommend", "questions", "label", "coverage_groups", "parse_intake",
+        "intake_errors",
+    ):
+        assert name in policy.__all__
+        assert getattr(policy, name) is not None
