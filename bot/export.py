@@ -10,8 +10,8 @@ period. Times are given in the municipality's time zone with their UTC offset.
   file reads on its own in a spreadsheet. Cells a spreadsheet would run as a formula (starting
   with = + - @) get a leading apostrophe.
 
-The record is what the store holds: a resubmission replaces the draft and its recommendation,
-so earlier revisions are present as history events, not as their text.
+Each submission and resubmission event carries the draft, the recommendation and the policy
+version it was made with (its snapshot), so every revision a proposer sent is in the record.
 """
 
 from __future__ import annotations
@@ -27,8 +27,8 @@ CSV_COLUMNS = [
     "proposal_id", "title", "proposer_name", "proposer_platform", "proposer_id",
     "source", "created_at", "department", "theme", "content_type", "audience",
     "planned_for", "crisis", "recommended_platforms", "review_route", "policy_version",
-    "revision", "status", "event_at", "event", "actor_name", "actor_platform", "actor_id",
-    "note", "text",
+    "revision", "status", "event_at", "event", "event_revision", "actor_name", "actor_platform",
+    "actor_id", "note", "text",
 ]
 # User-written columns that a spreadsheet could take for a formula.
 _FREE_TEXT = {"title", "proposer_name", "department", "actor_name", "note", "text"}
@@ -111,9 +111,19 @@ def csv_rows(proposal: Proposal, tz: dt.tzinfo) -> list[dict[str, Any]]:
             "actor_platform": event.actor_platform,
             "actor_id": event.actor_id,
             "note": event.note or "",
+            "event_revision": event.revision or "",
+            # A (re)submission row shows the draft as it was sent then.
+            "text": _snapshot_text(event.snapshot) or intake.text,
         }
         for event in proposal.history
     ]
+
+
+def _snapshot_text(snapshot: dict[str, Any] | None) -> str | None:
+    if not snapshot:
+        return None
+    text = snapshot.get("intake", {}).get("text")
+    return text if isinstance(text, str) else None
 
 
 def write_csv(proposals: list[Proposal], out: IO[str], tz: dt.tzinfo) -> None:

@@ -60,6 +60,9 @@ class HistoryEvent(BaseModel):
     actor_id: str
     actor_name: str
     note: str | None = None
+    revision: int | None = None
+    # The draft, recommendation and policy version of a (re)submission, as they were then.
+    snapshot: dict[str, Any] | None = None
 
 
 class Proposal(BaseModel):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from aiohttp import web
+from aiohttp.abc import AbstractAccessLogger
 
 from bot import calendar, schedule
 from bot.clock import Clock, utcnow
@@ -61,6 +62,22 @@ async def _stop_background(app: web.Application) -> None:
     core.close()
 
 
+class PathOnlyAccessLogger(AbstractAccessLogger):
+    """Logs method, path, status and time, never the query string: the calendar's token
+    travels there and secrets never go into logs."""
+
+    def log(self, request: web.BaseRequest, response: web.StreamResponse, time: float) -> None:
+        self.logger.info(
+            "%s %s %s %.1fms", request.method, request.path, response.status, time * 1000
+        )
+
+
 def main(settings: Settings) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    web.run_app(build_app(settings), host=settings.host, port=settings.port, print=None)
+    web.run_app(
+        build_app(settings),
+        host=settings.host,
+        port=settings.port,
+        print=None,
+        access_log_class=PathOnlyAccessLogger,
+    )

@@ -73,7 +73,7 @@ def _create_history(db: Database) -> None:
     db.table("history").create(
         {
             "id": int, "proposal_id": int, "at": str, "event": str, "actor_platform": str,
-            "actor_id": str, "actor_name": str, "note": str,
+            "actor_id": str, "actor_name": str, "note": str, "revision": int, "snapshot": str,
         },
         pk="id",
         foreign_keys=[("proposal_id", "proposals", "id")],
@@ -265,26 +265,37 @@ class Store:
             f"SELECT * FROM history WHERE proposal_id IN ({active}) ORDER BY id", params
         )
         for row in rows:
-            history.setdefault(row["proposal_id"], []).append(HistoryEvent.model_validate(row))
+            history.setdefault(row["proposal_id"], []).append(_history_from_row(row))
         rows = self.db.query(f"SELECT * FROM proposals WHERE id IN ({active}) ORDER BY id", params)
         return [_proposal_from_row(row, history.get(row["id"], [])) for row in rows]
 
     # -- history ---------------------------------------------------------------------------
 
     def append_history(
-        self, proposal_id: int, at: dt.datetime, event: str, actor: Actor, note: str | None
+        self,
+        proposal_id: int,
+        at: dt.datetime,
+        event: str,
+        actor: Actor,
+        note: str | None,
+        *,
+        revision: int | None = None,
+        snapshot: dict[str, Any] | None = None,
     ) -> None:
+        """Append one event. `snapshot` keeps the draft and recommendation a submission was made
+        with, so the record still holds each revision after the proposer has edited it."""
         self.db.table("history").insert(
             {
                 "proposal_id": proposal_id, "at": iso(at), "event": event,
                 "actor_platform": actor.platform, "actor_id": actor.user_id,
-                "actor_name": actor.display, "note": note,
+                "actor_name": actor.display, "note": note, "revision": revision,
+                "snapshot": json.dumps(snapshot) if snapshot is not None else None,
             }
         )
 
     def history(self, proposal_id: int) -> list[HistoryEvent]:
         sql = "SELECT * FROM history WHERE proposal_id = ? ORDER BY id"
-        return [HistoryEvent.model_validate(row) for row in self.db.query(sql, [proposal_id])]
+        return [_history_from_row(row) for row in self.db.query(sql, [proposal_id])]
 
     # -- outbox ----------------------------------------------------------------------------
 
@@ -445,6 +456,11 @@ def _proposal_from_row(row: dict[str, Any], history: list[HistoryEvent]) -> Prop
             "history": history,
         }
     )
+
+
+def _history_from_row(row: dict[str, Any]) -> HistoryEvent:
+    snapshot = json.loads(row["snapshot"]) if row.get("snapshot") else None
+    return HistoryEvent.model_validate({**row, "snapshot": snapshot})
 
 
 def _outbox_from_row(row: dict[str, Any]) -> OutboxRow:

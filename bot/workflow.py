@@ -112,7 +112,9 @@ class Workflow:
         )
         with self.store.transaction():
             proposal = draft.model_copy(update={"id": self.store.insert_proposal(draft)})
-            self.store.append_history(proposal.id, now, "submitted", proposer, None)
+            self.store.append_history(
+                proposal.id, now, "submitted", proposer, None, **_revision(proposal)
+            )
             self._to_proposer(proposal, RECOMMENDATION, "submitted", now)
             self._to_review(proposal, [REVIEW_POST], "submitted", now)
         return self._reload(proposal.id)
@@ -166,7 +168,9 @@ class Workflow:
                 }
             )
             self.store.update_proposal(proposal)
-            self.store.append_history(proposal.id, now, "resubmitted", actor, None)
+            self.store.append_history(
+                proposal.id, now, "resubmitted", actor, None, **_revision(proposal)
+            )
             self._to_review(proposal, [REVIEW_UPDATE, THREAD_REPLY], "resubmitted", now)
             self._to_proposer(proposal, RECOMMENDATION, "resubmitted", now)
         return self._reload(proposal_id)
@@ -291,6 +295,17 @@ _STATUS_DA = {
     Status.CHANGES_REQUESTED: "sendt tilbage til ændringer",
     Status.PENDING: "afventer",
 }
+
+
+def _revision(proposal: Proposal) -> dict[str, Any]:
+    return {
+        "revision": proposal.revision,
+        "snapshot": {
+            "intake": proposal.intake.model_dump(mode="json"),
+            "recommendation": proposal.recommendation.model_dump(mode="json"),
+            "policy_version": proposal.policy_version,
+        },
+    }
 
 
 def status_label(status: Status) -> str:

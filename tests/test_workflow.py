@@ -111,3 +111,21 @@ def test_unknown_proposal_is_a_clear_error(core: Core) -> None:
 def test_console_proposals_queue_no_messages_without_platforms(core: Core) -> None:
     submit(core)
     assert core.store.outbox_rows() == []
+
+
+def test_every_revision_stays_in_the_record(core: Core) -> None:
+    pid = submit(core, text="Første udkast om træer.")
+    core.workflow.decide(pid, Decision.REQUEST_CHANGES, CHEF, "Mere konkret")
+    core.workflow.resubmit(pid, parse_intake(intake_data(text="Andet udkast: 5.000 træer.")), ANNA)
+    history = core.workflow.get(pid).history
+    drafts = [
+        (event.revision, event.snapshot["intake"]["text"])
+        for event in history
+        if event.snapshot is not None
+    ]
+    assert drafts == [(1, "Første udkast om træer."), (2, "Andet udkast: 5.000 træer.")]
+    assert all(
+        event.snapshot["policy_version"] == core.workflow.get(pid).policy_version
+        for event in history
+        if event.snapshot is not None
+    )
