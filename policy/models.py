@@ -124,7 +124,4 @@ class Question(BaseModel):
     applies_when: dict[str, list[str | bool]] = Field(default_factory=dict)
 
     def applies(self, answers: dict[str, object]) -> bool:
-        for field, allowed in self.applies_when.items():
-            if answers.get(field) not in allowed:
-                return False
-        return True
+        return all(answers.get(field) in allowed for field, allowed in self.applies_when.items())
