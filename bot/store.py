@@ -23,6 +23,11 @@ from bot.proposal import Actor, HistoryEvent, Proposal, Status
 BUSY_TIMEOUT_SECONDS = 2.0
 
 
+class StoreUnavailable(Exception):
+    """The database cannot take a write now (locked, read-only, disk full). Nothing of the
+    transaction was kept; the same call can be tried again later."""
+
+
 class OutboxRow(BaseModel):
     id: int
     created_at: dt.datetime
@@ -122,8 +127,8 @@ MIGRATIONS: list[tuple[str, Callable[[Database], None]]] = [
 ]
 
 
-def connect(path: str | Path) -> Database:
-    conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_SECONDS, check_same_thread=False)
+def connect(path: str | Path, busy_timeout: float = BUSY_TIMEOUT_SECONDS) -> Database:
+    conn = sqlite3.connect(str(path), timeout=busy_timeout, check_same_thread=False)
     db = Database(conn)
     with db.ensure_autocommit_on():
         db.execute("PRAGMA journal_mode=WAL")
@@ -133,9 +138,9 @@ def connect(path: str | Path) -> Database:
 
 
 class Store:
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, *, busy_timeout: float = BUSY_TIMEOUT_SECONDS) -> None:
         self.path = Path(path)
-        self.db = connect(self.path)
+        self.db = connect(self.path, busy_timeout)
         self.migrate()
 
     def close(self) -> None:
@@ -148,14 +153,18 @@ class Store:
         if conn.in_transaction:
             yield self.db
             return
-        conn.execute("BEGIN IMMEDIATE")
         try:
-            yield self.db
-        except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.db
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+        except sqlite3.OperationalError as exc:
+            # Locked, read-only or full: the rollback above kept nothing half-written.
+            raise StoreUnavailable(str(exc)) from exc
 
     def migrate(self) -> None:
         with self.transaction() as db:

@@ -6,15 +6,19 @@ transaction, so an acknowledged change is never lost and each message is sent on
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-from collections.abc import Callable, Iterable
+import logging
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from bot.clock import Clock, utcnow
 from bot.proposal import Actor, Decision, Proposal, Status
-from bot.store import NewMessage, Store
+from bot.store import NewMessage, Store, StoreUnavailable
 from policy import Intake, recommend
+
+log = logging.getLogger(__name__)
 
 # Outgoing message kinds; each platform adapter renders them in its own format.
 RECOMMENDATION = "recommendation"
@@ -48,6 +52,15 @@ class NotAllowed(WorkflowError):
 
 class InvalidState(WorkflowError):
     pass
+
+
+class Unavailable(WorkflowError):
+    """The store could not take the change now; nothing was stored, the user may retry."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Det lykkedes ikke at gemme lige nu, og intet er gemt. Prøv igen om et øjeblik."
+        )
 
 
 @dataclass
@@ -110,7 +123,7 @@ class Workflow:
             proposer=proposer, intake=intake, recommendation=recommendation,
             policy_version=recommendation.policy_version, status=Status.PENDING,
         )
-        with self.store.transaction():
+        with self._writing():
             proposal = draft.model_copy(update={"id": self.store.insert_proposal(draft)})
             self.store.append_history(
                 proposal.id, now, "submitted", proposer, None, **_revision(proposal)
@@ -131,7 +144,7 @@ class Workflow:
         if decision is not Decision.APPROVE and not note:
             raise InvalidState("Skriv en kort begrundelse, så forslagsstilleren ved hvorfor.")
         now = self.clock()
-        with self.store.transaction():
+        with self._writing():
             proposal = self._get(proposal_id)
             if proposal.status == decision.status:
                 return DecisionOutcome(proposal, changed=False)
@@ -153,7 +166,7 @@ class Workflow:
         """The proposer's edited draft after a request for changes; the same review post is
         updated, not a new one made."""
         now = self.clock()
-        with self.store.transaction():
+        with self._writing():
             proposal = self._get(proposal_id)
             self._require_proposer(proposal, actor)
             if proposal.status is not Status.CHANGES_REQUESTED:
@@ -177,7 +190,7 @@ class Workflow:
 
     def withdraw(self, proposal_id: int, actor: Actor, note: str | None = None) -> Proposal:
         now = self.clock()
-        with self.store.transaction():
+        with self._writing():
             proposal = self._get(proposal_id)
             self._require_proposer(proposal, actor)
             if proposal.status is Status.WITHDRAWN:
@@ -201,7 +214,7 @@ class Workflow:
         for candidate in self.store.open_crises_created_before(now - after):
             if self._was_decided(candidate.id):
                 continue  # sent back and resubmitted: someone has acted on it
-            with self.store.transaction():
+            with self._writing():
                 # Checked again inside the transaction: another process may have acted.
                 if self._was_decided(candidate.id):
                     continue
@@ -238,6 +251,16 @@ class Workflow:
         return self._get(proposal_id)
 
     # -- helpers -------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def _writing(self) -> Iterator[None]:
+        """One transaction; a database that cannot write becomes a clear 'try again'."""
+        try:
+            with self.store.transaction():
+                yield
+        except StoreUnavailable as exc:
+            log.warning("databasen kunne ikke skrive: %s", exc)
+            raise Unavailable() from exc
 
     def _get(self, proposal_id: int) -> Proposal:
         proposal = self.store.get_proposal(proposal_id)

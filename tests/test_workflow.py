@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import sqlite3
+from pathlib import Path
+
 import pytest
 
 from bot.core import Core
 from bot.proposal import Actor, Decision, Status
-from bot.workflow import InvalidState, NotAllowed, NotFound
+from bot.store import Store
+from bot.workflow import CentralRoster, InvalidState, NotAllowed, NotFound, Unavailable, Workflow
 from policy import parse_intake
 from tests.conftest import FakeClock, intake_data
 
@@ -129,3 +133,33 @@ def test_every_revision_stays_in_the_record(core: Core) -> None:
         for event in history
         if event.snapshot is not None
     )
+
+
+def test_a_locked_database_is_a_clear_try_again_with_nothing_stored(
+    db_path: Path, clock: FakeClock
+) -> None:
+    store = Store(db_path, busy_timeout=0.05)
+    workflow = Workflow(store, CentralRoster(), clock=clock)
+    blocker = sqlite3.connect(db_path)
+    blocker.execute("BEGIN IMMEDIATE")  # another process holds the write lock
+    with pytest.raises(Unavailable, match="Prøv igen"):
+        workflow.submit(parse_intake(intake_data()), ANNA)
+    blocker.rollback()
+    blocker.close()
+    assert store.list_proposals() == []
+    assert store.db.execute("SELECT COUNT(*) FROM history").fetchone()[0] == 0
+    # Once the lock is gone the same call works: the store recovers by itself.
+    assert workflow.submit(parse_intake(intake_data()), ANNA).id == 1
+    store.close()
+
+
+def test_a_read_only_database_is_a_clear_try_again(db_path: Path, clock: FakeClock) -> None:
+    Store(db_path).close()
+    store = Store(db_path)
+    store.db.execute("PRAGMA query_only = ON")  # as when the file or disk refuses writes
+    workflow = Workflow(store, CentralRoster(), clock=clock)
+    with pytest.raises(Unavailable):
+        workflow.submit(parse_intake(intake_data()), ANNA)
+    store.db.execute("PRAGMA query_only = OFF")
+    assert store.list_proposals() == []
+    store.close()
