@@ -19,7 +19,7 @@ from bot.proposal import Decision, Proposal, Status
 from bot.workflow import WorkflowError
 from handlers.slack import ids
 from handlers.slack import text as T
-from handlers.slack.common import actor_from, already_text, open_view, tell
+from handlers.slack.common import actor_from, after_ack, already_text, open_view, tell
 from handlers.slack.form import (
     answers_from_state,
     controlling_fields,
@@ -41,6 +41,7 @@ def _review_buttons(bolt_app: AsyncApp, core: Core) -> None:
     @bolt_app.action(ids.APPROVE)
     async def on_approve(ack: AsyncAck, body: Body, client: AsyncWebClient) -> None:
         await ack()
+        await after_ack()
         actor = actor_from(body)
         if not core.workflow.is_central(actor):
             await tell(client, body, T.NOT_CENTRAL)
@@ -55,6 +56,7 @@ def _review_buttons(bolt_app: AsyncApp, core: Core) -> None:
 
     async def on_needs_reason(ack: AsyncAck, body: Body, client: AsyncWebClient) -> None:
         await ack()
+        await after_ack()
         decision = Decision(body["actions"][0]["action_id"])
         actor = actor_from(body)
         if not core.workflow.is_central(actor):
@@ -85,11 +87,13 @@ def _proposer_buttons(bolt_app: AsyncApp, core: Core) -> None:
     @bolt_app.action(ids.OPEN_INTAKE)
     async def on_open_intake(ack: AsyncAck, body: Body, client: AsyncWebClient) -> None:
         await ack()
+        await after_ack()
         await open_view(client, body["trigger_id"], intake_modal({}))
 
     @bolt_app.action(ids.RESUBMIT)
     async def on_resubmit(ack: AsyncAck, body: Body, client: AsyncWebClient) -> None:
         await ack()
+        await after_ack()
         try:
             proposal = core.workflow.get(_proposal_id(body))
         except WorkflowError as exc:
@@ -107,6 +111,7 @@ def _proposer_buttons(bolt_app: AsyncApp, core: Core) -> None:
     @bolt_app.action(ids.WITHDRAW)
     async def on_withdraw(ack: AsyncAck, body: Body, client: AsyncWebClient) -> None:
         await ack()
+        await after_ack()
         try:
             proposal = core.workflow.withdraw(_proposal_id(body), actor_from(body))
         except WorkflowError as exc:
@@ -126,6 +131,7 @@ def _form_changes(bolt_app: AsyncApp, core: Core) -> None:
     @bolt_app.action(pattern)
     async def on_form_change(ack: AsyncAck, body: Body, client: AsyncWebClient) -> None:
         await ack()
+        await after_ack()
         view = body.get("view") or {}
         if view.get("callback_id") != ids.INTAKE_VIEW:
             return

@@ -12,7 +12,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.core import Core
 from handlers.slack import ids
 from handlers.slack import text as T
-from handlers.slack.common import open_view
+from handlers.slack.common import after_ack, open_view
 from handlers.slack.messages import Message, help_message
 from handlers.slack.views import draft_answers, intake_modal
 from handlers.slack.week import week_overview
@@ -20,7 +20,10 @@ from handlers.slack.week import week_overview
 
 def register(bolt_app: AsyncApp, core: Core) -> None:
     async def on_command(
-        ack: AsyncAck, command: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond
+        ack: AsyncAck,
+        command: dict[str, Any],
+        client: AsyncWebClient,
+        respond: AsyncRespond,
     ) -> None:
         words = str(command.get("text") or "").strip()
         answer = quick_answer(words, core)
@@ -28,6 +31,7 @@ def register(bolt_app: AsyncApp, core: Core) -> None:
             await ack(response_type="ephemeral", **answer.as_kwargs())
             return
         await ack()
+        await after_ack()
         answers, notice = draft_answers(words)
         view = intake_modal(answers, notice=notice)
         if not await open_view(client, command["trigger_id"], view):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -15,6 +16,14 @@ from handlers.slack import text as T
 from handlers.slack.mrkdwn import who
 
 log = logging.getLogger(__name__)
+
+async def after_ack() -> None:
+    """Between a listener's ack() and its work: let whatever else is ready run first.
+
+    bolt sends the answer at its next check for the ack (within 10 ms); the work after ack()
+    fits in that gap instead of holding up other requests' answers. Measured with 50
+    concurrent slash commands (bench/bench_slack.py)."""
+    await asyncio.sleep(0)
 
 
 def actor_from(body: dict[str, Any]) -> Actor:

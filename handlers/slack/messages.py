@@ -25,6 +25,7 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.proposal import Proposal, Status
+from bot.workflow import status_label
 from handlers.slack import ids
 from handlers.slack import text as T
 from handlers.slack.mrkdwn import (
@@ -42,7 +43,6 @@ from handlers.slack.mrkdwn import (
 )
 from policy import PlatformFit, Recommendation, label
 
-HEADER_MAX = 150
 
 # Detail levels tried in turn until a message fits: how many reasons, tips or findings to list
 # and how many characters each may have.
@@ -323,7 +323,11 @@ def _outcome_text(proposal: Proposal) -> str:
 
 def thread_message(proposal: Proposal, event: str) -> Message:
     actor = proposal.proposer if event in ("resubmitted", "withdrawn") else proposal.decided_by
-    line = T.THREAD[event].format(who=who(actor), revision=proposal.revision)
+    template = T.THREAD.get(event)
+    line = (
+        template.format(who=who(actor), revision=proposal.revision) if template
+        else T.THREAD_OTHER.format(status=status_label(proposal.status))
+    )
     blocks: list[Block] = [SectionBlock(text=line)]
     note = proposal.decision_note if event in T.NOTICE else None
     if note:

@@ -10,7 +10,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.core import Core
 from handlers.slack import ids
 from handlers.slack import text as T
-from handlers.slack.common import open_view
+from handlers.slack.common import after_ack, open_view
 from handlers.slack.mrkdwn import plain
 from handlers.slack.views import draft_answers, intake_modal
 
@@ -18,9 +18,13 @@ from handlers.slack.views import draft_answers, intake_modal
 def register(bolt_app: AsyncApp, core: Core) -> None:
     @bolt_app.shortcut(ids.SHORTCUT)
     async def on_message_shortcut(
-        ack: AsyncAck, shortcut: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond
+        ack: AsyncAck,
+        shortcut: dict[str, Any],
+        client: AsyncWebClient,
+        respond: AsyncRespond,
     ) -> None:
         await ack()
+        await after_ack()
         message = shortcut.get("message") or {}
         answers, notice = draft_answers(plain(str(message.get("text") or "")))
         view = intake_modal(answers, notice=notice)

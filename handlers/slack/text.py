@@ -53,9 +53,7 @@ YES: Final = "Ja"
 NO: Final = "Nej"
 SELECT_PLACEHOLDER: Final = "Vælg"
 DATE_PLACEHOLDER: Final = "Vælg en dato"
-TEXT_PLACEHOLDER: Final = "Skriv her"
 LONG_TEXT_HINT: Final = "Højst {max} tegn."
-MISSING_ANSWER: Final = "Svar på dette spørgsmål."
 PREFILL_CUT: Final = "Teksten var for lang og er forkortet til {max} tegn."
 
 THANKS_TITLE: Final = "Tak for dit forslag"
@@ -91,7 +89,6 @@ ALREADY: Final = "Forslag nr. {id} er allerede {status}{by}. Intet er ændret."
 ALREADY_BY: Final = " af {who}"
 NOT_PROPOSER: Final = "Kun den, der har stillet forslaget, kan rette det."
 WITHDRAWN_OK: Final = "Forslag nr. {id} er trukket tilbage."
-SOMETHING_WRONG: Final = "Noget gik galt hos Opslag. Prøv igen om lidt."
 
 # -- the recommendation (DM to the proposer) ----------------------------------------------------
 
@@ -169,6 +166,7 @@ THREAD: Final = {
     "Beskeden ovenfor er opdateret.",
     "withdrawn": "↩️ {who} har trukket forslaget tilbage.",
 }
+THREAD_OTHER: Final = "ℹ️ Forslaget er nu {status}."
 THREAD_NOTE: Final = "*Begrundelse:*"
 
 # -- decision notices (DM to the proposer) ------------------------------------------------------

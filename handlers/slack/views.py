@@ -10,7 +10,6 @@ import json
 from typing import Any
 
 from slack_sdk.models.blocks import (
-    Block,
     CheckboxesElement,
     ContextBlock,
     DatePickerElement,
@@ -51,35 +50,43 @@ def intake_modal(
     """The guided questions, prefilled with `answers`, as the view JSON for views.open. With
     `proposal` it edits that proposal (a resubmission after a request for changes).
 
-    Each question's block is checked against Slack's limits (slack_sdk) once and then reused:
-    the modal opens on the hot path of every slash command. Treat the result as read-only."""
+    Each part is checked against Slack's limits (slack_sdk) once and then reused: the modal
+    opens on the hot path of every slash command. Treat the result as read-only."""
     items = question_list()
     controllers = controlling_fields(items)
-    view = View(
-        type="modal",
-        callback_id=ids.INTAKE_VIEW,
-        title=T.MODAL_TITLE_EDIT if proposal else T.MODAL_TITLE_NEW,
-        submit=T.MODAL_SUBMIT_EDIT if proposal else T.MODAL_SUBMIT_NEW,
-        close=T.MODAL_CLOSE,
-        private_metadata=metadata(proposal_id=proposal.id) if proposal else "",
-        blocks=[_intro(proposal, notice)],
-    ).to_dict()
-    view["blocks"] += [
-        _input_block(question.id, _value_key(answers.get(question.id, _default(question))),
+    envelope = _envelope(proposal.id if proposal else None, _intro_text(proposal, notice))
+    inputs = [
+        _input_block(question.id, _frozen(answers.get(question.id, _default(question))),
                      question.id in controllers)
         for question in visible(items, answers)
     ]
-    return view
+    return {**envelope, "blocks": [*envelope["blocks"], *inputs]}
 
 
-def _value_key(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, default=str)
+@functools.lru_cache(maxsize=64)
+def _envelope(proposal_id: int | None, intro: str) -> dict[str, Any]:
+    return View(
+        type="modal",
+        callback_id=ids.INTAKE_VIEW,
+        title=T.MODAL_TITLE_EDIT if proposal_id else T.MODAL_TITLE_NEW,
+        submit=T.MODAL_SUBMIT_EDIT if proposal_id else T.MODAL_SUBMIT_NEW,
+        close=T.MODAL_CLOSE,
+        private_metadata=metadata(proposal_id=proposal_id) if proposal_id else "",
+        blocks=[SectionBlock(text=user_text(intro))],
+    ).to_dict()
+
+
+def _frozen(value: Any) -> Any:
+    """An answer as a cache key: lists become tuples, dates text."""
+    if isinstance(value, list | tuple):
+        return tuple(str(item) for item in value)
+    return value if value is None or isinstance(value, str | bool) else str(value)
 
 
 @functools.lru_cache(maxsize=512)
-def _input_block(question_id: str, value_key: str, dispatch: bool) -> dict[str, Any]:
+def _input_block(question_id: str, value: Any, dispatch: bool) -> dict[str, Any]:
     question = next(q for q in question_list() if q.id == question_id)
-    return _input(question, json.loads(value_key), dispatch).to_dict()
+    return _input(question, list(value) if isinstance(value, tuple) else value, dispatch).to_dict()
 
 
 def draft_answers(draft: str) -> tuple[Answers, str | None]:
@@ -93,14 +100,14 @@ def draft_answers(draft: str) -> tuple[Answers, str | None]:
     return {"text": draft[:TEXT_MAX]}, T.PREFILL_CUT.format(max=TEXT_MAX)
 
 
-def _intro(proposal: Proposal | None, notice: str | None) -> Block:
+def _intro_text(proposal: Proposal | None, notice: str | None) -> str:
     lines = [T.MODAL_INTRO_EDIT if proposal else T.MODAL_INTRO]
     if proposal and proposal.decision_note:
         chunks, _ = quote(proposal.decision_note, 1500)
         lines.append(f"{who(proposal.decided_by)}:\n" + "\n".join(chunks))
     if notice:
         lines.append(notice)
-    return SectionBlock(text=user_text("\n\n".join(lines)))
+    return "\n\n".join(lines)
 
 
 def _input(question: Question, value: Any, dispatch: bool) -> InputBlock:

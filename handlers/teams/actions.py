@@ -21,8 +21,9 @@ from microsoft_agents.hosting.core import RouteRank, TurnContext, TurnState
 from microsoft_agents.hosting.core.app.adaptive_card import factory
 from pydantic import ValidationError
 
-from bot.proposal import Actor, Decision, Proposal
-from bot.workflow import InvalidState, NotAllowed, NotFound, WorkflowError
+from bot.proposal import Decision, Proposal
+from bot.store import StoreUnavailable
+from bot.workflow import NotAllowed, NotFound, Unavailable, WorkflowError
 from handlers.teams import refs
 from handlers.teams import text as T
 from handlers.teams.agent import TeamsEdge, card_message
@@ -61,11 +62,11 @@ def respond(card: Card) -> CardResponse:
 
 def register(edge: TeamsEdge) -> None:
     cards = edge.app.adaptive_card
-    cards.action_execute(SUBMIT_INTAKE)(_submit_handler(edge))
-    cards.action_execute(RESUBMIT)(_resubmit_handler(edge))
+    for verb in FORMS:
+        cards.action_execute(verb)(_form_handler(edge, verb))
+        cards.action_submit(verb, rank=RouteRank.FIRST)(_form_fallback(edge))
     for verb, decision in DECISIONS.items():
         cards.action_execute(verb)(_decide_handler(edge, verb, decision))
-    cards.action_submit(SUBMIT_INTAKE, rank=RouteRank.FIRST)(_submit_fallback(edge))
     edge.app.add_route(_unknown_card_action, _answer_unknown, is_invoke=True,
                        rank=RouteRank.LAST)
 
@@ -95,6 +96,7 @@ class FormResult:
     form_id: str
     proposal: Proposal | None = None
     duplicate: bool = False
+    problem: str | None = None  # why nothing was stored although the answers were fine
 
 
 def accept_form(edge: TeamsEdge, activity: Activity, data: Any) -> FormResult:
@@ -105,12 +107,17 @@ def accept_form(edge: TeamsEdge, activity: Activity, data: Any) -> FormResult:
     if intake is None:
         return result
     core = edge.core
-    with core.store.transaction():
-        if form_id and not core.store.first_time(f"teams:form:{form_id}", core.clock()):
-            result.duplicate = True
-            return result
-        result.proposal = core.workflow.submit(intake, refs.actor(core, activity),
-                                               source="teams")
+    try:
+        with core.store.transaction():
+            if form_id and not core.store.first_time(f"teams:form:{form_id}", core.clock()):
+                result.duplicate = True
+                return result
+            result.proposal = core.workflow.submit(intake, refs.actor(core, activity),
+                                                   source="teams")
+    except StoreUnavailable:
+        result.problem = Unavailable().message
+    except WorkflowError as exc:
+        result.problem = exc.message
     return result
 
 
@@ -121,44 +128,54 @@ def submit_intake(edge: TeamsEdge, activity: Activity, data: Any) -> Card:
         return submitted_card(result.proposal)
     if result.duplicate:
         return message_card(T.ALREADY_SUBMITTED)
-    return intake_card(result.answers, result.errors, data={"form_id": result.form_id})
+    return intake_card(result.answers, result.errors, data={"form_id": result.form_id},
+                       notice=result.problem)
 
 
-def _submit_handler(edge: TeamsEdge) -> Execute:
+def resubmit_form_answer(edge: TeamsEdge, activity: Activity, data: Any) -> Card:
+    """The proposer's edited proposal: the form again with errors, or the receipt."""
+    workflow = edge.core.workflow
+    try:
+        proposal = workflow.get(_proposal_id(data))
+    except NotFound as exc:
+        return message_card(exc.message, color="Attention")
+    answers, errors, intake = read_intake(data)
+    if intake is None:
+        return resubmit_form(proposal, answers, errors)
+    try:
+        return resubmitted_card(workflow.resubmit(proposal.id, intake,
+                                                  refs.actor(edge.core, activity)))
+    except Unavailable as exc:  # nothing stored: keep what they wrote
+        return resubmit_form(proposal, answers, notice=exc.message)
+    except WorkflowError as exc:
+        return message_card(exc.message, color="Attention")
+
+
+FORMS: dict[str, Callable[[TeamsEdge, Activity, Any], Card]] = {
+    SUBMIT_INTAKE: submit_intake,
+    RESUBMIT: resubmit_form_answer,
+}
+
+
+def _form_handler(edge: TeamsEdge, verb: str) -> Execute:
     async def handle(context: TurnContext, state: TurnState, data: Any) -> CardResponse:
-        return respond(submit_intake(edge, context.activity, data))
+        return respond(FORMS[verb](edge, context.activity, data))
 
     return handle
 
 
-def _submit_fallback(edge: TeamsEdge) -> Callable[[TurnContext, TurnState, Any], Awaitable[None]]:
+def _form_fallback(edge: TeamsEdge) -> Callable[[TurnContext, TurnState, Any], Awaitable[None]]:
     """Action.Submit from a client without Universal Actions: answer by replacing the card."""
 
     async def handle(context: TurnContext, state: TurnState, data: Any) -> None:
-        reply = card_message(submit_intake(edge, context.activity, data))
+        verb = str(data.get("verb")) if isinstance(data, dict) else SUBMIT_INTAKE
+        reply = card_message(FORMS[verb](edge, context.activity, data))
         card_id = context.activity.reply_to_id
         if card_id:
             reply.id = card_id
             await context.update_activity(reply)
         else:
             await context.send_activity(reply)
-
-    return handle
-
-
-def _resubmit_handler(edge: TeamsEdge) -> Execute:
-    async def handle(context: TurnContext, state: TurnState, data: Any) -> CardResponse:
-        proposal_id = _proposal_id(data)
-        try:
-            proposal = edge.core.workflow.get(proposal_id)
-            answers, errors, intake = read_intake(data)
-            if intake is None:
-                return respond(resubmit_form(proposal, answers, errors))
-            actor = refs.actor(edge.core, context.activity)
-            return respond(resubmitted_card(edge.core.workflow.resubmit(proposal.id, intake,
-                                                                        actor)))
-        except WorkflowError as exc:
-            return respond(message_card(exc.message, color="Attention"))
 
     return handle
 
@@ -177,20 +194,23 @@ def _decide_handler(edge: TeamsEdge, verb: str, decision: Decision) -> Execute:
 def decide(edge: TeamsEdge, activity: Activity, proposal_id: int, decision: Decision,
            note: Any) -> Card:
     """The card the clicker sees: the decided card, or the card with why not (to them alone)."""
-    workflow, zone = edge.core.workflow, edge.zone
-    sender = activity.from_property
-    actor = Actor(platform="teams", user_id=refs.user_id(activity),
-                  name=(sender.name or "") if sender else "")
     try:
-        outcome = workflow.decide(proposal_id, decision, actor,
-                                  note if isinstance(note, str) else None)
-    except NotFound as exc:
-        return message_card(exc.message, color="Attention")
-    except NotAllowed as exc:
-        return review_card(workflow.get(proposal_id), zone, notice=exc.message, actionable=False)
-    except InvalidState as exc:
-        return review_card(workflow.get(proposal_id), zone, notice=exc.message)
-    return review_card(outcome.proposal, zone)
+        outcome = edge.core.workflow.decide(proposal_id, decision, refs.person(activity),
+                                            note if isinstance(note, str) else None)
+    except WorkflowError as exc:
+        return refusal(edge, proposal_id, exc)
+    return review_card(outcome.proposal, edge.zone)
+
+
+def refusal(edge: TeamsEdge, proposal_id: int, exc: WorkflowError) -> Card:
+    """The proposal as it stands with why the click changed nothing; buttons only if the
+    clicker may still use them."""
+    try:
+        proposal = edge.core.workflow.get(proposal_id)
+    except NotFound as missing:
+        return message_card(missing.message, color="Attention")
+    return review_card(proposal, edge.zone, notice=exc.message,
+                       actionable=not isinstance(exc, NotAllowed))
 
 
 def _proposal_id(data: Any) -> int:

@@ -123,6 +123,7 @@ def intake_card(
     intro: str = T.INTAKE_INTRO,
     submit: str = T.SUBMIT,
     submit_action: str = "Action.Execute",
+    notice: str | None = None,
 ) -> Card:
     """The guided questions from the policy, pre-filled with `answers`, errors under fields.
 
@@ -130,6 +131,8 @@ def intake_card(
     in its data; chats use Action.Execute so the answer can replace the card in place."""
     errors = errors or {}
     body: list[Element] = [heading(title), note(intro, subtle=True)]
+    if notice:
+        body.append(note(notice, color="Attention"))
     if errors:
         body.append(note(T.ERRORS_SUMMARY, color="Attention"))
     asked = questions()
@@ -139,12 +142,13 @@ def intake_card(
     for field_name, message in errors.items():  # errors for fields the card has no input for
         if field_name not in {q.id for q in asked}:
             body.append(note(message, color="Attention"))
+    # Action.Submit carries the verb in its data: dialogs use it, and Teams clients without
+    # Universal Actions fall back to it (answered by replacing the card, see actions.py).
+    submit_fallback: Element = {"type": "Action.Submit", "title": submit,
+                                "data": {**data, "verb": verb}}
     if submit_action == "Action.Submit":
-        action: Element = {"type": "Action.Submit", "title": submit,
-                           "data": {**data, "verb": verb}}
-    else:
-        action = execute(submit, verb, data, style="positive")
-    return card(body, [action])
+        return card(body, [submit_fallback])
+    return card(body, [execute(submit, verb, data, style="positive", fallback=submit_fallback)])
 
 
 def _question_block(question: Question, value: Any, error: str | None,
@@ -402,7 +406,7 @@ def notice_card(proposal: Proposal, zone: str) -> Card:
 
 
 def resubmit_form(proposal: Proposal, answers: Answers | None = None,
-                  errors: dict[str, str] | None = None) -> Card:
+                  errors: dict[str, str] | None = None, *, notice: str | None = None) -> Card:
     return intake_card(
         answers if answers is not None else answers_from_intake(proposal.intake),
         errors,
@@ -411,6 +415,7 @@ def resubmit_form(proposal: Proposal, answers: Answers | None = None,
         title=T.RESUBMIT_TITLE.format(id=proposal.id),
         intro=T.RESUBMIT_INTRO,
         submit=T.RESUBMIT,
+        notice=notice,
     )
 
 

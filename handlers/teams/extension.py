@@ -44,7 +44,8 @@ def register(edge: TeamsEdge) -> None:
                 value=T.EXTENSION_SUBMITTED.format(id=result.proposal.id)))
         if result.duplicate:
             return dialog(message_card(T.ALREADY_SUBMITTED))
-        return dialog(form(result.answers, result.errors, form_id=result.form_id))
+        return dialog(form(result.answers, result.errors, form_id=result.form_id,
+                           notice=result.problem))
 
     extensions.fetch_action(COMMAND_ID)(fetch)
     # The SDK types submit handlers as returning MessagingExtensionResponse, but a dialog
@@ -60,9 +61,10 @@ def message_text(action: MessagingExtensionAction) -> str:
     return body.content if body.content_type == "text" else html_to_text(body.content)
 
 
-def form(answers: Answers, errors: dict[str, str] | None = None, *, form_id: str = "") -> Card:
+def form(answers: Answers, errors: dict[str, str] | None = None, *, form_id: str = "",
+         notice: str | None = None) -> Card:
     return intake_card(answers, errors, data={"form_id": form_id or uuid.uuid4().hex},
-                       title=T.EXTENSION_TITLE, submit_action="Action.Submit")
+                       title=T.EXTENSION_TITLE, submit_action="Action.Submit", notice=notice)
 
 
 def dialog(card: Card) -> MessagingExtensionActionResponse:

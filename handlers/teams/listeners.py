@@ -43,7 +43,7 @@ def register(edge: TeamsEdge) -> None:
         elif command in T.HELP_COMMANDS:
             await context.send_activity(text_message(T.HELP))
         elif command == T.WEEK_COMMAND:
-            await context.send_activity(text_message(week_overview(edge.core)))
+            await context.send_activity(week_overview(edge.core))
         else:
             await context.send_activity(text_message(T.UNKNOWN_COMMAND))
 
@@ -74,7 +74,7 @@ async def choose_review_channel(edge: TeamsEdge, context: TurnContext) -> None:
     if not refs.is_channel(activity):
         await context.send_activity(text_message(T.REVIEW_CHANNEL_ONLY_IN_CHANNEL))
         return
-    if not edge.core.workflow.is_central(refs.actor(edge.core, activity)):
+    if not edge.core.workflow.is_central(refs.person(activity)):
         await context.send_activity(text_message(T.REVIEW_CHANNEL_NOT_CENTRAL))
         return
     edge.core.store.put_ref(TEAMS_REVIEW_REF, refs.reference(activity, top_level=True),

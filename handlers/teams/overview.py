@@ -1,11 +1,16 @@
-"""`ugeoversigt`: the week's planned content, as one function the digest wires in later."""
+"""`ugeoversigt`: the week's planned content as the same card the Monday digest posts."""
 
 from __future__ import annotations
 
+from microsoft_agents.activity import Activity
+
+from bot import schedule
 from bot.core import Core
-from handlers.teams import text as T
+from handlers.teams.agent import card_message
+from handlers.teams.digest_card import digest_card
 
 
-def week_overview(core: Core) -> str:
-    """What `ugeoversigt` answers. Until the weekly digest lands it says that it is coming."""
-    return T.WEEK_SOON
+def week_overview(core: Core) -> Activity:
+    """What `ugeoversigt` answers: the coming week's digest, built from the store now."""
+    digest = schedule.week_overview(core)
+    return card_message(digest_card(digest.payload()), digest.title)

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import logging
 import re
+import sqlite3
 from typing import Any
 
 from microsoft_agents.activity import Activity, ConversationAccount, ConversationReference
 
 from bot.core import Core
 from bot.proposal import Actor
+from bot.store import StoreUnavailable
+
+log = logging.getLogger(__name__)
 
 _THREAD_SUFFIX = re.compile(r";messageid=[^;]*$")
 
@@ -73,19 +78,23 @@ def remember_user(core: Core, activity: Activity) -> None:
         return
     ref = reference(activity)
     key = user_key(who)
-    if core.store.get_ref(key) != ref:
-        core.store.put_ref(key, ref, core.clock())
+    try:
+        if core.store.get_ref(key) != ref:
+            core.store.put_ref(key, ref, core.clock())
+    except (sqlite3.Error, StoreUnavailable) as exc:  # the turn itself can still be answered
+        log.warning("Teams: kunne ikke gemme samtalen med %s: %s", who, exc)
+
+
+def person(activity: Activity) -> Actor:
+    """Who acted, as the workflow knows people (no way to reach them)."""
+    sender = activity.from_property
+    return Actor(platform="teams", user_id=user_id(activity),
+                 name=(sender.name or "") if sender else "")
 
 
 def actor(core: Core, activity: Activity) -> Actor:
     """The person behind an activity; reached later in their personal chat if we know it,
     else where they acted."""
-    who = user_id(activity)
-    ref = core.store.get_ref(user_key(who)) if who else None
-    sender = activity.from_property
-    return Actor(
-        platform="teams",
-        user_id=who,
-        name=(sender.name or "") if sender else "",
-        address={"ref": ref or reference(activity)},
-    )
+    who = person(activity)
+    ref = core.store.get_ref(user_key(who.user_id)) if who.user_id else None
+    return who.model_copy(update={"address": {"ref": ref or reference(activity)}})

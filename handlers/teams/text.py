@@ -27,10 +27,6 @@ UNKNOWN_COMMAND = (
     "Det forstod jeg ikke. Skriv **foreslå-opslag** for at foreslå et opslag eller **hjælp** "
     "for at se, hvad jeg kan."
 )
-WEEK_SOON = (
-    "Ugeoversigten kommer snart. Indtil da kan du skrive **foreslå-opslag** for at foreslå et "
-    "opslag."
-)
 WELCOME_PERSONAL = "Hej! Jeg er Opslag. " + HELP
 WELCOME_TEAM = (
     "Hej! Jeg er Opslag. Skriv **@Opslag foreslå-opslag** for at foreslå et opslag. "

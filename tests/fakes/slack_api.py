@@ -223,3 +223,14 @@ def _block_problem(blocks: Any) -> str | None:
         if len(text) > SECTION_MAX_CHARS:
             return "invalid_blocks"
     return None
+
+
+async def _serve_forever() -> None:
+    api = FakeSlackApi()
+    await api.start()
+    print(api.url, flush=True)
+    await asyncio.Event().wait()
+
+
+if __name__ == "__main__":  # `python -m tests.fakes.slack_api`: serve and print the base URL
+    asyncio.run(_serve_forever())

@@ -218,6 +218,12 @@ def _option(element: dict[str, Any], value: Any) -> dict[str, Any]:
     return {"text": {"type": "plain_text", "text": wanted}, "value": wanted}
 
 
+def initial_text(view: dict[str, Any]) -> Any:
+    """The draft a modal opens with."""
+    blocks = {b["block_id"]: b for b in view["blocks"] if b["type"] == "input"}
+    return blocks["text"]["element"].get("initial_value")
+
+
 def texts(call_args: dict[str, Any]) -> str:
     """Everything a Web API call would show: its text and blocks, as one JSON string."""
     return json.dumps(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import time
-from typing import Any
 
 from handlers.slack import text as T
 from policy import intake_errors
@@ -15,17 +14,13 @@ from tests.slack.helpers import (
     REVIEW_CHANNEL,
     SlackServer,
     delivered,
+    initial_text,
     open_modal,
     propose,
     review_posts,
     texts,
     view_action,
 )
-
-
-def initial_text(view: dict[str, Any]) -> Any:
-    blocks = {b["block_id"]: b for b in view["blocks"] if b["type"] == "input"}
-    return blocks["text"]["element"].get("initial_value")
 
 
 async def test_command_acks_at_once_and_opens_the_modal_with_the_typed_draft(

@@ -18,11 +18,11 @@ from tests.slack.helpers import (
     REVIEW_CHANNEL,
     SlackServer,
     delivered,
+    initial_text,
     propose,
     review_posts,
     texts,
 )
-from tests.slack.test_intake import initial_text
 
 
 def review_ts(api: FakeSlackApi) -> str:
@@ -148,6 +148,11 @@ async def test_changes_requested_then_resubmitted_updates_the_same_review_messag
     ts = review_ts(slack_api)
     await decide_with_reason(server, "request_changes", pid, "Gør teksten kortere")
     await delivered(server)
+    (asked,) = thread_replies(slack_api, ts)
+    assert f"<@{CHEF}> har bedt om ændringer" in texts(asked.args)
+    assert "Gør teksten kortere" in texts(asked.args)
+    (update,) = slack_api.sent("chat.update")
+    assert "Sendt tilbage til ændringer" in texts(update.args) and not has_buttons(update)
     notice = dms(slack_api)[-1]
     assert "Gør teksten kortere" in texts(notice.args)
     assert '"action_id": "resubmit"' in json.dumps(notice.args["blocks"])

@@ -72,3 +72,9 @@ async def test_a_retried_event_is_handled_once(
     assert other.status == 200
     await slack_api.wait_for("chat.postMessage", 2, channel="CGENERAL")
     assert len(slack_api.calls_to("chat.postMessage", channel="CGENERAL")) == 2
+
+
+async def test_slacks_url_check_is_answered_with_the_challenge(server: SlackServer) -> None:
+    body = json.dumps({"token": "x", "challenge": "c-123", "type": "url_verification"})
+    reply = await server.post(body, "application/json")
+    assert reply.status == 200 and reply.json() == {"challenge": "c-123"}

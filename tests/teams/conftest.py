@@ -23,7 +23,8 @@ from tests.conftest import FakeClock, intake_data
 from tests.fakes.connector import Call, FakeConnector
 from tests.teams import activities as A
 
-SCHEMAS = Path("/work/shared/schemas")
+# shared/ lies beside the repository (also in CI's fresh clone).
+SCHEMAS = Path(__file__).resolve().parents[3] / "shared" / "schemas"
 CARD = "application/vnd.microsoft.card.adaptive"
 _card_validator = jsonschema.Draft6Validator(
     json.loads((SCHEMAS / "adaptive-card.1.5.0.json").read_text())

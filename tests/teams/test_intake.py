@@ -3,7 +3,11 @@ review card in the review channel."""
 
 from __future__ import annotations
 
+import pytest
+
 from bot.proposal import Status
+from bot.store import StoreUnavailable
+from bot.workflow import Unavailable
 from handlers.teams import text as T
 from tests.teams import activities as A
 from tests.teams.conftest import Teams, card_form, card_texts, inputs, shows, verbs
@@ -117,3 +121,19 @@ async def test_a_malformed_card_action_is_a_400_in_the_body_not_a_500(teams: Tea
         body = await response.json()
         assert body["statusCode"] == 400
         assert body["type"] == "application/vnd.microsoft.error"
+
+
+async def test_a_database_that_cannot_write_keeps_the_answers_on_the_card(
+    teams: Teams, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def locked(*args: object, **kwargs: object) -> bool:
+        raise StoreUnavailable("database is locked")
+
+    monkeypatch.setattr(teams.core.store, "first_time", locked)
+
+    card = await teams.click_card("submit_intake", {**card_form(title="Høstmarked"),
+                                                    "form_id": "f-locked"}, A.PROPOSER)
+
+    assert shows(card, Unavailable().message)
+    assert inputs(card)["title"]["value"] == "Høstmarked"
+    assert teams.core.store.list_proposals() == []

@@ -76,7 +76,8 @@ async def test_help_unknown_and_week_overview(teams: Teams) -> None:
     help_reply, unknown, week = teams.connector.calls
     assert "foreslå-opslag" in help_reply.text and "godkendelseskanal" in help_reply.text
     assert unknown.text == T.UNKNOWN_COMMAND
-    assert week.text == T.WEEK_SOON
+    # The same card the Monday digest posts, for the coming week.
+    assert shows(week.card, "Uge ") and shows(week.card, "Strategien i ugen")
 
 
 async def test_no_typing_indicator_is_sent(teams: Teams) -> None:

@@ -185,9 +185,10 @@ async def test_a_later_conflicting_decision_is_explained(teams: Teams) -> None:
 
 
 async def test_an_unknown_proposal(teams: Teams) -> None:
-    card = await teams.click_card("approve", {"proposal_id": 999}, A.CENTRAL)
+    for user in (A.CENTRAL, A.COLLEAGUE):
+        card = await teams.click_card("approve", {"proposal_id": 999}, user)
 
-    assert shows(card, "Forslag nr. 999 findes ikke.")
+        assert shows(card, "Forslag nr. 999 findes ikke.")
 
 
 async def test_a_channel_chosen_later_gets_a_fresh_card_on_the_next_change(
