@@ -92,10 +92,6 @@ def help_message() -> Message:
     )
 
 
-def week_soon_message() -> Message:
-    return Message(text=T.WEEK_SOON, blocks=[SectionBlock(text=T.WEEK_SOON)])
-
-
 # -- the recommendation, to the proposer --------------------------------------------------------
 
 

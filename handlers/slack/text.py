@@ -26,10 +26,6 @@ HELP_BODY: Final = (
 HELP_ALT_COMMAND: Final = "Virker `å` ikke i jeres Slack, så brug `/foreslaa-opslag`."
 HELP_BUTTON: Final = "Foreslå et opslag"
 HELP_FALLBACK: Final = "Sådan foreslår du et opslag"
-WEEK_SOON: Final = (
-    "Ugens overblik over planlagte opslag kommer snart. Indtil da kan du spørge den centrale "
-    "kommunikationsafdeling."
-)
 MODAL_FAILED: Final = (
     "Formularen kunne ikke åbnes (Slack svarede ikke i tide). Prøv kommandoen igen."
 )
