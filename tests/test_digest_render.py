@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from pathlib import Path
 from typing import Any
 
 import jsonschema
@@ -19,15 +18,15 @@ from handlers.slack.digest_view import digest_blocks, digest_fallback_text
 from handlers.slack.mrkdwn import MESSAGE_BUDGET, SECTION_MAX
 from handlers.teams.digest_card import CARD_BUDGET, digest_card
 from tests.conftest import FakeClock
+from tests.shared import schema
 from tests.test_digest_support import MONDAY_0800, WEEK_48, decide, propose, seed_week_48, utc
 
-SCHEMA_PATH = Path("/work/shared/schemas/adaptive-card.1.5.0.json")
 NASTY = "Fest & <!channel> <@U123> *fed* <at>Alle</at>"
 
 
 @pytest.fixture(scope="module")
 def card_validator() -> jsonschema.Draft6Validator:
-    return jsonschema.Draft6Validator(json.loads(SCHEMA_PATH.read_text()))
+    return jsonschema.Draft6Validator(schema("adaptive-card"))
 
 
 def payload_of(built: Digest) -> dict[str, Any]:

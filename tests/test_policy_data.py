@@ -22,7 +22,6 @@ from policy.models import Audience, ContentType, Fit, JobLevel, Platform, Route,
 ROOT = Path(__file__).resolve().parents[1]
 YAML_PATH = ROOT / "policy" / "strategy.yaml"
 STRATEGY_COPY = Path(__file__).resolve().parent / "data" / "sociale-medier-2023.txt"
-STRATEGY_SHARED = Path(__file__).resolve().parents[2] / "shared/strategy/sociale-medier-2023.txt"
 
 
 def raw_yaml() -> dict[str, Any]:
@@ -124,12 +123,6 @@ def test_labels_the_digest_and_console_rely_on() -> None:
 def test_label_falls_back_to_the_key() -> None:
     assert label("platform", "myspace") == "myspace"
     assert label("no_such_kind", "borgere") == "borgere"
-
-
-def test_the_shipped_strategy_copy_is_the_shared_document() -> None:
-    if not STRATEGY_SHARED.exists():
-        pytest.skip(f"{STRATEGY_SHARED} is not beside this clone")
-    assert STRATEGY_COPY.read_bytes() == STRATEGY_SHARED.read_bytes()
 
 
 def test_every_source_is_a_verbatim_sentence_of_the_strategy() -> None:

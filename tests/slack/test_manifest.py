@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -12,9 +11,9 @@ import yaml
 
 from handlers.slack import ids
 from handlers.slack.app import EVENTS_PATH
+from tests.shared import schema as official_schema
 
 ROOT = Path(__file__).resolve().parents[2]
-SCHEMA = Path("/work/shared/schemas/slack-manifest.schema.1.0.0.json")
 
 
 @pytest.fixture(scope="module")
@@ -24,9 +23,8 @@ def manifest() -> dict[str, Any]:
     return data
 
 
-@pytest.mark.skipif(not SCHEMA.exists(), reason="the official schema is not on this machine")
 def test_manifest_is_valid_against_the_official_schema(manifest: dict[str, Any]) -> None:
-    schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
+    schema = official_schema("slack-manifest")
     jsonschema.Draft7Validator.check_schema(schema)
     errors = [error.message for error in jsonschema.Draft7Validator(schema).iter_errors(manifest)]
     assert errors == []

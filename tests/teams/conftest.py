@@ -6,10 +6,8 @@ the Adaptive Card 1.5 schema.
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import jsonschema
@@ -21,13 +19,12 @@ from bot.core import Core
 from bot.server import CORE_KEY, SCHEDULER_KEY, build_app
 from tests.conftest import FakeClock, intake_data
 from tests.fakes.connector import Call, FakeConnector
+from tests.shared import schema
 from tests.teams import activities as A
 
-# shared/ lies beside the repository (also in CI's fresh clone).
-SCHEMAS = Path(__file__).resolve().parents[3] / "shared" / "schemas"
 CARD = "application/vnd.microsoft.card.adaptive"
 _card_validator = jsonschema.Draft6Validator(
-    json.loads((SCHEMAS / "adaptive-card.1.5.0.json").read_text())
+    schema("adaptive-card")
 )
 
 

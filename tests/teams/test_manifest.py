@@ -16,7 +16,7 @@ import pytest
 
 from handlers.teams import text as T
 from handlers.teams.extension import COMMAND_ID
-from tests.teams.conftest import SCHEMAS
+from tests.shared import schema_path
 
 ROOT = Path(__file__).resolve().parents[2]
 TEAMS = ROOT / "teams"
@@ -27,7 +27,7 @@ def _manifest() -> dict[str, Any]:
 
 
 def _schema() -> dict[str, Any]:
-    text = (SCHEMAS / "MicrosoftTeams.v1.30.schema.json").read_text(encoding="utf-8")
+    text = schema_path("teams-manifest").read_text(encoding="utf-8")
     # \p{L} is not a Python regex: the one pattern that uses it, rewritten in memory.
     return dict(json.loads(text.replace(r"^[\\p{L}][\\p{L}0-9._]*$", r"^[^\\W\\d_][\\w.]*$")))
 
