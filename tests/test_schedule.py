@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import json
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -23,7 +22,7 @@ from bot.store import OutboxRow, Store
 from handlers.slack.digest_view import digest_blocks
 from handlers.teams.digest_card import digest_card
 from tests.conftest import FakeClock
-from tests.test_digest_render import SCHEMA_PATH
+from tests.shared import schema
 from tests.test_digest_support import (
     MONDAY_0800,
     TEAMS_REF,
@@ -235,7 +234,7 @@ async def test_both_platforms_deliver_the_digest_through_the_outbox(
 ) -> None:
     """tests/fakes/ (the Slack Web API and Bot Framework fakes) did not exist when this was
     written, so the senders here are recording stand-ins that render with the real renderers."""
-    validator = jsonschema.Draft6Validator(json.loads(SCHEMA_PATH.read_text()))
+    validator = jsonschema.Draft6Validator(schema("adaptive-card"))
     sent: dict[str, Any] = {}
 
     async def slack(delivery: Delivery) -> dict[str, Any]:

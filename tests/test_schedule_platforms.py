@@ -15,9 +15,9 @@ from bot.server import CORE_KEY, SCHEDULER_KEY, build_app
 from tests.conftest import FakeClock
 from tests.fakes.connector import FakeConnector
 from tests.fakes.slack_api import FakeSlackApi, wait_until
+from tests.shared import schema
 from tests.slack.helpers import SECRET, SlackServer
 from tests.teams import activities as A
-from tests.test_digest_render import SCHEMA_PATH
 from tests.test_digest_support import MONDAY_0800, seed_week_48
 
 
@@ -60,7 +60,7 @@ async def test_slack_gets_the_digest_in_the_review_and_extra_channels(
 async def test_teams_gets_the_digest_in_the_review_channel(
     make_settings: Any, clock: FakeClock
 ) -> None:
-    validator = jsonschema.Draft6Validator(json.loads(SCHEMA_PATH.read_text()))
+    validator = jsonschema.Draft6Validator(schema("adaptive-card"))
     connector = await FakeConnector().start()
     clock.now = MONDAY_0800
     app = build_app(make_settings(teams_central_users=[A.CENTRAL.aad]), clock=clock)
