@@ -1,169 +1,101 @@
 """How fast /api/messages answers Teams message activities, 50 at a time.
 
-Fires `n` Teams-shaped message activities, `concurrency` at a time, over HTTP on loopback and
-measures the time to the HTTP answer. Every target replies through the fake Bot Framework
-connector from the tests before it answers, so each request makes one outgoing call too.
+Fires `N` Teams-shaped personal-chat messages, `CONCURRENCY` at a time, over loopback and
+measures the time to the HTTP answer. Every target is a child process and replies through the
+tests' fake Bot Framework connector (in the bench process) before it answers, so each request
+makes one outgoing call too:
 
-- value: an Agents SDK agent that only echoes, hosted the way the Teams edge hosts ours
-  (CloudAdapter + AgentApplication, the route-level guard, no typing indicator);
-- baseline: a bare aiohttp handler that parses the activity and posts the echo with one
-  shared client session: the Bot Framework protocol without the SDK;
-- last rows: the Opslag server itself (`bot.server.build_app`, a temporary SQLite file)
-  answering `hjælp`, with the SDK echo agent as its baseline, so the ratio is what our edge adds.
+- Opslag: `python -m bot serve` (a fresh SQLite file, Teams in local mode, Slack off) answering
+  `hjælp`; its baseline is an Agents SDK agent that only echoes, hosted the way the Teams edge
+  hosts ours (`bench._apps teams-echo`), so the ratio is what our edge adds;
+- that echo agent, against a bare aiohttp handler that posts the echo itself
+  (`bench._apps teams-bare`): what the SDK costs, for context.
 
-All in one process and one event loop. Run alone: `python -m bench.bench_teams`.
+The three servers are measured in alternating rounds; the median round is reported.
+Run alone: `python -m bench --only teams`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import itertools
-import logging
 import statistics
-import tempfile
-import time
-from pathlib import Path
 from typing import Any
 
-import aiohttp
-from aiohttp import web
-from microsoft_agents.activity import ActivityTypes
-from microsoft_agents.hosting.aiohttp import CloudAdapter
-from microsoft_agents.hosting.core import (
-    AgentApplication,
-    ApplicationOptions,
-    MemoryStorage,
-    TurnContext,
-    TurnState,
-)
-
-from bot.config import load_settings
-from bot.server import CORE_KEY, SCHEDULER_KEY, build_app
-from handlers.teams.hosting import guard, load_auth
+from bench._support import Served, clean_env, fire, percentiles, row, serving, session
 from tests.fakes.connector import FakeConnector
 
+CONCURRENCY = 50
+N = 200
+ROUNDS = 3
 WARMUP = 20
 USERS = 20
+DEADLINE = 60.0
 _ids = itertools.count(1)
 
 
-def run(concurrency: int = 50, n: int = 200) -> list[dict[str, Any]]:
-    logging.getLogger("handlers.teams.hosting").setLevel(logging.ERROR)  # local-mode notice
-    return asyncio.run(_run(concurrency, n))
+def run() -> list[dict[str, Any]]:
+    return asyncio.run(_run())
 
 
-async def _run(concurrency: int, n: int) -> list[dict[str, Any]]:
+async def _run() -> list[dict[str, Any]]:
+    ours = Served("opslag-teams", ["-m", "bot", "serve"], clean_env(
+        OPSLAG_DB="bench.db", HOST="127.0.0.1", OPSLAG_DIGEST_CRON="0 8 1 1 *"))
+    echo = Served("teams-echo", ["-m", "bench._apps", "teams-echo"], clean_env())
+    bare = Served("teams-bare", ["-m", "bench._apps", "teams-bare"], clean_env())
     connector = await FakeConnector().start()
+    rounds: dict[str, list[tuple[float, float, float]]] = {"ours": [], "echo": [], "bare": []}
     try:
-        with tempfile.TemporaryDirectory() as folder:
-            targets = [_echo_agent(), _bare_echo(), _opslag(Path(folder))]
-            served = [await _serve(app) for app in targets]
-            try:
-                echo, bare, ours = [await _measure(url, connector, concurrency, n)
-                                    for _, url in served]
-            finally:
-                for runner, _ in served:
-                    await runner.cleanup()
+        with serving(ours, echo, bare):
+            for _ in range(ROUNDS):
+                for name, server in (("ours", ours), ("echo", echo), ("bare", bare)):
+                    rounds[name].append(await _round(server, connector))
     finally:
         await connector.close()
-    return _rows(echo, bare, ours, concurrency, n)
+    (o50, o99, o_cpu), (e50, e99, e_cpu), (b50, b99, b_cpu) = (
+        _median(rounds[name]) for name in ("ours", "echo", "bare"))
+    setting = f"{CONCURRENCY} concurrent"
+    notes = {"n": f"{N} x {ROUNDS} rounds (median round)"}
+    sdk, raw = "Agents SDK agent that only echoes", "bare aiohttp echo, no SDK"
+    cpu = f"{o_cpu:.2f} (baseline {e_cpu:.2f})"
+    return [
+        row("teams", f"Opslag 'hjælp' -> HTTP answer p50 (ms), {setting}", o50, e50, sdk,
+            **notes, server_cpu_ms_per_message=cpu, target="p99 < 100 ms"),
+        row("teams", f"Opslag 'hjælp' -> HTTP answer p99 (ms), {setting}", o99, e99, sdk,
+            **notes, server_cpu_ms_per_message=cpu, target="p99 < 100 ms"),
+        row("teams", f"SDK echo agent -> HTTP answer p50 (ms), {setting}", e50, b50, raw,
+            **notes, server_cpu_ms_per_message=f"{e_cpu:.2f} (baseline {b_cpu:.2f})"),
+        row("teams", f"SDK echo agent -> HTTP answer p99 (ms), {setting}", e99, b99, raw,
+            **notes, server_cpu_ms_per_message=f"{e_cpu:.2f} (baseline {b_cpu:.2f})"),
+    ]
 
 
-def _echo_agent() -> web.Application:
-    auth = load_auth({})  # local mode: loopback callers, no tokens
-    adapter = CloudAdapter(connection_manager=auth.connections)
-    agent = AgentApplication[TurnState](
-        ApplicationOptions(storage=MemoryStorage(), start_typing_timer=False),
-        connection_manager=auth.connections,
-    )
-
-    async def echo(context: TurnContext, state: TurnState) -> None:
-        await context.send_activity(context.activity.text or "")
-
-    agent.activity(ActivityTypes.message)(echo)
-
-    async def messages(request: web.Request) -> web.StreamResponse:
-        return await adapter.process(request, agent) or web.Response(status=202)
-
-    app = web.Application()
-    app.router.add_post("/api/messages", guard(app, auth, messages))
-    return app
-
-
-def _bare_echo() -> web.Application:
-    sessions: dict[str, aiohttp.ClientSession] = {}
-
-    async def messages(request: web.Request) -> web.Response:
-        activity = await request.json()
-        base = activity["serviceUrl"]
-        session = sessions.get(base) or sessions.setdefault(
-            base, aiohttp.ClientSession(base_url=base))
-        conversation = activity["conversation"]["id"]
-        reply = {"type": "message", "text": activity.get("text", ""),
-                 "from": activity["recipient"], "recipient": activity["from"],
-                 "conversation": activity["conversation"], "replyToId": activity["id"]}
-        url = f"v3/conversations/{conversation}/activities/{activity['id']}"
-        async with session.post(url, json=reply) as response:
-            await response.read()
-        return web.Response(status=202)
-
-    async def close(app: web.Application) -> None:
-        for session in sessions.values():
-            await session.close()
-
-    app = web.Application()
-    app.router.add_post("/api/messages", messages)
-    app.on_cleanup.append(close)
-    return app
-
-
-def _opslag(folder: Path) -> web.Application:
-    settings = load_settings(opslag_db=folder / "bench.db", opslag_digest_cron="0 8 1 1 *")
-    app = build_app(settings)
-    app[CORE_KEY].outbox.start = lambda: None  # type: ignore[method-assign]
-    app[SCHEDULER_KEY].start = lambda: None  # type: ignore[method-assign]
-    return app
-
-
-async def _serve(app: web.Application) -> tuple[web.AppRunner, str]:
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    return runner, f"http://127.0.0.1:{port}/api/messages"
-
-
-async def _measure(url: str, connector: FakeConnector, concurrency: int,
-                   n: int) -> list[float]:
-    """Milliseconds to the HTTP answer for each of `n` activities, after a warm-up."""
-    limit = aiohttp.TCPConnector(limit=concurrency)
-    async with aiohttp.ClientSession(connector=limit) as session:
-        await _fire(session, url, connector.service_url, concurrency, WARMUP)
-        timings = await _fire(session, url, connector.service_url, concurrency, n)
+async def _round(server: Served, connector: FakeConnector) -> tuple[float, float, float]:
+    """p50 and p99 of one round, and the server's CPU milliseconds per message."""
+    url = f"{server.base}/api/messages"
+    async with session(CONCURRENCY) as client:
+        warm = [_message(i % USERS, connector.service_url) for i in range(WARMUP)]
+        await fire(client, url, warm, CONCURRENCY, deadline=DEADLINE, expect=(200, 201, 202))
+        requests = [_message(i % USERS, connector.service_url) for i in range(N)]
+        cpu = server.cpu_seconds()
+        load = await fire(client, url, requests, CONCURRENCY, deadline=DEADLINE,
+                          expect=(200, 201, 202))
+        cpu_ms = (server.cpu_seconds() - cpu) * 1000 / N
+    if load.timed_out or len(load.timings) < N:
+        raise RuntimeError(f"{server.name}: {len(load.timings)}/{N} answers in {DEADLINE:.0f} s")
+    replies = len(connector.calls)
     connector.clear()
-    return timings
+    if replies < N + WARMUP:
+        raise RuntimeError(f"{server.name}: {replies} replies reached the connector, "
+                           f"{N + WARMUP} expected")
+    return (*percentiles(load.timings), cpu_ms)
 
 
-async def _fire(session: aiohttp.ClientSession, url: str, service_url: str,
-                concurrency: int, n: int) -> list[float]:
-    gate = asyncio.Semaphore(concurrency)
+def _message(user: int, service_url: str) -> tuple[bytes, dict[str, str]]:
+    """A personal-chat message as Teams posts it, as a request body."""
+    import json
 
-    async def one(number: int) -> float:
-        async with gate:
-            activity = _message(number % USERS, service_url)
-            started = time.perf_counter()
-            async with session.post(url, json=activity) as response:
-                await response.read()
-                assert response.status in (200, 202), response.status
-            return (time.perf_counter() - started) * 1000
-
-    return list(await asyncio.gather(*(one(i) for i in range(n))))
-
-
-def _message(user: int, service_url: str) -> dict[str, Any]:
-    """A personal-chat message as Teams posts it."""
-    return {
+    activity = {
         "type": "message", "id": str(next(_ids)), "channelId": "msteams",
         "serviceUrl": service_url, "timestamp": "2026-11-23T09:00:00.000Z",
         "from": {"id": f"29:user-{user}", "name": f"Bruger {user}",
@@ -174,32 +106,15 @@ def _message(user: int, service_url: str) -> dict[str, Any]:
         "text": "hjælp", "textFormat": "plain", "locale": "da-DK",
         "channelData": {"tenant": {"id": "tenant-bench"}},
     }
+    return json.dumps(activity).encode(), {"Content-Type": "application/json"}
 
 
-def _percentiles(values: list[float]) -> tuple[float, float]:
-    cuts = statistics.quantiles(values, n=100, method="inclusive")
-    return cuts[49], cuts[98]
-
-
-def _rows(echo: list[float], bare: list[float], ours: list[float], concurrency: int,
-          n: int) -> list[dict[str, Any]]:
-    (echo50, echo99), (bare50, bare99), (ours50, ours99) = map(_percentiles,
-                                                               (echo, bare, ours))
-    setting = f"{concurrency} concurrent, n={n}"
-    sdk, raw = "Agents SDK echo agent", "bare aiohttp echo"
-    return [
-        _row(f"Teams message -> HTTP answer p50 (ms), {sdk}, {setting}", echo50, bare50, raw),
-        _row(f"Teams message -> HTTP answer p99 (ms), {sdk}, {setting}", echo99, bare99, raw),
-        _row(f"Opslag 'hjælp' -> HTTP answer p50 (ms), {setting}", ours50, echo50, sdk),
-        _row(f"Opslag 'hjælp' -> HTTP answer p99 (ms), {setting}", ours99, echo99, sdk),
-    ]
-
-
-def _row(what: str, value: float, baseline: float, against: str) -> dict[str, Any]:
-    return {"what": what, "value": round(value, 1), "baseline": round(baseline, 1),
-            "ratio": round(value / baseline, 2) if baseline else None, "baseline is": against}
+def _median(rounds: list[tuple[float, float, float]]) -> tuple[float, float, float]:
+    p50, p99, cpu = (statistics.median(r[i] for r in rounds) for i in (0, 1, 2))
+    return p50, p99, cpu
 
 
 if __name__ == "__main__":
-    for row in run():
-        print(row)
+    from bench.__main__ import main
+
+    raise SystemExit(main(["--only", "teams"]))

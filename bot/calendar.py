@@ -74,7 +74,8 @@ def _event(proposal: Proposal, day: dt.date) -> Event:
     event.add("dtstamp", proposal.updated_at)
     event.add("last-modified", proposal.updated_at)
     event.add("dtstart", day)
-    event.add("dtend", day + dt.timedelta(days=1))
+    if day < dt.date.max:  # without an end an all-day event lasts that day (RFC 5545)
+        event.add("dtend", day + dt.timedelta(days=1))
     event.add("summary", proposal.title)
     event.add("description", _description(proposal, platforms))
     if platforms:

@@ -22,6 +22,10 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore", case_sensitive=False)
 
     opslag_db: Path = Path("opslag.db")
+    # Seconds a write waits for another connection's lock before the user is told to try
+    # again. Store calls run on the event loop, so this is also how long a locked database
+    # can hold up every other request (health checks, acknowledgements): keep it short.
+    opslag_db_busy_timeout: float = Field(default=0.25, gt=0, le=30)
     opslag_central_users: CsvList = Field(default_factory=list)
     port: int = Field(default=3000, ge=1, le=65535)
     host: str = "0.0.0.0"

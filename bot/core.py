@@ -39,7 +39,7 @@ def review_platforms(settings: Settings, store: Store) -> list[str]:
 
 
 def build_core(settings: Settings, *, clock: Clock = utcnow) -> Core:
-    store = Store(settings.opslag_db)
+    store = Store(settings.opslag_db, busy_timeout=settings.opslag_db_busy_timeout)
     outbox = Outbox(store, clock=clock)
     roster = CentralRoster(
         members={

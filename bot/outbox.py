@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.clock import Clock, utcnow
-from bot.store import OutboxRow, Store
+from bot.store import OutboxRow, Store, StoreUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +26,14 @@ MAX_ATTEMPTS = 12
 BASE_BACKOFF_SECONDS = 2.0
 MAX_BACKOFF_SECONDS = 600.0
 LEASE = dt.timedelta(seconds=120)
+# A database that cannot write (locked by another process, read-only, full): how the outbox
+# waits it out. Each attempt holds up the event loop for the store's busy timeout, so the
+# attempts thin out instead of coming every poll.
+STORE_RETRY_SECONDS = 0.05
+STORE_RETRY_MAX_SECONDS = 5.0
+# On stop (a deploy's SIGTERM) what is being sent may finish and be marked for this long, within
+# the usual 10 s before a SIGKILL; cut off, it stays claimed and is sent again after the lease.
+DRAIN_SECONDS = 8.0
 
 
 class RetryLater(Exception):
@@ -72,6 +80,7 @@ class Outbox:
         self._senders: dict[str, Sender] = {}
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._stopping = False
 
     def register(self, platform: str, sender: Sender) -> None:
         self._senders[platform] = sender
@@ -87,12 +96,13 @@ class Outbox:
     async def run_once(self) -> int:
         """Deliver everything that is due now; returns how many messages were sent."""
         sent = 0
-        while True:
+        while not self._stopping:
             rows = self.store.claim_due(self.clock(), self.worker, LEASE, self.platforms)
             if not rows:
-                return sent
+                break
             results = await asyncio.gather(*(self._deliver(row) for row in rows))
             sent += sum(results)
+        return sent
 
     async def _deliver(self, row: OutboxRow) -> bool:
         sender = self._senders[row.platform]
@@ -106,13 +116,16 @@ class Outbox:
             return False
         except PermanentFailure as exc:
             log.error("outbox %s (%s) opgivet: %s", row.id, row.kind, exc)
-            self.store.mark_retry(row.id, self.worker, self.clock(), str(exc), give_up=True)
+            reason = str(exc)
+            await self._record(row, lambda: self.store.mark_retry(
+                row.id, self.worker, self.clock(), reason, give_up=True))
             return False
         except Exception as exc:  # any other platform trouble: try again later
             log.warning("outbox %s (%s) fejlede: %s", row.id, row.kind, type(exc).__name__)
             self._retry(row, f"{type(exc).__name__}: {exc}", backoff_seconds(row.attempts))
             return False
-        self.store.mark_sent(row.id, self.worker, self.clock(), result or {})
+        await self._record(row, lambda: self.store.mark_sent(
+            row.id, self.worker, self.clock(), result or {}))
         return True
 
     def _retry(self, row: OutboxRow, error: str, wait_seconds: float) -> None:
@@ -120,16 +133,48 @@ class Outbox:
         if give_up:
             log.error("outbox %s (%s) opgivet efter %s forsøg", row.id, row.kind, MAX_ATTEMPTS)
         next_at = self.clock() + dt.timedelta(seconds=wait_seconds)
-        self.store.mark_retry(row.id, self.worker, next_at, error, give_up=give_up)
+        try:
+            self.store.mark_retry(row.id, self.worker, next_at, error, give_up=give_up)
+        except StoreUnavailable as exc:  # still claimed: tried again when the lease runs out
+            log.warning("outbox %s (%s): forsøget kunne ikke gemmes: %s", row.id, row.kind, exc)
 
-    async def run_forever(self, poll_seconds: float = 1.0) -> None:
+    async def _record(self, row: OutboxRow, write: Callable[[], None]) -> None:
+        """Store what became of a delivery. The platform has the message now: if the database
+        can't write, keep trying (sleeping in between, so other requests are served) for half
+        the lease; a sent message left unmarked would be claimed and sent again."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + LEASE.total_seconds() / 2
+        wait = STORE_RETRY_SECONDS
         while True:
             try:
+                write()
+                return
+            except StoreUnavailable as exc:
+                if loop.time() + wait > deadline:
+                    log.error("outbox %s (%s) kunne ikke markeres; den kan blive sendt igen: %s",
+                              row.id, row.kind, exc)
+                    return
+            await asyncio.sleep(wait)
+            wait = min(wait * 2, STORE_RETRY_MAX_SECONDS)
+
+    async def run_forever(self, poll_seconds: float = 1.0) -> None:
+        wait = poll_seconds
+        while not self._stopping:
+            try:
                 await self.run_once()
+                wait = poll_seconds
+            except StoreUnavailable as exc:
+                # Locked, read-only or full. A change stored elsewhere wakes us (notify); else
+                # ask again less and less often, up to STORE_RETRY_MAX_SECONDS.
+                log.warning("outbox: databasen kan ikke skrive nu (%s); prøver igen", exc)
+                wait = min(max(wait, poll_seconds) * 2, STORE_RETRY_MAX_SECONDS)
             except Exception:
                 log.exception("outbox-runden fejlede; prøver igen")
+                wait = poll_seconds
+            if self._stopping:
+                break
             self._wake.clear()
-            with_timeout = asyncio.wait_for(self._wake.wait(), timeout=poll_seconds)
+            with_timeout = asyncio.wait_for(self._wake.wait(), timeout=wait)
             with contextlib.suppress(TimeoutError):
                 await with_timeout
 
@@ -137,9 +182,21 @@ class Outbox:
         if self._task is None:
             self._task = asyncio.get_running_loop().create_task(self.run_forever())
 
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
+    async def stop(self, drain_seconds: float = DRAIN_SECONDS) -> None:
+        """Claim nothing more, and let what is being sent now finish and be marked (for up to
+        `drain_seconds`): cancelled mid-send, a message would stay claimed, and the next server
+        would wait out its lease and then send it again."""
+        task = self._task
+        if task is None:
+            return
+        self._stopping = True
+        self._wake.set()
+        try:
+            await asyncio.wait_for(asyncio.shield(task), drain_seconds)
+        except TimeoutError:
+            log.warning("outbox: stoppet midt i en afsendelse; den sendes igen efter lejen")
+            task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+                await task
+        self._task = None
+        self._stopping = False  # run_once works again (tests deliver by hand after a stop)

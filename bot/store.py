@@ -118,12 +118,19 @@ def _create_refs(db: Database) -> None:
     db.table("runs").create({"key": str, "at": str}, pk="key")
 
 
+def _index_outbox_lanes(db: Database) -> None:
+    # claim_due asks, for every due row, whether an earlier row of its lane is still pending;
+    # without this index each such question scanned all pending rows (quadratic in a burst).
+    db.table("outbox").create_index(["proposal_id", "platform", "lane", "status"])
+
+
 # Named migrations, applied once each and in order. Append; never edit one that has shipped.
 MIGRATIONS: list[tuple[str, Callable[[Database], None]]] = [
     ("001_proposals", _create_proposals),
     ("002_history", _create_history),
     ("003_outbox", _create_outbox),
     ("004_refs_events_runs", _create_refs),
+    ("005_outbox_lane_index", _index_outbox_lanes),
 ]
 
 
@@ -140,8 +147,11 @@ def connect(path: str | Path, busy_timeout: float = BUSY_TIMEOUT_SECONDS) -> Dat
 class Store:
     def __init__(self, path: str | Path, *, busy_timeout: float = BUSY_TIMEOUT_SECONDS) -> None:
         self.path = Path(path)
-        self.db = connect(self.path, busy_timeout)
+        # At start the migrations may wait longer (another process may be migrating the same
+        # file in a rolling restart); afterwards a write waits `busy_timeout` at most.
+        self.db = connect(self.path, max(busy_timeout, BUSY_TIMEOUT_SECONDS))
         self.migrate()
+        self.db.execute(f"PRAGMA busy_timeout = {round(busy_timeout * 1000)}")
 
     def close(self) -> None:
         self.db.close()
@@ -357,20 +367,24 @@ class Store:
         return [_outbox_from_row(row) for row in rows]
 
     def mark_sent(self, row_id: int, worker: str, at: dt.datetime, result: dict[str, Any]) -> None:
-        self.db.execute(
-            "UPDATE outbox SET status = 'sent', sent_at = ?, result = ?, claimed_until = NULL,"
-            " attempts = attempts + 1 WHERE id = ? AND claimed_by = ?",
-            [iso(at), json.dumps(result), row_id, worker],
-        )
+        """Raises StoreUnavailable when the database cannot write now (nothing changed)."""
+        with self.transaction() as db:
+            db.execute(
+                "UPDATE outbox SET status = 'sent', sent_at = ?, result = ?, claimed_until = NULL,"
+                " attempts = attempts + 1 WHERE id = ? AND claimed_by = ?",
+                [iso(at), json.dumps(result), row_id, worker],
+            )
 
     def mark_retry(
         self, row_id: int, worker: str, next_at: dt.datetime, error: str, *, give_up: bool
     ) -> None:
-        self.db.execute(
-            "UPDATE outbox SET status = ?, next_attempt_at = ?, last_error = ?,"
-            " claimed_until = NULL, attempts = attempts + 1 WHERE id = ? AND claimed_by = ?",
-            ["failed" if give_up else "pending", iso(next_at), error[:500], row_id, worker],
-        )
+        """Raises StoreUnavailable when the database cannot write now (nothing changed)."""
+        with self.transaction() as db:
+            db.execute(
+                "UPDATE outbox SET status = ?, next_attempt_at = ?, last_error = ?,"
+                " claimed_until = NULL, attempts = attempts + 1 WHERE id = ? AND claimed_by = ?",
+                ["failed" if give_up else "pending", iso(next_at), error[:500], row_id, worker],
+            )
 
     def next_due_at(self) -> dt.datetime | None:
         rows = list(

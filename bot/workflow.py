@@ -16,7 +16,7 @@ from typing import Any
 from bot.clock import Clock, utcnow
 from bot.proposal import Actor, Decision, Proposal, Status
 from bot.store import NewMessage, Store, StoreUnavailable
-from policy import Intake, recommend
+from policy import Intake, blank, recommend
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +32,10 @@ ESCALATION_DM = "escalation_dm"
 # The bot itself, as the actor of the history rows it writes (an escalation).
 _BOT = Actor(platform="opslag", user_id="opslag", name="Opslag")
 _DECIDED_EVENTS = frozenset(str(decision.status) for decision in Decision)
+# A reason for a decision: the forms allow this many characters; a forged request gets no more.
+NOTE_MAX = 1000
+# Proposal numbers are SQLite integers; anything outside names no proposal.
+_ID_MAX = 2**63 - 1
 
 
 class WorkflowError(Exception):
@@ -135,12 +139,12 @@ class Workflow:
     def decide(
         self, proposal_id: int, decision: Decision, actor: Actor, note: str | None = None
     ) -> DecisionOutcome:
-        note = (note or "").strip() or None
         if not self.is_central(actor):
             raise NotAllowed(
                 "Kun den centrale kommunikationsafdeling kan godkende, bede om ændringer "
                 "eller afvise forslag."
             )
+        note = _checked_note(note)
         if decision is not Decision.APPROVE and not note:
             raise InvalidState("Skriv en kort begrundelse, så forslagsstilleren ved hvorfor.")
         now = self.clock()
@@ -263,7 +267,7 @@ class Workflow:
             raise Unavailable() from exc
 
     def _get(self, proposal_id: int) -> Proposal:
-        proposal = self.store.get_proposal(proposal_id)
+        proposal = self.store.get_proposal(proposal_id) if 0 < proposal_id <= _ID_MAX else None
         if proposal is None:
             raise NotFound(f"Forslag nr. {proposal_id} findes ikke.")
         return proposal
@@ -329,6 +333,21 @@ def _revision(proposal: Proposal) -> dict[str, Any]:
             "policy_version": proposal.policy_version,
         },
     }
+
+
+def _checked_note(note: str | None) -> str | None:
+    """The reason as it will be stored: trimmed, None when nothing visible is left."""
+    note = (note or "").strip()
+    if blank(note):
+        return None
+    if len(note) > NOTE_MAX:
+        limit, actual = f"{NOTE_MAX:,}".replace(",", "."), f"{len(note):,}".replace(",", ".")
+        raise InvalidState(f"Begrundelsen må højst være {limit} tegn (din er {actual}).")
+    try:
+        note.encode("utf-8")
+    except UnicodeEncodeError:  # half of a character pair: no client sends it, nor can we store it
+        raise InvalidState("Begrundelsen indeholder ugyldige tegn. Skriv den igen.") from None
+    return note
 
 
 def status_label(status: Status) -> str:

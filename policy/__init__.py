@@ -22,6 +22,7 @@ from policy.models import (
     Recommendation,
     Review,
     TextChecks,
+    blank,
 )
 
 __all__ = [
@@ -35,6 +36,7 @@ __all__ = [
     "Recommendation",
     "Review",
     "TextChecks",
+    "blank",
     "coverage_groups",
     "intake_errors",
     "label",

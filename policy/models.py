@@ -7,6 +7,7 @@ Teams card's input ids.
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -28,6 +29,12 @@ JobLevel = Literal["chef", "medarbejder"]
 Route = Literal["central", "department"]
 
 TEXT_MAX = 3000
+
+
+def blank(value: str) -> bool:
+    """Nothing a reader would see: only whitespace and invisible format characters (zero-width
+    spaces and joiners, byte-order marks, direction marks)."""
+    return all(char.isspace() or unicodedata.category(char) == "Cf" for char in value)
 
 
 class Intake(BaseModel):
@@ -57,9 +64,14 @@ class Intake(BaseModel):
     @field_validator("alt_text", "link", "department", "title", mode="before")
     @classmethod
     def _blank_is_none(cls, value: object) -> object:
-        if isinstance(value, str) and not value.strip():
+        if isinstance(value, str) and blank(value):
             return None
         return value
+
+    @field_validator("text", mode="before")
+    @classmethod
+    def _blank_text_is_empty(cls, value: object) -> object:
+        return "" if isinstance(value, str) and blank(value) else value
 
     @field_validator("link")
     @classmethod

@@ -19,13 +19,21 @@ from bot.proposal import Decision, Proposal, Status
 from bot.workflow import WorkflowError
 from handlers.slack import ids
 from handlers.slack import text as T
-from handlers.slack.common import actor_from, after_ack, already_text, open_view, tell
+from handlers.slack.common import (
+    actor_from,
+    after_ack,
+    already_text,
+    open_view,
+    proposal_number,
+    tell,
+)
 from handlers.slack.form import (
     answers_from_state,
     controlling_fields,
     from_intake,
     question_list,
 )
+from handlers.slack.mrkdwn import escape
 from handlers.slack.views import intake_modal, read_metadata, reason_modal
 
 Body = dict[str, Any]
@@ -49,7 +57,7 @@ def _review_buttons(bolt_app: AsyncApp, core: Core) -> None:
         try:
             outcome = core.workflow.decide(_proposal_id(body), Decision.APPROVE, actor)
         except WorkflowError as exc:
-            await tell(client, body, exc.message)
+            await tell(client, body, escape(exc.message))
             return
         if not outcome.changed:
             await tell(client, body, already_text(outcome.proposal))
@@ -77,7 +85,7 @@ def _open_proposal(core: Core, proposal_id: int, decision: Decision) -> Proposal
     try:
         proposal = core.workflow.get(proposal_id)
     except WorkflowError as exc:
-        return exc.message
+        return escape(exc.message)
     if proposal.status == decision.status or not proposal.is_open:
         return already_text(proposal)
     return proposal
@@ -97,7 +105,7 @@ def _proposer_buttons(bolt_app: AsyncApp, core: Core) -> None:
         try:
             proposal = core.workflow.get(_proposal_id(body))
         except WorkflowError as exc:
-            await tell(client, body, exc.message)
+            await tell(client, body, escape(exc.message))
             return
         if proposal.proposer.user_id != actor_from(body).user_id:
             await tell(client, body, T.NOT_PROPOSER)
@@ -115,7 +123,7 @@ def _proposer_buttons(bolt_app: AsyncApp, core: Core) -> None:
         try:
             proposal = core.workflow.withdraw(_proposal_id(body), actor_from(body))
         except WorkflowError as exc:
-            await tell(client, body, exc.message)
+            await tell(client, body, escape(exc.message))
             return
         await tell(client, body, T.WITHDRAWN_OK.format(id=proposal.id))
 
@@ -137,7 +145,10 @@ def _form_changes(bolt_app: AsyncApp, core: Core) -> None:
             return
         answers = answers_from_state((view.get("state") or {}).get("values") or {})
         proposal_id = read_metadata(view).get("proposal_id")
-        proposal = core.workflow.get(int(proposal_id)) if proposal_id else None
+        try:
+            proposal = core.workflow.get(proposal_number(proposal_id)) if proposal_id else None
+        except WorkflowError:
+            proposal = None
         try:
             await client.views_update(
                 view_id=view["id"], hash=view.get("hash"),
@@ -149,4 +160,4 @@ def _form_changes(bolt_app: AsyncApp, core: Core) -> None:
 
 
 def _proposal_id(body: Body) -> int:
-    return int(body["actions"][0]["value"])
+    return proposal_number(body["actions"][0].get("value"))

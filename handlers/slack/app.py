@@ -11,8 +11,9 @@ from typing import Any
 
 import aiohttp
 from aiohttp import web
-from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
-from slack_bolt.async_app import AsyncApp
+from slack_bolt.adapter.aiohttp import to_aiohttp_response
+from slack_bolt.async_app import AsyncApp, AsyncBoltRequest
+from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.core import Core
@@ -61,6 +62,26 @@ def _client_logger() -> logging.Logger:
     return client_log
 
 
+# Parts of a payload Slack always sends as objects (or not at all); bolt reads them unchecked.
+_OBJECTS = ("team", "user", "enterprise", "event", "view", "channel", "container", "message")
+
+
+def _well_formed(body: Any) -> bool:
+    if not isinstance(body, dict):
+        return False
+    if any(body.get(key) is not None and not isinstance(body[key], dict) for key in _OBJECTS):
+        return False
+    actions = body.get("actions")
+    return actions is None or (
+        isinstance(actions, list) and all(isinstance(action, dict) for action in actions)
+    )
+
+
+def _refused(status: int, reason: str) -> web.Response:
+    log.warning("Slack: afviste en forespørgsel (%s): %s", status, reason)
+    return web.json_response({"error": reason}, status=status)
+
+
 _startup_heap_frozen = False
 
 
@@ -95,9 +116,39 @@ class SlackEdge:
         return edge
 
     async def handle(self, request: web.Request) -> web.Response:
-        """POST /slack/events: commands, interactivity and events, all through bolt."""
-        response = await self.bolt_app.async_dispatch(await to_bolt_request(request))
+        """POST /slack/events: commands, interactivity and events, all through bolt.
+
+        The body is read whole first (over the server's limit: 413), checked to be UTF-8 and
+        signed by Slack (bolt checks again), and only then parsed: a malformed body is a 400,
+        never an exception inside bolt."""
+        raw = await request.read()
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            return _refused(400, "body is not UTF-8")
+        if not self._signed(text, request):
+            return _refused(401, "invalid signature")
+        try:
+            bolt_request = AsyncBoltRequest(
+                body=text, query=request.query_string, headers=dict(request.headers)
+            )
+        except (ValueError, TypeError, AttributeError, KeyError):
+            return _refused(400, "malformed body")
+        if not _well_formed(bolt_request.body):
+            return _refused(400, "malformed body")
+        response = await self.bolt_app.async_dispatch(bolt_request)
         return await to_aiohttp_response(response)
+
+    def _signed(self, body: str, request: web.Request) -> bool:
+        secret = self.core.settings.slack_signing_secret
+        if secret is None:
+            return False
+        try:
+            return SignatureVerifier(secret.get_secret_value()).is_valid_request(
+                body, request.headers
+            )
+        except (ValueError, TypeError):  # a timestamp that is no number, a non-ASCII signature
+            return False
 
     async def start(self) -> None:
         _freeze_startup_heap()

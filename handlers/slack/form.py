@@ -55,8 +55,10 @@ def _element_value(question: Question, element: Mapping[str, Any]) -> Any:
         option = element.get("selected_option")
         if not option:
             return None
-        value = option["value"]
-        return value == TRUE if question.kind == "bool" else value
+        value = option.get("value")
+        if question.kind == "bool":  # anything but our two values: the policy names it
+            return {TRUE: True, FALSE: False}.get(value, value) if isinstance(value, str) else value
+        return value
     if question.kind == "date":
         return element.get("selected_date")
     value = element.get("value")

@@ -30,13 +30,14 @@ from handlers.slack import ids
 from handlers.slack import text as T
 from handlers.slack.mrkdwn import (
     MESSAGE_BUDGET,
+    as_dicts,
     bullets,
     danish_date,
     escape,
     escaped,
+    json_size,
     link,
     quote,
-    size,
     user_text,
     when,
     who,
@@ -59,21 +60,29 @@ DETAIL_LEVELS = (Detail(6, 300), Detail(4, 200), Detail(3, 120), Detail(2, 60))
 class Message:
     text: str
     blocks: list[Block] = field(default_factory=list)
+    # The same blocks as JSON-ready dicts, kept when measuring their size already made them:
+    # slack_sdk validates every object in `to_dict`, and doing that again for the Web API call
+    # showed in the proposals benchmark (bench/bench_slack.py). Sent instead of `blocks`.
+    sized: list[dict[str, Any]] | None = field(default=None, repr=False, compare=False)
 
     def as_kwargs(self) -> dict[str, Any]:
-        return {"text": self.text, "blocks": self.blocks}
+        return {"text": self.text, "blocks": self.blocks if self.sized is None else self.sized}
 
 
-def _fit(build: Callable[[Detail], list[Block]]) -> list[Block]:
-    """The most detailed rendering that fits Slack's limit."""
+def _fit(
+    build: Callable[[Detail], list[Block]],
+) -> tuple[list[Block], list[dict[str, Any]] | None]:
+    """The most detailed rendering that fits Slack's limit, and its dicts (None when even the
+    least detailed one doesn't fit)."""
     for detail in DETAIL_LEVELS:
         blocks = build(detail)
         try:
-            if size(blocks) <= MESSAGE_BUDGET:
-                return blocks
+            dicts = as_dicts(blocks)
         except SlackObjectFormationError:  # one section over its own limit
             continue
-    return blocks
+        if json_size(dicts) <= MESSAGE_BUDGET:
+            return blocks, dicts
+    return blocks, None
 
 
 # -- help --------------------------------------------------------------------------------------
@@ -118,7 +127,8 @@ def recommendation_message(
         return blocks
 
     fallback = T.REC_FALLBACK.format(id=proposal.id, title=escaped(proposal.title, 150))
-    return Message(text=fallback, blocks=_fit(build))
+    blocks, sized = _fit(build)
+    return Message(text=fallback, blocks=blocks, sized=sized)
 
 
 def _list(items: list[str], detail: Detail, *, extra: int = 0) -> str:
@@ -195,19 +205,22 @@ def review_message(proposal: Proposal, *, usergroup: str | None = None) -> Messa
     crisis = proposal.intake.crisis
     head = _review_head(proposal, usergroup)
     tail = _review_tail(proposal)
-    rest = MESSAGE_BUDGET - size(head) - size(tail) - 200
+    head_dicts, tail_dicts = as_dicts(head), as_dicts(tail)  # each block made a dict once
+    rest = MESSAGE_BUDGET - json_size(head_dicts) - json_size(tail_dicts) - 200
     draft = _draft_blocks(proposal.intake.text, rest)
+    sized = head_dicts + as_dicts(draft) + tail_dicts
+    while json_size(sized) > MESSAGE_BUDGET and rest > 0:  # JSON escaping made it bigger
+        rest -= json_size(sized) - MESSAGE_BUDGET + 100
+        draft = _draft_blocks(proposal.intake.text, rest)
+        sized = head_dicts + as_dicts(draft) + tail_dicts
     blocks = head + draft + tail
-    while size(blocks) > MESSAGE_BUDGET and rest > 0:  # JSON escaping made it bigger
-        rest -= size(blocks) - MESSAGE_BUDGET + 100
-        blocks = head + _draft_blocks(proposal.intake.text, rest) + tail
     template = T.REVIEW_FALLBACK_CRISIS if crisis else T.REVIEW_FALLBACK
     fallback = template.format(
         id=proposal.id, who=who(proposal.proposer), title=escaped(proposal.title, 150)
     )
     if crisis and usergroup:
         fallback = f"<!subteam^{usergroup}> {fallback}"
-    return Message(text=fallback, blocks=blocks)
+    return Message(text=fallback, blocks=blocks, sized=sized)
 
 
 def _review_head(proposal: Proposal, usergroup: str | None) -> list[Block]:

@@ -66,15 +66,13 @@ def escaped(value: str, limit: int) -> str:
     out = escape(value)
     if len(out) <= limit:
         return out
-    pieces: list[str] = []
-    used = len(ELLIPSIS)
-    for char in value:
-        piece = escape(char)
-        if used + len(piece) > limit:
-            break
-        pieces.append(piece)
-        used += len(piece)
-    return "".join(pieces).rstrip() + ELLIPSIS
+    # Cut the escaped text, then drop an escape sequence the cut went through: every "&" in
+    # `out` starts one (a typed "&" became "&amp;"), so an "&" without its ";" is a cut one.
+    cut = out[: max(0, limit - len(ELLIPSIS))]
+    amp = cut.rfind("&")
+    if amp != -1 and ";" not in cut[amp:]:
+        cut = cut[:amp]
+    return cut.rstrip() + ELLIPSIS
 
 
 def who(actor: Actor | None) -> str:
@@ -175,7 +173,12 @@ def bullets(items: Sequence[str], *, limit: int, each: int) -> str:
 
 def size(blocks: Sequence[Block]) -> int:
     """The blocks' size as Slack counts it (roughly): their JSON."""
-    return len(json.dumps(as_dicts(blocks), ensure_ascii=False))
+    return json_size(as_dicts(blocks))
+
+
+def json_size(dicts: Sequence[dict[str, Any]]) -> int:
+    """`size` of blocks already made dicts (`as_dicts`)."""
+    return len(json.dumps(dicts, ensure_ascii=False))
 
 
 def as_dicts(blocks: Sequence[Block]) -> list[dict[str, Any]]:

@@ -13,9 +13,11 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 
 from bot.core import Core
 from bot.proposal import Actor, Decision, Proposal
-from bot.workflow import WorkflowError
+from bot.store import StoreUnavailable
+from bot.workflow import Unavailable, WorkflowError
 from handlers.slack import ids
-from handlers.slack.common import actor_from, already_text
+from handlers.slack import text as T
+from handlers.slack.common import actor_from, already_text, proposal_number
 from handlers.slack.form import answers_from_state, applicable, field_errors
 from handlers.slack.views import notice_view, read_metadata, thanks_view
 from policy import Intake, parse_intake
@@ -34,9 +36,16 @@ def register(bolt_app: AsyncApp, core: Core) -> None:
             return
         proposal_id = read_metadata(view).get("proposal_id")
         try:
-            proposal = _store(core, parse_intake(answers), actor_from(body), proposal_id)
+            proposal = _store(core, parse_intake(answers), actor_from(body), proposal_id,
+                              view.get("id"))
+        except Unavailable as exc:  # nothing stored: the modal stays open with the answers
+            await ack(response_action="errors", errors={_retry_block(view, values): exc.message})
+            return
         except WorkflowError as exc:
             await ack(response_action="update", view=notice_view(exc.message))
+            return
+        if proposal is None:  # the same submission again (a replay): stored the first time
+            await ack(response_action="update", view=notice_view(T.ALREADY_SUBMITTED))
             return
         await ack(response_action="update", view=thanks_view(proposal.id, edited=bool(proposal_id)))
 
@@ -46,8 +55,14 @@ def register(bolt_app: AsyncApp, core: Core) -> None:
         values = (view.get("state") or {}).get("values") or {}
         note = ((values.get(ids.REASON_BLOCK) or {}).get(ids.REASON_BLOCK) or {}).get("value")
         try:
+            decision = Decision(str(meta.get("decision")))
+        except ValueError:  # not a modal we opened
+            await ack(response_action="errors", errors={ids.REASON_BLOCK: T.REASON_LOST})
+            return
+        try:
             outcome = core.workflow.decide(
-                int(meta["proposal_id"]), Decision(meta["decision"]), actor_from(body), note
+                proposal_number(meta.get("proposal_id")), decision, actor_from(body),
+                note if isinstance(note, str) else None,
             )
         except WorkflowError as exc:
             await ack(response_action="errors", errors={ids.REASON_BLOCK: exc.message})
@@ -59,10 +74,26 @@ def register(bolt_app: AsyncApp, core: Core) -> None:
         await ack()
 
 
-def _store(core: Core, intake: Intake, actor: Actor, proposal_id: Any) -> Proposal:
-    if proposal_id:
-        return core.workflow.resubmit(int(proposal_id), intake, actor)
-    return core.workflow.submit(intake, actor, source="slack")
+def _store(
+    core: Core, intake: Intake, actor: Actor, proposal_id: Any, view_id: Any
+) -> Proposal | None:
+    """Store the intake once per modal: a submission of the same view again (a replayed
+    request) stores nothing and returns None."""
+    try:
+        with core.store.transaction():
+            if view_id and not core.store.first_time(f"slack:view:{view_id}", core.clock()):
+                return None
+            if proposal_id:
+                return core.workflow.resubmit(proposal_number(proposal_id), intake, actor)
+            return core.workflow.submit(intake, actor, source="slack")
+    except StoreUnavailable as exc:
+        raise Unavailable() from exc
+
+
+def _retry_block(view: View, values: dict[str, Any]) -> str:
+    """Where 'try again' is shown: under the draft text, else the first input."""
+    blocks = _input_blocks(view, values)
+    return "text" if "text" in blocks else min(blocks)
 
 
 def _input_blocks(view: View, values: dict[str, Any]) -> set[str]:

@@ -62,6 +62,7 @@ THANKS_EDIT: Final = (
     "*Den rettede udgave af forslag nr. {id} er gemt.* Godkenderne får besked i samme tråd."
 )
 NOTICE_TITLE: Final = "Opslag"
+ALREADY_SUBMITTED: Final = "Dette forslag er allerede sendt."
 
 # -- the reason modal ---------------------------------------------------------------------------
 
@@ -74,6 +75,9 @@ REASON_LABEL: Final = {
 REASON_HINT: Final = "Forslagsstilleren får begrundelsen i en privat besked."
 REASON_ABOUT: Final = "Forslag nr. {id}: {title}"
 REASON_MAX: Final = 1000
+REASON_LOST: Final = (
+    "Formularen mangler oplysninger om forslaget. Luk den, og klik på knappen igen."
+)
 
 # -- refusals and other ephemeral answers -------------------------------------------------------
 

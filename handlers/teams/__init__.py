@@ -6,7 +6,11 @@ extension); the outbox delivers what the workflow stores through `sender.TeamsSe
 
 from __future__ import annotations
 
+import json
+import logging
+
 from aiohttp import web
+from microsoft_agents.activity import Activity
 
 from bot.core import Core
 from handlers.teams import actions, extension, listeners
@@ -15,6 +19,8 @@ from handlers.teams.hosting import guard, load_auth
 from handlers.teams.sender import TeamsSender
 
 MESSAGES_PATH = "/api/messages"
+
+log = logging.getLogger(__name__)
 
 
 def register(app: web.Application, core: Core) -> None:
@@ -25,8 +31,31 @@ def register(app: web.Application, core: Core) -> None:
     listeners.register(edge)
 
     async def messages(request: web.Request) -> web.StreamResponse:
+        refusal = await _malformed(request)
+        if refusal is not None:
+            return refusal
         response = await edge.adapter.process(request, edge.app)
         return response if response is not None else web.Response(status=202)
 
     app.router.add_post(MESSAGES_PATH, guard(app, edge.auth, messages))
     core.outbox.register("teams", TeamsSender(edge))
+
+
+async def _malformed(request: web.Request) -> web.Response | None:
+    """Refuse what is no activity before the SDK sees it: anything but JSON (415; a browser
+    cannot send JSON to this machine without asking first), a body over the server's limit
+    (413; the SDK would call it invalid JSON) and a body that is no activity (400; the SDK
+    would raise). The SDK then reads the body again from aiohttp's cache."""
+    if request.content_type != "application/json":
+        return _refused(415, "Content-Type skal være application/json")
+    raw = await request.read()  # HTTPRequestEntityTooLarge (413) over client_max_size
+    try:
+        Activity.model_validate(json.loads(raw))
+    except ValueError:  # not UTF-8, not JSON, not an activity
+        return _refused(400, "ikke en gyldig aktivitet")
+    return None
+
+
+def _refused(status: int, reason: str) -> web.Response:
+    log.warning("Teams: afviste en forespørgsel (%s): %s", status, reason)
+    return web.json_response({"error": reason}, status=status)

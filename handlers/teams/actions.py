@@ -103,6 +103,8 @@ def accept_form(edge: TeamsEdge, activity: Activity, data: Any) -> FormResult:
     """Store the proposal a form describes, once per form (a second click stores nothing)."""
     answers, errors, intake = read_intake(data)
     form_id = str(data.get("form_id") or "") if isinstance(data, dict) else ""
+    # As the store can keep it: half of a character pair (no client sends it) becomes "?".
+    form_id = form_id.encode("utf-8", "replace").decode("utf-8")
     result = FormResult(answers, errors, form_id)
     if intake is None:
         return result

@@ -310,8 +310,8 @@ def review_card(proposal: Proposal, zone: str, *, notice: str | None = None,
                 actionable: bool = True) -> Card:
     """The proposal as the central team sees it; with decision buttons while it is open."""
     body: list[Element] = []
-    if notice:
-        body.append(note(notice, color="Attention"))
+    if notice:  # may name who decided: plain text
+        body.append(rich(notice, color="Attention"))
     if proposal.intake.crisis:
         body.append({**note(T.CRISIS, color="Attention"), "weight": "Bolder"})
     body.append(note(T.PROPOSAL_HEADING.format(id=proposal.id), subtle=True, small=True))

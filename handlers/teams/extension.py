@@ -24,7 +24,7 @@ from handlers.teams import text as T
 from handlers.teams.actions import accept_form
 from handlers.teams.agent import TeamsEdge
 from handlers.teams.cards import CONTENT_TYPE, Card, intake_card, message_card
-from handlers.teams.form import Answers, draft_answers, html_to_text
+from handlers.teams.form import Answers, draft_answers, draft_notice, html_to_text
 
 COMMAND_ID = "foreslaaSomOpslag"  # the command id in teams/manifest.json
 
@@ -34,7 +34,8 @@ def register(edge: TeamsEdge) -> None:
 
     async def fetch(context: TeamsTurnContext, state: TurnState,
                     action: MessagingExtensionAction) -> MessagingExtensionActionResponse:
-        return dialog(form(draft_answers(message_text(action))))
+        text = message_text(action)
+        return dialog(form(draft_answers(text), notice=draft_notice(text)))
 
     async def submit(context: TeamsTurnContext, state: TurnState,
                      action: MessagingExtensionAction) -> MessagingExtensionActionResponse:

@@ -12,7 +12,8 @@ from collections.abc import Mapping
 from html.parser import HTMLParser
 from typing import Any
 
-from policy import Intake, Question, questions
+from handlers.teams import text as T
+from policy import TEXT_MAX, Intake, Question, questions
 
 Answers = dict[str, Any]
 
@@ -74,9 +75,15 @@ def answers_from_intake(intake: Intake) -> Answers:
 
 
 def draft_answers(text: str) -> Answers:
-    """Answers pre-filled from free text (after the command, or a message turned into one)."""
+    """Answers pre-filled from free text (after the command, or a message turned into one),
+    cut to the length a draft may have (draft_notice says so)."""
     text = text.strip()
-    return {"text": text} if text else {}
+    return {"text": text[:TEXT_MAX]} if text else {}
+
+
+def draft_notice(text: str) -> str | None:
+    """What to tell the user when their text was too long to pre-fill whole."""
+    return T.PREFILL_CUT.format(max=TEXT_MAX) if len(text.strip()) > TEXT_MAX else None
 
 
 def normalize_command_text(text: str) -> str:

@@ -13,7 +13,7 @@ from handlers.teams import refs
 from handlers.teams import text as T
 from handlers.teams.agent import TeamsEdge, card_message, text_message
 from handlers.teams.cards import intake_card
-from handlers.teams.form import draft_answers, normalize_command_text
+from handlers.teams.form import draft_answers, draft_notice, normalize_command_text
 from handlers.teams.overview import week_overview
 
 _COMMAND = re.compile(r"\s*/?(\S+)\s*(.*)", re.DOTALL)
@@ -65,7 +65,8 @@ def register(edge: TeamsEdge) -> None:
 
 
 async def propose(context: TurnContext, draft: str) -> None:
-    card = intake_card(draft_answers(draft), data={"form_id": uuid.uuid4().hex})
+    card = intake_card(draft_answers(draft), data={"form_id": uuid.uuid4().hex},
+                       notice=draft_notice(draft))
     await context.send_activity(card_message(card, T.INTAKE_TITLE))
 
 

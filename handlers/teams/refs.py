@@ -16,6 +16,7 @@ from bot.store import StoreUnavailable
 log = logging.getLogger(__name__)
 
 _THREAD_SUFFIX = re.compile(r";messageid=[^;]*$")
+TEAMS_CHANNEL = "msteams"
 
 
 def user_key(user_id: str) -> str:
@@ -24,10 +25,16 @@ def user_key(user_id: str) -> str:
 
 
 def user_id(activity: Activity) -> str:
-    """Who acted: the Entra object id that TEAMS_CENTRAL_USERS lists, else the Teams id."""
+    """Who acted: the Entra object id that TEAMS_CENTRAL_USERS lists, else the Teams id.
+
+    Only Teams vouches for these. From another channel of the same bot registration (Web
+    Chat, Direct Line) the sender's ids are whatever the client says, so they are kept
+    apart under the channel's name and never match a configured person."""
     sender = activity.from_property
     if sender is None:
         return ""
+    if activity.channel_id != TEAMS_CHANNEL:
+        return f"{activity.channel_id or 'ukendt'}:{sender.id}" if sender.id else ""
     return sender.aad_object_id or sender.id or ""
 
 

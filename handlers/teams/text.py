@@ -72,6 +72,7 @@ RESUBMITTED_BODY = (
     "Godkenderne kan se den rettede udgave. Du får besked, når der er taget stilling."
 )
 ALREADY_SUBMITTED = "Dette forslag er allerede sendt."
+PREFILL_CUT = "Teksten var for lang og er forkortet til {max} tegn."
 ROUTE = {
     "central": "den centrale kommunikationsafdeling",
     "department": "din egen afdeling",

@@ -2,7 +2,8 @@
 
 An aiohttp app on a free loopback port that answers /v3/conversations/... the way the real
 service does, records every call, and can be told to fail the next calls (a 500, or a 429
-with Retry-After) or to hang until released.
+with Retry-After) or to hang until released. `flaky()` makes every third call fail in turn
+with a 500, a timeout or a 429 until `steady()`.
 """
 
 from __future__ import annotations
@@ -71,8 +72,20 @@ class FakeConnector:
     keys: dict[str, Any] = field(default_factory=lambda: {"keys": []})
     _ids: Iterator[int] = field(default_factory=lambda: itertools.count(1))
     _server: TestServer | None = None
+    _flaky: Flaky | None = None
+    # Every call waits this long before it is answered (a service that is far away).
+    latency: float = 0.0
 
     # -- control ------------------------------------------------------------------------
+
+    def flaky(self, *, every: int = 3, retry_after: str = "7", stall: float = 0.5) -> None:
+        """Fail every `every`th call, in turn with a 500, a timeout (nothing for `stall`
+        seconds, then a 504; the call is recorded as failed) and a 429 with `retry_after`,
+        until `steady()`."""
+        self._flaky = Flaky(every=every, retry_after=retry_after, stall=stall)
+
+    def steady(self) -> None:
+        self._flaky = None
 
     def fail_next(self, status: int, *, times: int = 1, retry_after: str | None = None,
                   kind: str | None = None) -> None:
@@ -149,10 +162,15 @@ class FakeConnector:
                       activity_id: str | None) -> web.Response:
         if self._hang is not None:
             await self._hang.wait()
+        if self.latency:
+            await asyncio.sleep(self.latency)
         body = await request.json()
         call = Call(kind, request.match_info.get("conversation_id", ""), activity_id, body,
                     request.headers.get("Authorization"))
-        failure = self._take_failure(kind)
+        failure = self._flaky.next() if self._flaky is not None else None
+        if failure is not None and failure.status == 504:
+            await asyncio.sleep(self._flaky.stall)  # type: ignore[union-attr]
+        failure = failure or self._take_failure(kind)
         if failure is not None:
             call.status = failure.status
             self.failed.append(call)
@@ -172,6 +190,29 @@ class FakeConnector:
             if failure.kind in (None, kind):
                 return self._failures.pop(index)
         return None
+
+
+@dataclass
+class Flaky:
+    """Every `every`th call fails: a 500, then a timeout (504 after a stall), then a 429."""
+
+    every: int
+    retry_after: str
+    stall: float
+    seen: int = 0
+    failed: int = 0
+
+    def next(self) -> Failure | None:
+        self.seen += 1
+        if self.seen % self.every:
+            return None
+        self.failed += 1
+        kind = (self.failed - 1) % 3
+        if kind == 0:
+            return Failure(500)
+        if kind == 1:
+            return Failure(504)
+        return Failure(429, self.retry_after)
 
 
 class FakeTokenProvider:

@@ -4,6 +4,8 @@ It records every call (method, arguments, token), answers like Slack does for th
 bot uses, checks the limits Slack enforces on blocks, and can be told to fail: an HTTP status
 (500), a Slack error (`channel_not_found`), or a 429 with Retry-After, for the next N calls of a
 method. `response_url` posts land on /response/<id> and are recorded as method "response_url".
+`flaky()` makes every third call fail in turn with a 500, a timeout or a 429 until `steady()`;
+`hang()` holds every call until the returned event is set.
 """
 
 from __future__ import annotations
@@ -58,6 +60,10 @@ class FakeSlackApi:
     _counter: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _runner: web.AppRunner | None = None
     port: int = 0
+    _flaky: Flaky | None = None
+    _hang: asyncio.Event | None = None
+    # Every call waits this long before it is answered (a platform that is far away).
+    latency: float = 0.0
 
     # -- lifecycle -----------------------------------------------------------------------
 
@@ -73,6 +79,8 @@ class FakeSlackApi:
         self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
 
     async def stop(self) -> None:
+        if self._hang is not None:
+            self._hang.set()
         if self._runner is not None:
             await self._runner.cleanup()
 
@@ -106,6 +114,28 @@ class FakeSlackApi:
     def heal(self) -> None:
         self._failures.clear()
 
+    def flaky(
+        self,
+        *,
+        every: int = 3,
+        retry_after: float = 7,
+        stall: float = 0.5,
+        methods: tuple[str, ...] = ("chat.postMessage", "chat.update", "conversations.open"),
+    ) -> None:
+        """Fail every `every`th call of these methods, in turn with a 500, a timeout (answer
+        nothing for `stall` seconds; the call is recorded as failed: Slack never acted on it)
+        and a 429 with `retry_after`, until `steady()`."""
+        self._flaky = Flaky(every=every, retry_after=retry_after, stall=stall,
+                            methods=frozenset(methods))
+
+    def steady(self) -> None:
+        self._flaky = None
+
+    def hang(self) -> asyncio.Event:
+        """Hold every call until the returned event is set (a Slack that stopped answering)."""
+        self._hang = asyncio.Event()
+        return self._hang
+
     def calls_to(self, method: str, **match: Any) -> list[Call]:
         """Every call of `method` with these arguments, failed ones included."""
         return [
@@ -134,6 +164,14 @@ class FakeSlackApi:
         token = request.headers.get("Authorization", "").removeprefix("Bearer ") or None
         call = Call(method, args, token)
         self.calls.append(call)
+        if self._hang is not None:
+            await self._hang.wait()
+        if self.latency:
+            await asyncio.sleep(self.latency)
+        flake = self._flaky.next(method) if self._flaky is not None else None
+        if flake is not None:
+            call.ok = False
+            return await self._flaky.answer(flake)  # type: ignore[union-attr]
         failure = self._scripted(method, args)
         if failure is not None and failure.delay:
             await asyncio.sleep(failure.delay)
@@ -176,6 +214,37 @@ class FakeSlackApi:
         }
         answer = answers.get(method)
         return answer() if answer else {}
+
+
+@dataclass
+class Flaky:
+    """Every `every`th call of `methods` fails: a 500, then a timeout, then a 429, and again."""
+
+    every: int
+    retry_after: float
+    stall: float
+    methods: frozenset[str]
+    seen: int = 0
+    failed: int = 0
+    KINDS = ("500", "timeout", "429")
+
+    def next(self, method: str) -> str | None:
+        if method not in self.methods:
+            return None
+        self.seen += 1
+        if self.seen % self.every:
+            return None
+        self.failed += 1
+        return self.KINDS[(self.failed - 1) % len(self.KINDS)]
+
+    async def answer(self, kind: str) -> web.Response:
+        if kind == "timeout":
+            await asyncio.sleep(self.stall)
+            return web.Response(status=504, text="Gateway Timeout")
+        if kind == "429":
+            return web.json_response({"ok": False, "error": "ratelimited"}, status=429,
+                                     headers={"Retry-After": str(int(self.retry_after))})
+        return web.Response(status=500, text="Internal Server Error")
 
 
 async def wait_until(condition: Callable[[], bool], *, timeout: float = 5.0) -> None:

@@ -7,6 +7,7 @@ a current timestamp, exactly as Slack would.
 
 from __future__ import annotations
 
+import itertools
 import json
 import time
 import urllib.parse
@@ -165,13 +166,19 @@ def block_action(
     }
 
 
+_view_ids = itertools.count(1)
+
+
 def view_submission(view: dict[str, Any], answers: dict[str, Any], user_id: str) -> dict[str, Any]:
-    """Submit `view` (as the bot sent it to views.open) with these answers filled in."""
+    """Submit `view` (as the bot sent it to views.open) with these answers filled in. Slack
+    gives each opened modal an id of its own; a view without one gets a new one here (the
+    same id twice is the same submission sent twice, stored once)."""
     return {
         "type": "view_submission", "team": {"id": TEAM, "domain": "norddjurs"},
         "user": user(user_id), "api_app_id": "A1", "token": "x", "trigger_id": "trigger-view",
         "view": {
-            **view, "id": view.get("id", "VSUBMIT"), "team_id": TEAM, "hash": "h1",
+            **view, "id": view.get("id") or f"VSUBMIT{next(_view_ids)}", "team_id": TEAM,
+            "hash": "h1",
             "state": {"values": fill(view, answers)},
         },
     }
