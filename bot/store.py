@@ -344,20 +344,22 @@ class Store:
         proposal, platform and lane is still undelivered, so an update never overtakes its post."""
         if not platforms:
             return []
+        sql = (
+            "SELECT o.* FROM outbox o WHERE o.status = 'pending' AND o.next_attempt_at <= ?"
+            f" AND o.platform IN ({','.join('?' for _ in platforms)})"
+            " AND (o.claimed_until IS NULL OR o.claimed_until <= ?)"
+            " AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.status = 'pending'"
+            "   AND e.proposal_id = o.proposal_id AND e.platform = o.platform"
+            "   AND e.lane = o.lane AND e.id < o.id)"
+            " ORDER BY o.id LIMIT ?"
+        )
+        params = [iso(now), *sorted(platforms), iso(now), limit]
+        # Look first without the write lock: an idle outbox polls often, and taking the lock
+        # each time would contend with the requests of this and any other server.
+        if not self.db.execute(f"SELECT EXISTS ({sql})", params).fetchone()[0]:
+            return []
         with self.transaction() as db:
-            rows = list(
-                db.query(
-                    "SELECT o.* FROM outbox o WHERE o.status = 'pending' AND o.next_attempt_at <= ?"
-                    f" AND o.platform IN ({','.join('?' for _ in platforms)})"
-                    " AND (o.claimed_until IS NULL OR o.claimed_until <= ?)"
-                    " AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.status = 'pending'"
-                    "   AND e.proposal_id = o.proposal_id AND e.platform = o.platform"
-                    "   AND e.lane = o.lane"
-                    "   AND e.id < o.id)"
-                    " ORDER BY o.id LIMIT ?",
-                    [iso(now), *sorted(platforms), iso(now), limit],
-                )
-            )
+            rows = list(db.query(sql, params))
             until = iso(now + lease)
             for row in rows:
                 db.execute(
