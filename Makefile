@@ -16,8 +16,9 @@ $(STAMP): pyproject.toml | check-python
 	$(BIN)/pip install -q -e '.[test]'
 	touch $(STAMP)
 
+# Leaving the chat with Ctrl-C or Ctrl-D (exit 130) is a normal end, not a failed make.
 run: $(STAMP)
-	$(BIN)/opslag chat
+	@$(BIN)/opslag chat || [ $$? -eq 130 ]
 
 serve: $(STAMP)
 	$(BIN)/opslag serve
