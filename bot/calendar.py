@@ -64,11 +64,7 @@ def build_feed(proposals: Iterable[Proposal], timezone: str) -> bytes:
 
 
 def _event(proposal: Proposal, day: dt.date) -> Event:
-    platforms = [
-        label("platform", fit.platform)
-        for fit in proposal.recommendation.platforms
-        if fit.fit == "recommended"
-    ]
+    platforms = [label("platform", key) for key in proposal.recommended_platforms]
     event = Event()
     event.add("uid", uid(proposal.id))
     event.add("dtstamp", proposal.updated_at)

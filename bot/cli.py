@@ -13,7 +13,7 @@ from bot import cli_reports
 from bot.config import SettingsError, load_settings
 from bot.core import Core, build_core
 from bot.proposal import Actor, Decision
-from bot.workflow import WorkflowError, status_label
+from bot.workflow import WorkflowError
 from handlers import console, console_digest
 from policy import intake_errors, parse_intake, recommend
 from policy.models import Intake
@@ -119,21 +119,15 @@ def _recommend(args: argparse.Namespace) -> int:
 
 def _submit(args: argparse.Namespace) -> int:
     intake = read_intake()
-    core = _core()
-    try:
+    with _core() as core:
         proposal = core.workflow.submit(intake, _console_actor(args.user), source="console")
-    finally:
-        core.close()
     print(proposal.id)
     return 0
 
 
 def _list(args: argparse.Namespace) -> int:
-    core = _core()
-    try:
+    with _core() as core:
         proposals = core.store.list_proposals()
-    finally:
-        core.close()
     if args.json:
         _print_json([p.model_dump(mode="json", exclude={"history"}) for p in proposals])
     else:
@@ -142,11 +136,8 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def _show(args: argparse.Namespace) -> int:
-    core = _core()
-    try:
+    with _core() as core:
         proposal = core.workflow.get(args.id)
-    finally:
-        core.close()
     if args.json:
         _print_json(proposal.model_dump(mode="json"))
     else:
@@ -155,22 +146,16 @@ def _show(args: argparse.Namespace) -> int:
 
 
 def _decide(args: argparse.Namespace) -> int:
-    core = _core()
-    try:
+    with _core() as core:
         outcome = core.workflow.decide(
             args.id, DECISIONS[args.decision], _console_actor(args.by), args.note
         )
-    finally:
-        core.close()
-    proposal = outcome.proposal
-    state = "" if outcome.changed else " (uændret: det var allerede besluttet)"
-    print(f"Forslag nr. {proposal.id}: {status_label(proposal.status)}{state}")
+    print(console.render_decided(outcome.proposal, changed=outcome.changed))
     return 0
 
 
 def _chat(args: argparse.Namespace) -> int:
-    core = _core()
-    try:
+    with _core() as core:
         try:
             intake = console.run_chat(input, print)
         except (KeyboardInterrupt, EOFError):
@@ -179,8 +164,6 @@ def _chat(args: argparse.Namespace) -> int:
         print(console.render_recommendation(recommend(intake)))
         proposal = core.workflow.submit(intake, _console_actor(args.user), source="console")
         print(console.render_stored(proposal))
-    finally:
-        core.close()
     return 0
 
 

@@ -60,13 +60,8 @@ def _date(text: str) -> dt.date:
         raise argparse.ArgumentTypeError(f"{text!r} er ikke en dato som 2026-11-30") from None
 
 
-@contextmanager
-def _core() -> Iterator[Core]:
-    core = build_core(load_settings())
-    try:
-        yield core
-    finally:
-        core.close()
+def _core() -> Core:
+    return build_core(load_settings())
 
 
 @contextmanager

@@ -26,6 +26,12 @@ class Core:
     def close(self) -> None:
         self.store.close()
 
+    def __enter__(self) -> Core:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
 
 def review_platforms(settings: Settings, store: Store) -> list[str]:
     """Where the central team reviews: Slack when a review channel is set, Teams once a central

@@ -282,10 +282,6 @@ def _oldest_first(pending: list[Proposal]) -> list[Proposal]:
     return sorted(pending, key=lambda p: (p.updated_at, p.id))
 
 
-def _recommended(proposal: Proposal) -> list[str]:
-    return [fit.platform for fit in proposal.recommendation.platforms if fit.fit == "recommended"]
-
-
 def _one_line(text: str) -> str:
     return " ".join(text.split())
 
@@ -295,7 +291,7 @@ def _item(proposal: Proposal) -> Item:
         id=proposal.id,
         title=_one_line(proposal.title),
         proposer=_one_line(proposal.proposer.display),
-        platforms=[label("platform", key) for key in _recommended(proposal)],
+        platforms=[label("platform", key) for key in proposal.recommended_platforms],
         planned_for=proposal.intake.planned_for,
         crisis=proposal.intake.crisis,
     )
@@ -332,7 +328,7 @@ def _coverage(planned: list[Proposal], pending_in_week: list[Proposal]) -> list[
 def _platform_counts(planned: list[Proposal]) -> list[PlatformCount]:
     counts = dict.fromkeys(get_args(Platform), 0)
     for proposal in planned:
-        for key in _recommended(proposal):
+        for key in proposal.recommended_platforms:
             counts[key] += 1
     return [
         PlatformCount(key=key, label=label("platform", key), count=n) for key, n in counts.items()

@@ -78,9 +78,6 @@ def to_json_document(
 
 def csv_rows(proposal: Proposal, tz: dt.tzinfo) -> list[dict[str, Any]]:
     intake = proposal.intake
-    recommended = [
-        fit.platform for fit in proposal.recommendation.platforms if fit.fit == "recommended"
-    ]
     base = {
         "proposal_id": proposal.id,
         "title": proposal.title,
@@ -95,7 +92,9 @@ def csv_rows(proposal: Proposal, tz: dt.tzinfo) -> list[dict[str, Any]]:
         "audience": ", ".join(label("audience", a) for a in intake.audience),
         "planned_for": intake.planned_for.isoformat() if intake.planned_for else "",
         "crisis": "ja" if intake.crisis else "nej",
-        "recommended_platforms": ", ".join(label("platform", p) for p in recommended),
+        "recommended_platforms": ", ".join(
+            label("platform", p) for p in proposal.recommended_platforms
+        ),
         "review_route": label("route", proposal.recommendation.review.route),
         "policy_version": proposal.policy_version,
         "revision": proposal.revision,

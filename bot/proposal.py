@@ -94,3 +94,8 @@ class Proposal(BaseModel):
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
+
+    @property
+    def recommended_platforms(self) -> list[str]:
+        """The platforms the recommendation recommends (not the merely possible ones)."""
+        return [fit.platform for fit in self.recommendation.platforms if fit.fit == "recommended"]

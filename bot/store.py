@@ -17,7 +17,7 @@ from typing import Any
 from pydantic import BaseModel
 from sqlite_utils import Database
 
-from bot.clock import iso
+from bot.clock import iso, utcnow
 from bot.proposal import Actor, HistoryEvent, Proposal, Status
 
 BUSY_TIMEOUT_SECONDS = 2.0
@@ -184,7 +184,7 @@ class Store:
             for name, apply in MIGRATIONS:
                 if name not in applied:
                     apply(db)
-                    db.table("migrations").insert({"name": name, "applied_at": iso(_now())})
+                    db.table("migrations").insert({"name": name, "applied_at": iso(utcnow())})
 
     # -- proposals -------------------------------------------------------------------------
 
@@ -439,10 +439,6 @@ class Store:
         before = self.db.conn.total_changes
         self.db.execute("INSERT OR IGNORE INTO runs (key, at) VALUES (?, ?)", [key, iso(at)])
         return self.db.conn.total_changes > before
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 def _proposal_row(proposal: Proposal) -> dict[str, Any]:

@@ -11,14 +11,17 @@ import datetime as dt
 import logging
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from bot.clock import Clock, utcnow
 from bot.proposal import Actor, Decision, Proposal, Status
 from bot.store import NewMessage, Store, StoreUnavailable
 from policy import Intake, blank, recommend
+from policy.textchecks import danish_number
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 # Outgoing message kinds; each platform adapter renders them in its own format.
 RECOMMENDATION = "recommendation"
@@ -117,7 +120,27 @@ class Workflow:
     def is_central(self, actor: Actor) -> bool:
         return bool(actor.user_id) and actor.user_id in self.roster.ids(actor.platform)
 
+    def can_decide(self, proposal: Proposal, decision: Decision) -> bool:
+        """Whether `decision` would change `proposal`: it is open and not already so decided
+        (`decide` answers a second click with "unchanged", and refuses a closed proposal)."""
+        return proposal.is_open and proposal.status != decision.status
+
+    def is_proposer(self, proposal: Proposal, actor: Actor) -> bool:
+        """Ids are per platform: the same id on another platform is another person."""
+        return (actor.platform, actor.user_id) == (
+            proposal.proposer.platform, proposal.proposer.user_id
+        )
+
     # -- actions -------------------------------------------------------------------------
+
+    def once(self, key: str, change: Callable[[], T]) -> T | None:
+        """Run `change` (a submit or resubmit) unless one was stored under `key` before (a form
+        or modal id); None for such a replay. The key is recorded in the change's transaction,
+        so a change that fails leaves the form free to be sent again."""
+        with self._writing():
+            if key and not self.store.first_time(key, self.clock()):
+                return None
+            return change()
 
     def submit(self, intake: Intake, proposer: Actor, source: str | None = None) -> Proposal:
         now = self.clock()
@@ -277,10 +300,7 @@ class Workflow:
         return self._get(proposal_id)
 
     def _require_proposer(self, proposal: Proposal, actor: Actor) -> None:
-        mine = (actor.platform, actor.user_id) == (
-            proposal.proposer.platform, proposal.proposer.user_id
-        )
-        if not mine:
+        if not self.is_proposer(proposal, actor):
             raise NotAllowed("Kun den, der har stillet forslaget, kan rette eller trække det.")
 
     def _to_review(
@@ -341,8 +361,10 @@ def _checked_note(note: str | None) -> str | None:
     if blank(note):
         return None
     if len(note) > NOTE_MAX:
-        limit, actual = f"{NOTE_MAX:,}".replace(",", "."), f"{len(note):,}".replace(",", ".")
-        raise InvalidState(f"Begrundelsen må højst være {limit} tegn (din er {actual}).")
+        raise InvalidState(
+            f"Begrundelsen må højst være {danish_number(NOTE_MAX)} tegn "
+            f"(din er {danish_number(len(note))})."
+        )
     try:
         note.encode("utf-8")
     except UnicodeEncodeError:  # half of a character pair: no client sends it, nor can we store it

@@ -35,11 +35,28 @@ TEXT = {
     "choose_many": "Skriv et eller flere numre adskilt af komma.",
     "yes_no": "Svar ja eller nej.",
     "bad_date": "Skriv datoen som ÅÅÅÅ-MM-DD, fx 2026-12-03.",
-    "text_end": "Skriv teksten. Afslut med en tom linje.",
     "aborted": "Afbrudt. Intet er gemt.",
     "stored": "Gemt som forslag nr. {id}. Det afventer nu {route}.",
     "route_central": "den centrale kommunikationsafdeling",
     "route_department": "din egen afdeling",
+    "decided": "Forslag nr. {id}: {status}",
+    "unchanged": " (uændret: det var allerede besluttet)",
+    "recommendation": "Anbefaling",
+    "tone": "Tone",
+    "text_checks": "Teksten: {words} ord, LIX {lix:.0f}",
+    "warnings": "Vær opmærksom på",
+    "review": "Godkendelse: {reason}{urgent}",
+    "urgent": " Haster.",
+    "no_proposals": "Ingen forslag endnu.",
+    "no_date": "uden dato",
+    "heading": "Forslag nr. {id}: {title}",
+    "status": "Status: {status}",
+    "proposed_by": "Foreslået af: {who} ({source})",
+    "audience": "Målgruppe: {audience}",
+    "theme": "Tema: {theme}",
+    "content_type": "Indholdstype: {content_type}",
+    "planned": "Planlagt: {planned}",
+    "history": "Historik",
 }
 
 
@@ -125,26 +142,26 @@ def _parse_choice(question: Question, raw: str) -> tuple[Any, str | None]:
 
 
 def render_recommendation(rec: Recommendation) -> str:
-    lines = ["", "Anbefaling"]
+    lines = ["", TEXT["recommendation"]]
     for fit in rec.platforms:
         lines.append(f"  {FIT_MARK[fit.fit]} {label('platform', fit.platform)}: "
                      f"{label('fit', fit.fit)}")
         lines.extend(f"      - {reason}" for reason in fit.reasons)
     if rec.tone_tips:
-        lines.append("Tone")
+        lines.append(TEXT["tone"])
         for platform, tips in rec.tone_tips.items():
             lines.append(f"  {label('platform', platform)}:")
             lines.extend(f"      - {tip}" for tip in tips)
     checks = rec.text_checks
-    lines.append(f"Teksten: {checks.words} ord, LIX {checks.lix:.0f}")
+    lines.append(TEXT["text_checks"].format(words=checks.words, lix=checks.lix))
     for finding in checks.findings:
         where = f" ({label('platform', finding.platform)})" if finding.platform else ""
         lines.append(f"  - {finding.message}{where}")
     if rec.warnings:
-        lines.append("Vær opmærksom på")
+        lines.append(TEXT["warnings"])
         lines.extend(f"  - {warning}" for warning in rec.warnings)
-    urgent = " Haster." if rec.review.urgent else ""
-    lines.append(f"Godkendelse: {rec.review.reason}{urgent}")
+    urgent = TEXT["urgent"] if rec.review.urgent else ""
+    lines.append(TEXT["review"].format(reason=rec.review.reason, urgent=urgent))
     return "\n".join(lines)
 
 
@@ -153,12 +170,22 @@ def render_stored(proposal: Proposal) -> str:
     return TEXT["stored"].format(id=proposal.id, route=TEXT[f"route_{route}"])
 
 
+def render_decided(proposal: Proposal, *, changed: bool) -> str:
+    state = "" if changed else TEXT["unchanged"]
+    return TEXT["decided"].format(id=proposal.id, status=status_label(proposal.status)) + state
+
+
+def _planned(proposal: Proposal) -> str:
+    day = proposal.intake.planned_for
+    return day.isoformat() if day else TEXT["no_date"]
+
+
 def render_list(proposals: list[Proposal]) -> str:
     if not proposals:
-        return "Ingen forslag endnu."
+        return TEXT["no_proposals"]
     lines = []
     for p in proposals:
-        planned = p.intake.planned_for.isoformat() if p.intake.planned_for else "uden dato"
+        planned = _planned(p)
         lines.append(
             f"#{p.id:<5} {status_label(p.status):<28} {planned:<10}  {p.title}"
             f"  ({p.proposer.display})"
@@ -169,18 +196,20 @@ def render_list(proposals: list[Proposal]) -> str:
 def render_proposal(p: Proposal) -> str:
     intake = p.intake
     lines = [
-        f"Forslag nr. {p.id}: {p.title}",
-        f"Status: {status_label(p.status)}",
-        f"Foreslået af: {p.proposer.display} ({p.source})",
-        f"Målgruppe: {', '.join(label('audience', a) for a in intake.audience)}",
-        f"Tema: {label('theme', intake.theme)}",
-        f"Indholdstype: {label('content_type', intake.content_type)}",
-        f"Planlagt: {intake.planned_for.isoformat() if intake.planned_for else 'uden dato'}",
+        TEXT["heading"].format(id=p.id, title=p.title),
+        TEXT["status"].format(status=status_label(p.status)),
+        TEXT["proposed_by"].format(who=p.proposer.display, source=p.source),
+        TEXT["audience"].format(
+            audience=", ".join(label("audience", a) for a in intake.audience)
+        ),
+        TEXT["theme"].format(theme=label("theme", intake.theme)),
+        TEXT["content_type"].format(content_type=label("content_type", intake.content_type)),
+        TEXT["planned"].format(planned=_planned(p)),
         "",
         intake.text,
         render_recommendation(p.recommendation),
         "",
-        "Historik",
+        TEXT["history"],
     ]
     for event in p.history:
         note = f": {event.note}" if event.note else ""

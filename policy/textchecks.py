@@ -189,14 +189,6 @@ class TextChecker:
         findings += _accessibility_findings(has_media, alt_text, captions)
         return findings
 
-    def officialese(self, text: str) -> list[Finding]:
-        lower = text.lower()
-        return self._officialese(lower, frozenset(_TOKEN_RE.findall(lower)))
-
-    def passive(self, text: str) -> list[Finding]:
-        tokens = _TOKEN_RE.findall(text.lower())
-        return self._passive(tokens, frozenset(tokens))
-
     def _officialese(self, lower: str, vocabulary: frozenset[str]) -> list[Finding]:
         candidates = list(vocabulary & self._single)
         for key in vocabulary.intersection(self._keyed):

@@ -16,7 +16,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.core import Core
 from bot.proposal import Decision, Proposal, Status
-from bot.workflow import WorkflowError
+from bot.workflow import NotAllowed, WorkflowError
 from handlers.slack import ids
 from handlers.slack import text as T
 from handlers.slack.common import (
@@ -50,12 +50,11 @@ def _review_buttons(bolt_app: AsyncApp, core: Core) -> None:
     async def on_approve(ack: AsyncAck, body: Body, client: AsyncWebClient) -> None:
         await ack()
         await after_ack()
-        actor = actor_from(body)
-        if not core.workflow.is_central(actor):
+        try:
+            outcome = core.workflow.decide(_proposal_id(body), Decision.APPROVE, actor_from(body))
+        except NotAllowed:  # the workflow decides who is central; the answer is ours
             await tell(client, body, T.NOT_CENTRAL)
             return
-        try:
-            outcome = core.workflow.decide(_proposal_id(body), Decision.APPROVE, actor)
         except WorkflowError as exc:
             await tell(client, body, escape(exc.message))
             return
@@ -86,7 +85,7 @@ def _open_proposal(core: Core, proposal_id: int, decision: Decision) -> Proposal
         proposal = core.workflow.get(proposal_id)
     except WorkflowError as exc:
         return escape(exc.message)
-    if proposal.status == decision.status or not proposal.is_open:
+    if not core.workflow.can_decide(proposal, decision):
         return already_text(proposal)
     return proposal
 
@@ -107,7 +106,7 @@ def _proposer_buttons(bolt_app: AsyncApp, core: Core) -> None:
         except WorkflowError as exc:
             await tell(client, body, escape(exc.message))
             return
-        if proposal.proposer.user_id != actor_from(body).user_id:
+        if not core.workflow.is_proposer(proposal, actor_from(body)):
             await tell(client, body, T.NOT_PROPOSER)
             return
         if proposal.status is not Status.CHANGES_REQUESTED:

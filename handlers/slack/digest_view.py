@@ -42,7 +42,16 @@ CAPS = (MAX_LISTED, 10, 5, 3, 1)
 
 
 def digest_blocks(payload: dict[str, Any]) -> list[dict[str, Any]]:
-    digest = Digest.model_validate(payload["digest"])
+    return blocks_of(Digest.model_validate(payload["digest"]))
+
+
+def digest_fallback_text(payload: dict[str, Any]) -> str:
+    """The notification text that goes with the blocks (chat.postMessage `text`)."""
+    return fallback_of(Digest.model_validate(payload["digest"]))
+
+
+def blocks_of(digest: Digest) -> list[dict[str, Any]]:
+    """`digest_blocks` of a digest at hand (no round trip through its payload)."""
     for cap in CAPS:
         blocks = _blocks(digest, cap)[:BLOCKS_MAX]
         if size(blocks) <= MESSAGE_BUDGET:
@@ -50,9 +59,7 @@ def digest_blocks(payload: dict[str, Any]) -> list[dict[str, Any]]:
     return as_dicts(blocks)
 
 
-def digest_fallback_text(payload: dict[str, Any]) -> str:
-    """The notification text that goes with the blocks (chat.postMessage `text`)."""
-    digest = Digest.model_validate(payload["digest"])
+def fallback_of(digest: Digest) -> str:
     return f"{digest.title} · {digest.period}"
 
 

@@ -293,9 +293,9 @@ def _review_tail(proposal: Proposal) -> list[Block]:
     blocks: list[Block] = [ContextBlock(elements=[MarkdownTextObject(text=context)])]
     if proposal.status is Status.PENDING:
         if proposal.revision > 1:
-            blocks.append(SectionBlock(text=T.OUTCOME_RESUBMITTED.format(
+            blocks.append(SectionBlock(text=user_text(T.OUTCOME_RESUBMITTED.format(
                 revision=proposal.revision, who=who(proposal.proposer)
-            )))
+            ))))
         blocks.append(_decision_buttons(proposal))
     else:
         blocks.append(SectionBlock(text=user_text(_outcome_text(proposal))))
@@ -337,7 +337,8 @@ def thread_message(proposal: Proposal, event: str) -> Message:
         template.format(who=who(actor), revision=proposal.revision) if template
         else T.THREAD_OTHER.format(status=status_label(proposal.status))
     )
-    blocks: list[Block] = [SectionBlock(text=line)]
+    # `who` is a Teams user's display name when they acted there: user text, so verbatim.
+    blocks: list[Block] = [SectionBlock(text=user_text(line))]
     note = proposal.decision_note if event in T.NOTICE else None
     if note:
         chunks, _ = quote(note, 2500)

@@ -18,8 +18,10 @@ from slack_sdk.errors import SlackApiError, SlackObjectFormationError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.core import Core
+from bot.digest import Digest
 from bot.outbox import Delivery, PermanentFailure, RetryLater
 from bot.proposal import Proposal
+from bot.schedule import DIGEST
 from bot.workflow import (
     DECISION_NOTICE,
     ESCALATION,
@@ -30,12 +32,11 @@ from bot.workflow import (
     THREAD_REPLY,
 )
 from handlers.slack import messages
-from handlers.slack import text as T
+from handlers.slack.digest_view import blocks_of, fallback_of
 from handlers.slack.messages import Message
 
 log = logging.getLogger(__name__)
 
-DIGEST = "digest"
 Result = dict[str, Any]
 
 # Errors that no retry fixes: the outbox gives the message up and logs it.
@@ -135,17 +136,13 @@ class SlackSender:
         return await self._dm(str(delivery.payload["user"]), message)
 
     async def _digest(self, delivery: Delivery) -> Result:
-        try:
-            from handlers.slack.digest_view import digest_blocks, digest_fallback_text
-        except ImportError as exc:
-            raise PermanentFailure("ugeoversigten til Slack findes ikke endnu") from exc
         payload = delivery.payload
         channel = payload.get("channel") or self.settings.slack_review_channel
         if not channel:
             raise PermanentFailure("ingen kanal til ugeoversigten")
-        text = digest_fallback_text(payload) if payload.get("digest") else T.DIGEST_FALLBACK
+        digest = Digest.model_validate(payload["digest"])
         response = await self.client.chat_postMessage(
-            channel=channel, text=text, blocks=digest_blocks(payload),
+            channel=channel, text=fallback_of(digest), blocks=blocks_of(digest),
             unfurl_links=False, unfurl_media=False,
         )
         return {"channel": response["channel"], "ts": response["ts"]}

@@ -13,7 +13,6 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 
 from bot.core import Core
 from bot.proposal import Actor, Decision, Proposal
-from bot.store import StoreUnavailable
 from bot.workflow import Unavailable, WorkflowError
 from handlers.slack import ids
 from handlers.slack import text as T
@@ -79,15 +78,14 @@ def _store(
 ) -> Proposal | None:
     """Store the intake once per modal: a submission of the same view again (a replayed
     request) stores nothing and returns None."""
-    try:
-        with core.store.transaction():
-            if view_id and not core.store.first_time(f"slack:view:{view_id}", core.clock()):
-                return None
-            if proposal_id:
-                return core.workflow.resubmit(proposal_number(proposal_id), intake, actor)
-            return core.workflow.submit(intake, actor, source="slack")
-    except StoreUnavailable as exc:
-        raise Unavailable() from exc
+    workflow = core.workflow
+
+    def change() -> Proposal:
+        if proposal_id:
+            return workflow.resubmit(proposal_number(proposal_id), intake, actor)
+        return workflow.submit(intake, actor, source="slack")
+
+    return workflow.once(f"slack:view:{view_id}" if view_id else "", change)
 
 
 def _retry_block(view: View, values: dict[str, Any]) -> str:

@@ -195,10 +195,6 @@ ESCALATION_DM: Final = (
 )
 ESCALATION_WHERE_UNKNOWN: Final = "godkendelseskanalen"
 
-# -- the weekly digest --------------------------------------------------------------------------
-
-DIGEST_FALLBACK: Final = "Ugens planlagte opslag"
-
 # -- dates --------------------------------------------------------------------------------------
 
 WEEKDAYS: Final = ("mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag", "søndag")

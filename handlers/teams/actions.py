@@ -22,7 +22,6 @@ from microsoft_agents.hosting.core.app.adaptive_card import factory
 from pydantic import ValidationError
 
 from bot.proposal import Decision, Proposal
-from bot.store import StoreUnavailable
 from bot.workflow import NotAllowed, NotFound, Unavailable, WorkflowError
 from handlers.teams import refs
 from handlers.teams import text as T
@@ -110,16 +109,14 @@ def accept_form(edge: TeamsEdge, activity: Activity, data: Any) -> FormResult:
         return result
     core = edge.core
     try:
-        with core.store.transaction():
-            if form_id and not core.store.first_time(f"teams:form:{form_id}", core.clock()):
-                result.duplicate = True
-                return result
-            result.proposal = core.workflow.submit(intake, refs.actor(core, activity),
-                                                   source="teams")
-    except StoreUnavailable:
-        result.problem = Unavailable().message
-    except WorkflowError as exc:
+        result.proposal = core.workflow.once(
+            f"teams:form:{form_id}" if form_id else "",
+            lambda: core.workflow.submit(intake, refs.actor(core, activity), source="teams"),
+        )
+    except WorkflowError as exc:  # Unavailable among them: nothing stored, they may retry
         result.problem = exc.message
+        return result
+    result.duplicate = result.proposal is None
     return result
 
 

@@ -139,8 +139,9 @@ def intake_card(
     for question in asked:
         body.extend(_question_block(question, answers.get(question.id), errors.get(question.id),
                                     asked))
+    asked_ids = {q.id for q in asked}
     for field_name, message in errors.items():  # errors for fields the card has no input for
-        if field_name not in {q.id for q in asked}:
+        if field_name not in asked_ids:
             body.append(note(message, color="Attention"))
     # Action.Submit carries the verb in its data: dialogs use it, and Teams clients without
     # Universal Actions fall back to it (answered by replacing the card, see actions.py).

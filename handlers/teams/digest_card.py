@@ -33,7 +33,11 @@ CAPS = (MAX_LISTED, 10, 5, 3, 1)
 
 
 def digest_card(payload: dict[str, Any]) -> Card:
-    digest = Digest.model_validate(payload["digest"])
+    return card_of(Digest.model_validate(payload["digest"]))
+
+
+def card_of(digest: Digest) -> Card:
+    """`digest_card` of a digest at hand (no round trip through its payload)."""
     for cap in CAPS:
         built = card(_body(digest, cap))
         if len(json.dumps(built, ensure_ascii=False).encode()) <= CARD_BUDGET:

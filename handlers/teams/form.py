@@ -24,14 +24,15 @@ _BLOCK_TAGS = {"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "blockquote
 
 def parse_answers(data: Mapping[str, Any]) -> Answers:
     """The answers a card submitted, for the questions that apply to them."""
+    asked = questions()  # a deep copy each call: once per card, not once per pass
     answers: Answers = {}
-    for question in questions():
+    for question in asked:
         value = _parse_value(question, data.get(question.id))
         if value is not None:
             answers[question.id] = value
     return {
         question.id: answers[question.id]
-        for question in questions()
+        for question in asked
         if question.id in answers and question.applies(answers)
     }
 

@@ -7,10 +7,10 @@ from microsoft_agents.activity import Activity
 from bot import schedule
 from bot.core import Core
 from handlers.teams.agent import card_message
-from handlers.teams.digest_card import digest_card
+from handlers.teams.digest_card import card_of
 
 
 def week_overview(core: Core) -> Activity:
     """What `ugeoversigt` answers: the coming week's digest, built from the store now."""
     digest = schedule.week_overview(core)
-    return card_message(digest_card(digest.payload()), digest.title)
+    return card_message(card_of(digest), digest.title)

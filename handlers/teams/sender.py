@@ -21,6 +21,16 @@ from microsoft_agents.hosting.core.connector.conversations_base import Conversat
 from bot.core import TEAMS_REVIEW_REF
 from bot.outbox import Delivery, PermanentFailure, RetryLater
 from bot.proposal import Proposal
+from bot.schedule import DIGEST
+from bot.workflow import (
+    DECISION_NOTICE,
+    ESCALATION,
+    ESCALATION_DM,
+    RECOMMENDATION,
+    REVIEW_POST,
+    REVIEW_UPDATE,
+    THREAD_REPLY,
+)
 from handlers.teams import refs
 from handlers.teams import text as T
 from handlers.teams.agent import TeamsEdge, card_message
@@ -165,14 +175,14 @@ class TeamsSender:
 
 
 KINDS: dict[str, KindSender] = {
-    "recommendation": TeamsSender.recommendation,
-    "review_post": TeamsSender.review_post,
-    "review_update": TeamsSender.review_update,
-    "thread_reply": TeamsSender.thread_reply,
-    "decision_notice": TeamsSender.decision_notice,
-    "escalation": TeamsSender.escalation,
-    "escalation_dm": TeamsSender.escalation_dm,
-    "digest": TeamsSender.digest,
+    RECOMMENDATION: TeamsSender.recommendation,
+    REVIEW_POST: TeamsSender.review_post,
+    REVIEW_UPDATE: TeamsSender.review_update,
+    THREAD_REPLY: TeamsSender.thread_reply,
+    DECISION_NOTICE: TeamsSender.decision_notice,
+    ESCALATION: TeamsSender.escalation,
+    ESCALATION_DM: TeamsSender.escalation_dm,
+    DIGEST: TeamsSender.digest,
 }
 
 
@@ -206,7 +216,7 @@ def _proposal(delivery: Delivery) -> Proposal:
 
 def _thread_root(delivery: Delivery) -> Result | None:
     """Where the review card of this proposal is: its post, or a card an update posted."""
-    for kind in ("review_post", "review_update"):
+    for kind in (REVIEW_POST, REVIEW_UPDATE):
         result = delivery.earlier_result(kind)
         if result and result.get("activity_id"):
             return result

@@ -130,7 +130,6 @@ NOTE_REJECT_LABEL = "Hvorfor afvises forslaget?"
 NOTE_REQUIRED = "Skriv en kort begrundelse."
 SEND_CHANGES = "Send ønske om ændringer"
 SEND_REJECT = "Afvis forslaget"
-NOT_FOUND = "Forslaget findes ikke længere."
 UNKNOWN_ACTION = "Den handling kender jeg ikke."
 
 # -- thread replies, notices, escalation ---------------------------------------------------
