@@ -417,12 +417,18 @@ class Store:
     # -- references, processed events, runs --------------------------------------------------
 
     def put_ref(self, key: str, data: dict[str, Any], at: dt.datetime) -> None:
-        self.db.table("refs").upsert(
-            {"key": key, "data": json.dumps(data), "updated_at": iso(at)}, pk="key"
-        )
+        """Raises StoreUnavailable when the database cannot write now."""
+        with self.transaction() as db:
+            db.table("refs").upsert(
+                {"key": key, "data": json.dumps(data), "updated_at": iso(at)}, pk="key"
+            )
 
     def get_ref(self, key: str) -> dict[str, Any] | None:
-        rows = list(self.db.query("SELECT data FROM refs WHERE key = ?", [key]))
+        """Raises StoreUnavailable when the database cannot be read now."""
+        try:
+            rows = list(self.db.query("SELECT data FROM refs WHERE key = ?", [key]))
+        except sqlite3.OperationalError as exc:
+            raise StoreUnavailable(str(exc)) from exc
         return json.loads(rows[0]["data"]) if rows else None
 
     def first_time(self, event_id: str, at: dt.datetime) -> bool:

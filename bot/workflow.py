@@ -133,6 +133,14 @@ class Workflow:
 
     # -- actions -------------------------------------------------------------------------
 
+    def choose_review_channel(self, actor: Actor, key: str, reference: dict[str, Any]) -> None:
+        """Make the channel `reference` points to the central team's review channel (stored
+        under `key`); only a member of the central team may."""
+        if not self.is_central(actor):
+            raise NotAllowed("Kun den centrale kommunikationsafdeling kan vælge godkendelseskanal.")
+        with self._writing():
+            self.store.put_ref(key, reference, self.clock())
+
     def once(self, key: str, change: Callable[[], T]) -> T | None:
         """Run `change` (a submit or resubmit) unless one was stored under `key` before (a form
         or modal id); None for such a replay. The key is recorded in the change's transaction,

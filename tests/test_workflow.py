@@ -163,3 +163,12 @@ def test_a_read_only_database_is_a_clear_try_again(db_path: Path, clock: FakeClo
     store.db.execute("PRAGMA query_only = OFF")
     assert store.list_proposals() == []
     store.close()
+
+
+def test_only_the_central_team_chooses_the_review_channel(core: Core) -> None:
+    reference = {"conversation": {"id": "19:review@thread.tacv2"}}
+    with pytest.raises(NotAllowed):
+        core.workflow.choose_review_channel(ANNA, "teams:review_channel", reference)
+    assert core.store.get_ref("teams:review_channel") is None
+    core.workflow.choose_review_channel(CHEF, "teams:review_channel", reference)
+    assert core.store.get_ref("teams:review_channel") == reference

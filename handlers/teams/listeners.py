@@ -9,6 +9,7 @@ from microsoft_agents.activity import ActivityTypes
 from microsoft_agents.hosting.core import RouteRank, TurnContext, TurnState
 
 from bot.core import TEAMS_REVIEW_REF
+from bot.workflow import NotAllowed, WorkflowError
 from handlers.teams import refs
 from handlers.teams import text as T
 from handlers.teams.agent import TeamsEdge, card_message, text_message
@@ -75,9 +76,14 @@ async def choose_review_channel(edge: TeamsEdge, context: TurnContext) -> None:
     if not refs.is_channel(activity):
         await context.send_activity(text_message(T.REVIEW_CHANNEL_ONLY_IN_CHANNEL))
         return
-    if not edge.core.workflow.is_central(refs.person(activity)):
+    try:
+        edge.core.workflow.choose_review_channel(
+            refs.person(activity), TEAMS_REVIEW_REF, refs.reference(activity, top_level=True)
+        )
+    except NotAllowed:
         await context.send_activity(text_message(T.REVIEW_CHANNEL_NOT_CENTRAL))
         return
-    edge.core.store.put_ref(TEAMS_REVIEW_REF, refs.reference(activity, top_level=True),
-                            edge.core.clock())
+    except WorkflowError as exc:
+        await context.send_activity(text_message(exc.message))
+        return
     await context.send_activity(text_message(T.REVIEW_CHANNEL_SET))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import re
-import sqlite3
 from typing import Any
 
 from microsoft_agents.activity import Activity, ConversationAccount, ConversationReference
@@ -88,7 +87,7 @@ def remember_user(core: Core, activity: Activity) -> None:
     try:
         if core.store.get_ref(key) != ref:
             core.store.put_ref(key, ref, core.clock())
-    except (sqlite3.Error, StoreUnavailable) as exc:  # the turn itself can still be answered
+    except StoreUnavailable as exc:  # the turn itself can still be answered
         log.warning("Teams: kunne ikke gemme samtalen med %s: %s", who, exc)
 
 
