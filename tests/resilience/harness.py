@@ -343,6 +343,11 @@ class ServeProcess:
                     raise AssertionError(f"server did not start:\n{self.log()}")
                 await asyncio.sleep(0.05)
 
+    @property
+    def pid(self) -> int:
+        assert self.process is not None, "not started"
+        return self.process.pid
+
     def log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
 
