@@ -224,6 +224,7 @@ class Workflow:
         return self._reload(proposal_id)
 
     def withdraw(self, proposal_id: int, actor: Actor, note: str | None = None) -> Proposal:
+        note = _checked_note(note)
         now = self.clock()
         with self._writing():
             proposal = self._get(proposal_id)
