@@ -157,6 +157,18 @@ class Client:
         )
         return await self.teams(activity)
 
+    async def propose(
+        self, platform: str, view: dict[str, Any], number: int, tag: str
+    ) -> tuple[Answer, int | None]:
+        """User `number` of `platform` submits a proposal titled by `tag`; the same tag again is
+        the same modal or card sent again. Returns the answer and the acknowledged number."""
+        if platform == "slack":
+            answer = await self.slack_submit(view, slack_user(number), f"V{tag}",
+                                             title=f"Slack {tag}")
+            return answer, slack_ack_id(answer)
+        answer = await self.teams_submit(teams_user(number), f"T{tag}", title=f"Teams {tag}")
+        return answer, teams_ack_id(answer)
+
 
 async def open_intake_modal(client: Client, api: FakeSlackApi) -> dict[str, Any]:
     """The modal the bot opens for the slash command: the view every Slack user submits (each

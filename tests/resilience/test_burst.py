@@ -16,11 +16,7 @@ from tests.resilience.harness import (
     expected_deliveries,
     open_intake_modal,
     poll,
-    slack_ack_id,
-    slack_user,
     tally,
-    teams_ack_id,
-    teams_user,
     unsent,
 )
 from tests.teams import activities as A
@@ -43,29 +39,17 @@ async def test_300_proposals_from_50_users_are_stored_and_delivered_exactly_once
     acked: dict[int, str] = {}
     latencies: list[float] = []
 
-    async def slack_person(number: int) -> None:
+    async def person(platform: str, number: int) -> None:
         for turn in range(PROPOSALS_PER_USER):
-            answer = await client.slack_submit(view, slack_user(number), f"V{number}-{turn}",
-                                               title=f"Slack {number}-{turn}")
-            pid = slack_ack_id(answer)
+            answer, pid = await client.propose(platform, view, number, f"{number}-{turn}")
             assert pid is not None, answer.body
-            acked[pid] = "slack"
-            latencies.append(answer.millis)
-
-    async def teams_person(number: int) -> None:
-        user = teams_user(number)
-        for turn in range(PROPOSALS_PER_USER):
-            answer = await client.teams_submit(user, f"burst-{number}-{turn}",
-                                               title=f"Teams {number}-{turn}")
-            pid = teams_ack_id(answer)
-            assert pid is not None, answer.body
-            acked[pid] = "teams"
+            acked[pid] = platform
             latencies.append(answer.millis)
 
     started = time.perf_counter()
     await asyncio.wait_for(asyncio.gather(
-        *(slack_person(n) for n in range(USERS_PER_PLATFORM)),
-        *(teams_person(n) for n in range(USERS_PER_PLATFORM)),
+        *(person(platform, n) for platform in ("slack", "teams")
+          for n in range(USERS_PER_PLATFORM)),
     ), timeout=30)
     acked_in = time.perf_counter() - started
 

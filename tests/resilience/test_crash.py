@@ -29,11 +29,7 @@ from tests.resilience.harness import (
     open_intake_modal,
     poll,
     read_db,
-    slack_ack_id,
-    slack_user,
     tally,
-    teams_ack_id,
-    teams_user,
     unsent,
 )
 from tests.teams import activities as A
@@ -64,15 +60,7 @@ async def test_sigkill_mid_burst_loses_nothing_and_resends_only_what_was_in_flig
     async def person(platform: str, number: int) -> None:
         for turn in range(PROPOSALS_PER_USER):
             try:
-                if platform == "slack":
-                    answer = await client.slack_submit(view, slack_user(number),
-                                                       f"V{number}-{turn}",
-                                                       title=f"Slack {number}-{turn}")
-                    pid = slack_ack_id(answer)
-                else:
-                    answer = await client.teams_submit(teams_user(number), f"c-{number}-{turn}",
-                                                       title=f"Teams {number}-{turn}")
-                    pid = teams_ack_id(answer)
+                answer, pid = await client.propose(platform, view, number, f"{number}-{turn}")
             except aiohttp.ClientError:
                 cut_off.append((platform, number, turn))  # the server died under it
                 return
@@ -111,12 +99,7 @@ async def test_sigkill_mid_burst_loses_nothing_and_resends_only_what_was_in_flig
     # not the dead server had stored it (Slack: same view id; Teams: same form id).
     retry = await make_client(second.url)
     for platform, number, turn in cut_off:
-        if platform == "slack":
-            answer = await retry.slack_submit(view, slack_user(number), f"V{number}-{turn}",
-                                              title=f"Slack {number}-{turn}")
-        else:
-            answer = await retry.teams_submit(teams_user(number), f"c-{number}-{turn}",
-                                              title=f"Teams {number}-{turn}")
+        answer, _ = await retry.propose(platform, view, number, f"{number}-{turn}")
         assert answer.status == 200
         assert "er gemt" in answer.body or "allerede sendt" in answer.body, answer.body
     titles = [p.intake.title for p in store.list_proposals()]

@@ -23,11 +23,7 @@ from tests.resilience.harness import (
     poll,
     proposal_sources,
     read_db,
-    slack_ack_id,
-    slack_user,
     tally,
-    teams_ack_id,
-    teams_user,
 )
 from tests.teams import activities as A
 
@@ -65,15 +61,7 @@ async def test_two_servers_on_one_database_deliver_each_message_and_digest_once(
     async def person(platform: str, number: int) -> None:
         for turn in range(PROPOSALS_PER_USER):
             client = clients[(number + turn) % 2]  # each user is sent back and forth
-            if platform == "slack":
-                answer = await client.slack_submit(view, slack_user(number),
-                                                   f"V{number}-{turn}",
-                                                   title=f"Slack {number}-{turn}")
-                pid = slack_ack_id(answer)
-            else:
-                answer = await client.teams_submit(teams_user(number), f"two-{number}-{turn}",
-                                                   title=f"Teams {number}-{turn}")
-                pid = teams_ack_id(answer)
+            answer, pid = await client.propose(platform, view, number, f"{number}-{turn}")
             assert pid is not None, answer.body
             acked[pid] = platform
 
@@ -121,11 +109,8 @@ async def test_a_rolling_restart_hands_over_without_losing_or_repeating_a_messag
     view = await open_intake_modal(to_old, slack_api)
 
     async def propose(client: Client, number: int) -> int | None:
-        if number % 2:
-            return slack_ack_id(await client.slack_submit(
-                view, slack_user(number), f"V{number}", title=f"Slack {number}"))
-        return teams_ack_id(await client.teams_submit(
-            teams_user(number), f"roll-{number}", title=f"Teams {number}"))
+        platform = "slack" if number % 2 else "teams"
+        return (await client.propose(platform, view, number, str(number)))[1]
 
     first = await asyncio.gather(*(propose(to_old, n) for n in range(ROLLING)))
     await poll(lambda: len(connector.calls) + len(slack_api.calls) > ROLLING, timeout=10)
