@@ -28,6 +28,31 @@ class StoreUnavailable(Exception):
     transaction was kept; the same call can be tried again later."""
 
 
+# SQLite's primary result codes that say "not now", not "wrong": waiting or fixing the file's
+# permissions or disk helps, so these become a Danish "prøv igen". Extended codes
+# (SQLITE_BUSY_SNAPSHOT, SQLITE_IOERR_WRITE, ...) start with one of them.
+TRANSIENT_ERRORS = ("SQLITE_BUSY", "SQLITE_LOCKED", "SQLITE_READONLY", "SQLITE_FULL",
+                    "SQLITE_IOERR", "SQLITE_CANTOPEN")
+
+
+def is_transient(exc: sqlite3.Error) -> bool:
+    """True when the database cannot be used now; False for a bug such as a missing column."""
+    name = getattr(exc, "sqlite_errorname", None) or ""
+    return any(name == code or name.startswith(code + "_") for code in TRANSIENT_ERRORS)
+
+
+@contextlib.contextmanager
+def unavailable_on_transient() -> Iterator[None]:
+    """Turn a transient SQLite error into StoreUnavailable; anything else is a bug and raises
+    as it is, so it is logged once with its traceback instead of being retried forever."""
+    try:
+        yield
+    except sqlite3.Error as exc:
+        if is_transient(exc):
+            raise StoreUnavailable(str(exc)) from exc
+        raise
+
+
 class OutboxRow(BaseModel):
     id: int
     created_at: dt.datetime
@@ -163,7 +188,8 @@ class Store:
         if conn.in_transaction:
             yield self.db
             return
-        try:
+        # Locked, read-only or full: the rollback below keeps nothing half-written.
+        with unavailable_on_transient():
             conn.execute("BEGIN IMMEDIATE")
             try:
                 yield self.db
@@ -172,9 +198,6 @@ class Store:
                 if conn.in_transaction:
                     conn.execute("ROLLBACK")
                 raise
-        except sqlite3.OperationalError as exc:
-            # Locked, read-only or full: the rollback above kept nothing half-written.
-            raise StoreUnavailable(str(exc)) from exc
 
     def migrate(self) -> None:
         with self.transaction() as db:
@@ -425,10 +448,8 @@ class Store:
 
     def get_ref(self, key: str) -> dict[str, Any] | None:
         """Raises StoreUnavailable when the database cannot be read now."""
-        try:
+        with unavailable_on_transient():
             rows = list(self.db.query("SELECT data FROM refs WHERE key = ?", [key]))
-        except sqlite3.OperationalError as exc:
-            raise StoreUnavailable(str(exc)) from exc
         return json.loads(rows[0]["data"]) if rows else None
 
     def first_time(self, event_id: str, at: dt.datetime) -> bool:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.store import NewMessage, Store
+from bot.store import NewMessage, Store, StoreUnavailable
 from tests.conftest import FakeClock
 
 
@@ -67,3 +67,28 @@ def test_events_and_runs_are_recorded_once(db_path: Path, clock: FakeClock) -> N
     assert store.claim_run("digest:2026-W48:slack", clock()) is False
     store.close()
     other.close()
+
+
+def test_a_bug_in_sql_is_not_turned_into_try_again(db_path: Path) -> None:
+    """Only a database that cannot be used now is 'prøv igen'; a statement naming a missing
+    column is a bug, raised as it is so it is logged once instead of retried forever."""
+    store = Store(db_path)
+    with pytest.raises(sqlite3.OperationalError, match="no such column"), store.transaction() as db:
+        db.execute("UPDATE proposals SET no_such_column = 1")
+    store.db.execute("DROP TABLE refs")
+    with pytest.raises(sqlite3.OperationalError, match="no such table"):
+        store.get_ref("teams:review_channel")
+    store.close()
+
+
+def test_a_database_locked_by_another_process_is_try_again(db_path: Path) -> None:
+    store = Store(db_path, busy_timeout=0.01)
+    other = sqlite3.connect(db_path)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        with pytest.raises(StoreUnavailable, match="locked"), store.transaction():
+            pass
+    finally:
+        other.rollback()
+        other.close()
+    store.close()
