@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench serve teams-package clean check-python
+.PHONY: run test lint bench serve teams-package clean check-python check-shared
 
 check-python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)' 2>/dev/null || \
@@ -24,9 +24,15 @@ serve: $(STAMP)
 	$(BIN)/opslag serve
 
 test: $(STAMP)
-	$(BIN)/ruff check policy bot handlers tests bench
+	$(BIN)/ruff check policy bot handlers tests bench tools
 	$(BIN)/mypy
 	$(BIN)/pytest
+
+# Not part of `make test`: compares tests/data with the originals in ../shared (or SHARED=path),
+# which only a machine of ours has.
+SHARED ?= ../shared
+check-shared: | check-python
+	$(PYTHON) tools/check_shared.py $(SHARED)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench

@@ -18,7 +18,7 @@ from handlers.slack.digest_view import digest_blocks, digest_fallback_text
 from handlers.slack.mrkdwn import MESSAGE_BUDGET, SECTION_MAX
 from handlers.teams.digest_card import CARD_BUDGET, digest_card
 from tests.conftest import FakeClock
-from tests.shared import schema
+from tests.data_files import schema
 from tests.test_digest_support import MONDAY_0800, WEEK_48, decide, propose, seed_week_48, utc
 
 NASTY = "Fest & <!channel> <@U123> *fed* <at>Alle</at>"

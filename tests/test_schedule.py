@@ -22,7 +22,7 @@ from bot.store import OutboxRow, Store
 from handlers.slack.digest_view import digest_blocks
 from handlers.teams.digest_card import digest_card
 from tests.conftest import FakeClock
-from tests.shared import schema
+from tests.data_files import schema
 from tests.test_digest_support import (
     MONDAY_0800,
     TEAMS_REF,

@@ -11,7 +11,7 @@ import yaml
 
 from handlers.slack import ids
 from handlers.slack.app import EVENTS_PATH
-from tests.shared import schema as official_schema
+from tests.data_files import schema as official_schema
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -19,7 +19,7 @@ from bot.core import Core
 from bot.server import CORE_KEY, SCHEDULER_KEY, build_app
 from tests.conftest import FakeClock, intake_data
 from tests.fakes.connector import Call, FakeConnector
-from tests.shared import schema
+from tests.data_files import schema
 from tests.teams import activities as A
 
 CARD = "application/vnd.microsoft.card.adaptive"

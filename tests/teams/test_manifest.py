@@ -16,7 +16,7 @@ import pytest
 
 from handlers.teams import text as T
 from handlers.teams.extension import COMMAND_ID
-from tests.shared import schema_path
+from tests.data_files import schema_path
 
 ROOT = Path(__file__).resolve().parents[2]
 TEAMS = ROOT / "teams"

@@ -1,7 +1,7 @@
-"""Where the tests find the files of ../shared: the official schemas and the strategy.
+"""The project's own copies of the official schemas and the strategy, in tests/data.
 
-Copies ship in tests/data so that a clone runs anywhere; `test_shared_copies` checks that each
-copy is byte for byte the one in shared/ wherever shared/ can be found."""
+They ship with the repository so that a clone runs its tests anywhere. `make check-shared`
+(outside `make test`) compares them with the originals where those can be found."""
 
 from __future__ import annotations
 
@@ -10,8 +10,7 @@ from pathlib import Path
 from typing import Any
 
 DATA = Path(__file__).resolve().parent / "data"
-REPO = Path(__file__).resolve().parents[1]
-SHARED_CANDIDATES = [REPO.parent / "shared", Path("/work/shared")]
+STRATEGY_TEXT = DATA / "sociale-medier-2023.txt"
 
 SCHEMA_FILES = {
     "adaptive-card": "adaptive-card.1.5.0.json",
@@ -27,7 +26,3 @@ def schema_path(name: str) -> Path:
 def schema(name: str) -> dict[str, Any]:
     loaded: dict[str, Any] = json.loads(schema_path(name).read_text(encoding="utf-8"))
     return loaded
-
-
-def shared_dir() -> Path | None:
-    return next((path for path in SHARED_CANDIDATES if path.is_dir()), None)
