@@ -13,6 +13,10 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 CsvList = Annotated[list[str], NoDecode]
 
+# Where Microsoft's channels put the Bot Framework connector: Teams in the public cloud
+# (https://smba.trafficmanager.net/<region>/...) and the Bot Service's *.botframework.com.
+TEAMS_SERVICE_URL_HOSTS = ("smba.trafficmanager.net", "botframework.com")
+
 
 class SettingsError(Exception):
     """A setting is missing or wrong; the message names the environment variable."""
@@ -28,7 +32,8 @@ class Settings(BaseSettings):
     opslag_db_busy_timeout: float = Field(default=0.25, gt=0, le=30)
     opslag_central_users: CsvList = Field(default_factory=list)
     port: int = Field(default=3000, ge=1, le=65535)
-    host: str = "0.0.0.0"
+    # Unset: see `listen_host`. Set it to bind where you choose (e.g. 0.0.0.0 in a container).
+    host: str | None = None
     opslag_timezone: str = "Europe/Copenhagen"
 
     slack_bot_token: SecretStr | None = None
@@ -38,9 +43,19 @@ class Settings(BaseSettings):
     slack_central_users: CsvList = Field(default_factory=list)
     slack_central_usergroup: str | None = None
     slack_api_url: str = "https://slack.com/api/"
+    # How fast the outbox posts to one Slack channel: Slack allows about one message a second
+    # per channel, with short bursts (chat.postMessage); tests run their fake faster.
+    slack_channel_rate: float = Field(default=1.0, gt=0)
+    slack_channel_burst: int = Field(default=3, ge=1)
 
     teams_central_users: CsvList = Field(default_factory=list)
     teams_app_id: str | None = None
+    # The hosts of the Bot Framework connector the bot may send to (a conversation's
+    # serviceUrl): Teams' own and the Bot Service's. `name` also admits its subdomains; a
+    # loopback address (tests' fake connector) admits plain http on that address.
+    teams_service_url_hosts: CsvList = Field(
+        default_factory=lambda: list(TEAMS_SERVICE_URL_HOSTS)
+    )
 
     opslag_digest_cron: str = "0 8 * * 1"
     opslag_digest_channels: CsvList = Field(default_factory=list)
@@ -50,7 +65,7 @@ class Settings(BaseSettings):
 
     @field_validator(
         "opslag_central_users", "slack_central_users", "teams_central_users",
-        "opslag_digest_channels", mode="before",
+        "opslag_digest_channels", "teams_service_url_hosts", mode="before",
     )
     @classmethod
     def _split_commas(cls, value: object) -> object:
@@ -74,6 +89,16 @@ class Settings(BaseSettings):
     @property
     def slack_enabled(self) -> bool:
         return bool(self.slack_bot_token and (self.slack_signing_secret or self.slack_app_token))
+
+    def listen_host(self, *, teams_credentials: bool) -> str:
+        """Where the server listens: HOST if set; else every interface when other machines
+        must reach it (Teams with credentials, Slack over HTTP, the calendar feed), and only
+        this machine otherwise (Teams' local mode is for the Agents Playground here)."""
+        if self.host:
+            return self.host
+        slack_over_http = self.slack_enabled and not self.slack_app_token
+        public = teams_credentials or slack_over_http or self.opslag_calendar_token is not None
+        return "0.0.0.0" if public else "127.0.0.1"
 
 
 def load_settings(**overrides: object) -> Settings:

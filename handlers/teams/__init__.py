@@ -16,6 +16,7 @@ from bot.core import Core
 from handlers.teams import actions, extension, listeners
 from handlers.teams.agent import build_edge
 from handlers.teams.hosting import guard, load_auth
+from handlers.teams.refs import TYPED_FIELDS, has_lone_surrogate
 from handlers.teams.sender import TeamsSender
 
 MESSAGES_PATH = "/api/messages"
@@ -50,9 +51,17 @@ async def _malformed(request: web.Request) -> web.Response | None:
         return _refused(415, "Content-Type skal være application/json")
     raw = await request.read()  # HTTPRequestEntityTooLarge (413) over client_max_size
     try:
-        Activity.model_validate(json.loads(raw))
-    except ValueError:  # not UTF-8, not JSON, not an activity
+        body = json.loads(raw)
+    except (ValueError, RecursionError):  # not UTF-8, not JSON, nested too deep
         return _refused(400, "ikke en gyldig aktivitet")
+    if has_lone_surrogate(body, skip=TYPED_FIELDS):  # can be neither stored nor sent
+        return _refused(400, "ikke en gyldig aktivitet: et halvt tegn i et navn eller id")
+    try:
+        activity = Activity.model_validate(body)
+    except ValueError:  # not an activity
+        return _refused(400, "ikke en gyldig aktivitet")
+    if not activity.service_url:  # nowhere to answer (the SDK would fail in the turn)
+        return _refused(400, "ikke en gyldig aktivitet: serviceUrl mangler")
     return None
 
 

@@ -22,15 +22,17 @@ from microsoft_agents.hosting.core.connector import ConnectorClientBase
 from microsoft_agents.hosting.core.connector.conversations_base import ConversationsBase
 
 from bot.core import Core
+from bot.outbox import PermanentFailure
 from handlers.teams import refs
 from handlers.teams import text as T
 from handlers.teams.cards import Card, attachment
-from handlers.teams.hosting import TeamsAuth
+from handlers.teams.hosting import ServiceUrls, TeamsAuth
 
 log = logging.getLogger(__name__)
 
 R = TypeVar("R")
 Work = Callable[[ConversationsBase], Awaitable[R]]
+_SDK_ACTIVITY_LOGGER = "microsoft_agents.activity.activity"
 
 
 @dataclass
@@ -41,14 +43,24 @@ class TeamsEdge:
     auth: TeamsAuth
     adapter: CloudAdapter
     app: AgentApplication[TurnState]
+    service_urls: ServiceUrls
 
     @property
     def zone(self) -> str:
         return self.core.settings.opslag_timezone
 
     async def proactive(self, reference: dict[str, Any], work: Work[R]) -> R:
-        """Run `work` against the connector of a stored conversation, outside any turn."""
-        continuation = refs.load(reference).get_continuation_activity()
+        """Run `work` against the connector of a stored conversation, outside any turn.
+
+        Every send outside a turn passes here. A reference whose serviceUrl is no connector
+        of Microsoft's channels (stored before that was checked, or written into the
+        database) is never used: our token would go with the request."""
+        ref = refs.load(reference)
+        if not self.service_urls.is_allowed(ref.service_url or ""):
+            log.warning("Teams: sendte ikke til en gemt samtale med en fremmed serviceUrl "
+                        "(%r)", refs.service_host(ref))
+            raise PermanentFailure("den gemte Teams-samtale peger på en fremmed adresse")
+        continuation = ref.get_continuation_activity()
         results: list[R] = []
 
         async def callback(context: TurnContext) -> None:
@@ -68,8 +80,26 @@ class TeamsEdge:
         return results[0]
 
 
+class _NoInvalidActivityTraceback(logging.Filter):
+    """The SDK logs each activity that fails validation at ERROR, with a traceback. The
+    endpoint refuses those itself (400) with one warning line before the SDK sees them,
+    and a malformed request is no error of ours."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("Validation error for Activity")
+
+
+_NO_INVALID_ACTIVITY_TRACEBACK = _NoInvalidActivityTraceback()
+
+
 def build_edge(core: Core, auth: TeamsAuth) -> TeamsEdge:
-    adapter = CloudAdapter(connection_manager=auth.connections)
+    sdk_activity_log = logging.getLogger(_SDK_ACTIVITY_LOGGER)
+    if _NO_INVALID_ACTIVITY_TRACEBACK not in sdk_activity_log.filters:
+        sdk_activity_log.addFilter(_NO_INVALID_ACTIVITY_TRACEBACK)
+    service_urls = ServiceUrls(core.settings.teams_service_url_hosts, local=auth.local)
+    # The SDK refuses (401) an activity whose serviceUrl is not allowed, or whose host is
+    # not the one in the token's serviceurl claim, before the turn: nothing is stored.
+    adapter = CloudAdapter(connection_manager=auth.connections, host_validator=service_urls)
     # The SDK's default turn error handler posts the exception text into the chat and then
     # swallows it; we want failures of proactive sends to reach the outbox as exceptions.
     adapter.on_turn_error = None
@@ -81,7 +111,8 @@ def build_edge(core: Core, auth: TeamsAuth) -> TeamsEdge:
         ),
         connection_manager=auth.connections,
     )
-    edge = TeamsEdge(core=core, auth=auth, adapter=adapter, app=app)
+    edge = TeamsEdge(core=core, auth=auth, adapter=adapter, app=app,
+                     service_urls=service_urls)
     app.error(_on_error)
     return edge
 

@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 from microsoft_agents.activity import Activity, ConversationAccount, ConversationReference
+from yarl import URL
 
 from bot.core import Core
 from bot.proposal import Actor
@@ -15,7 +16,11 @@ from bot.store import StoreUnavailable
 log = logging.getLogger(__name__)
 
 _THREAD_SUFFIX = re.compile(r";messageid=[^;]*$")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 TEAMS_CHANNEL = "msteams"
+# What people type or fill in: the workflow checks it and answers in Danish. The rest of an
+# activity (who, where, ids, names) comes from Teams.
+TYPED_FIELDS = frozenset({"text", "value", "attachments", "entities"})
 
 
 def user_key(user_id: str) -> str:
@@ -37,6 +42,25 @@ def user_id(activity: Activity) -> str:
     return sender.aad_object_id or sender.id or ""
 
 
+def has_lone_surrogate(body: Any, *, skip: frozenset[str] = frozenset()) -> bool:
+    """Whether a parsed JSON body holds half a UTF-16 pair ("\\ud800"), outside the top-level
+    keys in `skip`. Teams never sends one; such a name or id cannot be stored or sent as
+    UTF-8. Walked without recursion, however deep the body."""
+    stack: list[Any] = ([value for key, value in body.items() if key not in skip]
+                        if isinstance(body, dict) else [body])
+    while stack:
+        node = stack.pop()
+        if isinstance(node, str):
+            if _SURROGATE.search(node):
+                return True
+        elif isinstance(node, dict):
+            stack.extend(node.keys())
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return False
+
+
 def reference(activity: Activity, *, top_level: bool = False) -> dict[str, Any]:
     """The activity's conversation as a storable reference. `top_level` drops a channel
     thread (`;messageid=`) so that posts go to the channel itself."""
@@ -52,6 +76,14 @@ def reference(activity: Activity, *, top_level: bool = False) -> dict[str, Any]:
 
 def load(data: dict[str, Any]) -> ConversationReference:
     return ConversationReference.model_validate(data)
+
+
+def service_host(ref: ConversationReference) -> str:
+    """The host of a reference's connector, for a log line (never the whole URL)."""
+    try:
+        return URL(ref.service_url or "").host or ""
+    except ValueError:
+        return ""
 
 
 def personal_chat(reference: dict[str, Any], conversation_id: str) -> dict[str, Any]:

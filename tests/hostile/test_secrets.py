@@ -102,8 +102,10 @@ async def production_like(
         if name.startswith(("OPSLAG_", "SLACK_", "TEAMS_", "CONNECTIONS__")):
             monkeypatch.delenv(name)
     monkeypatch.chdir(tmp_path)
+    # The fake connector listens on loopback; production allows only Microsoft's hosts.
     for name, value in {**SECRETS, SETTING + "CLIENTID": APP_ID,
-                        SETTING + "TENANTID": A.TENANT}.items():
+                        SETTING + "TENANTID": A.TENANT,
+                        "TEAMS_SERVICE_URL_HOSTS": "127.0.0.1"}.items():
         monkeypatch.setenv(name, value)
 
     api = FakeSlackApi()

@@ -18,8 +18,8 @@ from aiohttp.test_utils import TestClient, TestServer
 from bot.core import Core
 from bot.server import CORE_KEY, SCHEDULER_KEY, build_app
 from tests.conftest import FakeClock, intake_data
-from tests.fakes.connector import Call, FakeConnector
 from tests.data_files import schema
+from tests.fakes.connector import Call, FakeConnector
 from tests.teams import activities as A
 
 CARD = "application/vnd.microsoft.card.adaptive"
