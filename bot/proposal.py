@@ -8,7 +8,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from policy import Intake, Recommendation
+from policy import Recommendation
+from policy.models import StoredIntake
 
 
 class Status(StrEnum):
@@ -71,7 +72,7 @@ class Proposal(BaseModel):
     updated_at: dt.datetime
     source: str
     proposer: Actor
-    intake: Intake
+    intake: StoredIntake  # read as accepted then: a rule added later never locks it out
     recommendation: Recommendation
     policy_version: str
     status: Status

@@ -153,9 +153,16 @@ class PassiveSpec(_Strict):
 
 
 class FieldErrors(_Strict):
+    """The Danish messages for one field; each names the field. The optional ones belong to
+    the checks `Intake` makes on some fields, keyed by the error's type."""
+
     missing: str = Field(min_length=1)
     invalid: str = Field(min_length=1)
     too_long: str | None = None
+    control_character: str | None = None  # a one-line answer with a line break or the like
+    link_whitespace: str | None = None
+    link_userinfo: str | None = None
+    link_host: str | None = None
 
 
 OptionsFrom = Literal["audiences", "themes", "content_types", "job_levels"]
@@ -185,6 +192,8 @@ class Messages(_Strict):
     bool_invalid: str
     date_invalid: str
     no_platform: str
+    # {host}: the link's host in its ASCII (punycode) form.
+    link_not_ascii: str = Field(min_length=1)
 
 
 class Strategy(_Strict):

@@ -43,6 +43,7 @@ from policy.models import (
     Recommendation,
     Review,
     TextChecks,
+    link_host,
 )
 from policy.textchecks import PlatformLimits, TextChecker, analyse, danish_number
 
@@ -310,14 +311,20 @@ def intake_errors(data: dict[str, Any]) -> dict[str, str]:
                 errors.setdefault("intake", messages.not_an_object)
                 continue
             field = str(error["loc"][0])
-            errors.setdefault(field, _message(field, error, data))
+            errors.setdefault(field, _message(field, error))
     content_type, job_level = data.get("content_type"), data.get("job_level")
     if content_type == "jobopslag" and (job_level is None or str(job_level).strip() == ""):
         errors.setdefault("job_level", state.question_specs["job_level"].errors.missing)
     return errors
 
 
-def _message(field: str, error: ErrorDetails, data: dict[str, Any]) -> str:
+# Error types `Intake` raises that have a message of their own in the field's `errors`.
+_SPECIFIC_ERRORS = frozenset(
+    {"control_character", "link_whitespace", "link_userinfo", "link_host"}
+)
+
+
+def _message(field: str, error: ErrorDetails) -> str:
     state = _state()
     messages = state.strategy.messages
     kind = error["type"]
@@ -329,9 +336,14 @@ def _message(field: str, error: ErrorDetails, data: dict[str, Any]) -> str:
     blank = isinstance(error.get("input"), str) and not str(error.get("input")).strip()
     if kind in ("missing", "too_short", "string_too_short") or blank:
         return spec.errors.missing
+    if kind in _SPECIFIC_ERRORS and getattr(spec.errors, kind):
+        return str(getattr(spec.errors, kind))
     if kind == "string_too_long" and spec.errors.too_long:
-        actual = len(str(data.get(field, "")).strip())
-        limit = (error.get("ctx") or {}).get("max_length") or _max_length(field) or 0
+        ctx = error.get("ctx") or {}
+        # Counted as the limit counts: without surrounding whitespace, without what the draft
+        # loses (control characters), and for a link with its host in ASCII ("actual").
+        actual = ctx.get("actual") or len(str(error.get("input", "")).strip())
+        limit = ctx.get("max_length") or _max_length(field) or 0
         return spec.errors.too_long.format(
             max=danish_number(int(limit)), actual=danish_number(actual)
         )
@@ -373,6 +385,9 @@ def recommend(intake: Intake) -> Recommendation:
     warnings = [text for holds, text in state.warnings if holds(facts)]
     if not active:
         warnings.append(strategy.messages.no_platform)
+    host = link_host(intake.link) if intake.link else None
+    if host and _punycode_host(host):
+        warnings.append(strategy.messages.link_not_ascii.format(host=host))
     return Recommendation(
         platforms=fits,
         tone_tips=tone_tips,
@@ -381,6 +396,12 @@ def recommend(intake: Intake) -> Recommendation:
         warnings=warnings,
         policy_version=POLICY_VERSION,
     )
+
+
+def _punycode_host(host: str) -> bool:
+    """The intake writes a host that is not ASCII in punycode: one label begins with "xn--"
+    (whether the proposer wrote it so or the intake did)."""
+    return any(part.lower().startswith("xn--") for part in host.split("."))
 
 
 def _platform_fit(platform: Platform, facts: _Facts, state: _State) -> PlatformFit:

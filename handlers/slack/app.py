@@ -17,7 +17,7 @@ from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.core import Core
-from handlers.slack import actions, commands, events, shortcuts, socket_mode, submissions
+from handlers.slack import actions, commands, events, payload, shortcuts, socket_mode, submissions
 from handlers.slack.roster import UsergroupRoster
 from handlers.slack.sender import SlackSender
 
@@ -62,21 +62,6 @@ def _client_logger() -> logging.Logger:
     return client_log
 
 
-# Parts of a payload Slack always sends as objects (or not at all); bolt reads them unchecked.
-_OBJECTS = ("team", "user", "enterprise", "event", "view", "channel", "container", "message")
-
-
-def _well_formed(body: Any) -> bool:
-    if not isinstance(body, dict):
-        return False
-    if any(body.get(key) is not None and not isinstance(body[key], dict) for key in _OBJECTS):
-        return False
-    actions = body.get("actions")
-    return actions is None or (
-        isinstance(actions, list) and all(isinstance(action, dict) for action in actions)
-    )
-
-
 def _refused(status: int, reason: str) -> web.Response:
     log.warning("Slack: afviste en forespørgsel (%s): %s", status, reason)
     return web.json_response({"error": reason}, status=status)
@@ -119,8 +104,8 @@ class SlackEdge:
         """POST /slack/events: commands, interactivity and events, all through bolt.
 
         The body is read whole first (over the server's limit: 413), checked to be UTF-8 and
-        signed by Slack (bolt checks again), and only then parsed: a malformed body is a 400,
-        never an exception inside bolt."""
+        signed by Slack (bolt checks again), and only then parsed and its shape checked
+        (`payload.problem`): a malformed body is a 400, never an exception inside bolt."""
         raw = await request.read()
         try:
             text = raw.decode("utf-8")
@@ -132,10 +117,12 @@ class SlackEdge:
             bolt_request = AsyncBoltRequest(
                 body=text, query=request.query_string, headers=dict(request.headers)
             )
-        except (ValueError, TypeError, AttributeError, KeyError):
+        # RecursionError: JSON nested deeper than the parser goes (json.loads gives up).
+        except (ValueError, TypeError, AttributeError, KeyError, RecursionError):
             return _refused(400, "malformed body")
-        if not _well_formed(bolt_request.body):
-            return _refused(400, "malformed body")
+        problem = payload.problem(bolt_request.body)
+        if problem is not None:
+            return _refused(400, problem)
         response = await self.bolt_app.async_dispatch(bolt_request)
         return await to_aiohttp_response(response)
 
@@ -147,7 +134,9 @@ class SlackEdge:
             return SignatureVerifier(secret.get_secret_value()).is_valid_request(
                 body, request.headers
             )
-        except (ValueError, TypeError):  # a timestamp that is no number, a non-ASCII signature
+        # A timestamp that is no number or too big a one for a float (309 digits), a
+        # non-ASCII signature.
+        except (ValueError, TypeError, OverflowError):
             return False
 
     async def start(self) -> None:

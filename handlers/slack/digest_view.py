@@ -1,7 +1,8 @@
 """The weekly digest as Slack Block Kit (outbox kind "digest", and `/foreslå-opslag uge`).
 
-All user text (titles, names) is escaped for mrkdwn. Long lists end in "… og N mere", and
-the message stays under Slack's limits: 3,000 characters a section, 50 blocks, and the blocks'
+All user text (titles, names) is escaped for mrkdwn and shown in verbatim sections (Slack
+links no address or name in them by itself). Long lists end in "… og N mere", and the message
+stays under Slack's limits: 3,000 characters a section, 50 blocks, and the blocks'
 total size (lists are cut shorter until it fits `mrkdwn.MESSAGE_BUDGET`).
 """
 
@@ -33,7 +34,7 @@ from bot.digest import (
     platform_balance_text,
     platforms_text,
 )
-from handlers.slack.mrkdwn import MESSAGE_BUDGET, SECTION_MAX, as_dicts, escape, size
+from handlers.slack.mrkdwn import MESSAGE_BUDGET, SECTION_MAX, as_dicts, escape, size, user_text
 
 HEADER_MAX = 150
 BLOCKS_MAX = 50
@@ -119,7 +120,8 @@ def _capped(lines: list[str], cap: int) -> list[str]:
 
 
 def _packed(heading: str, lines: list[str]) -> list[Block]:
-    """The heading and lines in as few sections as fit, none over Slack's 3,000 characters."""
+    """The heading and lines in as few sections as fit, none over Slack's 3,000 characters;
+    verbatim, as the lines hold users' titles and names."""
     sections: list[str] = []
     current = heading
     for line in lines:
@@ -129,4 +131,4 @@ def _packed(heading: str, lines: list[str]) -> list[Block]:
         else:
             current = f"{current}\n{line}"
     sections.append(current)
-    return [SectionBlock(text=MarkdownTextObject(text=text)) for text in sections]
+    return [SectionBlock(text=user_text(text)) for text in sections]

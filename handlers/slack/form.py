@@ -96,4 +96,5 @@ def _block_for(name: str, by_id: dict[str, Question], blocks: set[str]) -> str:
     for controller in question.applies_when if question else ():
         if controller in blocks:
             return controller
-    return "text" if "text" in blocks else sorted(blocks)[0]
+    # a view without any input block is none we opened: the draft's place, as good as any
+    return "text" if "text" in blocks or not blocks else sorted(blocks)[0]

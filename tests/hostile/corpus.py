@@ -3,20 +3,29 @@ send the bot. The tests drive each entry through every surface where it applies.
 
 - `TYPED`: text a person types into a free-text answer (the draft unless `field` says which).
   `valid` says whether the intake accepts it (stored whole) or refuses it with a field error.
+  `stored` is what the intake keeps when that is not the text itself: the draft loses its
+  control and bidi characters, and a link its non-ASCII host (shown as punycode).
   `probe` is a visible fragment used to follow the text downstream ("" when too generic).
 - `ANSWERS`: forged values for choice, yes/no and date answers, which no honest form sends.
 - `REFS`: what may stand where a proposal number belongs (a button's value, a card's data).
 - `METADATA`: a modal's private_metadata, which comes back to us inside a signed request.
 - `RAW`: whole requests: malformed bodies, wrong content types, odd headers.
+- `SLACK_MALFORMED`: signed Slack requests in a shape Slack never sends (a 309-digit timestamp,
+  JSON nested 100,000 deep, a view whose state is no object, a shortcut without its trigger id):
+  refused with a 4xx before any listener runs, with one warning and no traceback in the log.
+  The few that are well-shaped but empty get Slack's 200 with a field error, nothing stored.
 - `INVOKES`: Teams invokes with values no Teams client sends. Those no handler takes are
   answered 501 Not Implemented with an empty body (the SDK's answer); the rest in the body.
 """
 
 from __future__ import annotations
 
+import json
+import urllib.parse
 from dataclasses import dataclass, field
 from typing import Any
 
+from handlers.slack import ids
 from handlers.teams.extension import COMMAND_ID
 
 SLACK = "/slack/events"
@@ -33,6 +42,14 @@ class Typed:
     field: str = "text"
     probe: str = ""
     blank: bool = False  # an optional answer with nothing visible: stored as not given
+    stored: str | None = None  # what is kept, when not `value` itself
+
+    @property
+    def kept(self) -> str | None:
+        """What the intake stores for this answer (before stripping surrounding whitespace)."""
+        if self.blank:
+            return None
+        return self.value if self.stored is None else self.stored
 
     @property
     def json_only(self) -> bool:
@@ -129,18 +146,24 @@ TYPED: list[Typed] = [
     Typed("sql-history", "Robert\"); DELETE FROM history; UPDATE outbox SET status='sent'; --",
           probe="DELETE FROM history"),
     # -- control, invisible and direction characters -----------------------------------------
-    Typed("nul", "Før\x00efter nul-tegnet", probe="efter nul-tegnet"),
+    # (The draft keeps newlines and tabs; every other line break becomes a newline, the other
+    # control characters and the bidi controls are removed: see policy.models.clean_draft.)
+    Typed("nul", "Før\x00efter nul-tegnet", probe="efter nul-tegnet",
+          stored="Førefter nul-tegnet"),
     Typed("ansi", "\x1b[31mRØD TEKST\x1b[0m og \x1b]8;;https://evil.example\x07link\x1b]8;;\x07",
-          probe="RØD TEKST"),
-    Typed("carriage-returns", "Linje et\rLinje to\r\nLinje tre", probe="Linje tre"),
-    Typed("c0-controls", "\x07\x08\x0b\x0c\x7f kontroltegn", probe="kontroltegn"),
+          probe="RØD TEKST", stored="[31mRØD TEKST[0m og ]8;;https://evil.examplelink]8;;"),
+    Typed("carriage-returns", "Linje et\rLinje to\r\nLinje tre", probe="Linje tre",
+          stored="Linje et\nLinje to\nLinje tre"),
+    Typed("c0-controls", "\x07\x08\x0b\x0c\x7f kontroltegn", probe="kontroltegn",
+          stored="\n\n kontroltegn"),
     Typed("unicode-line-separators", "Linje\u2028separator\u2029afsnit\x85næste",
-          probe="separator"),
+          probe="separator", stored="Linje\nseparator\nafsnit\nnæste"),
     Typed("zero-width", "Nord\u200bdjurs\u200b Kommune\u200c\u200d", probe="Nord\u200bdjurs"),
     Typed("bom", "\ufeffBOM i starten og\ufeff midten", probe="midten"),
-    Typed("rtl-override", "Fakturaen \u202eexe.fdp\u202c er vedhæftet", probe="er vedhæftet"),
+    Typed("rtl-override", "Fakturaen \u202eexe.fdp\u202c er vedhæftet", probe="er vedhæftet",
+          stored="Fakturaen exe.fdp er vedhæftet"),
     Typed("bidi-isolates", "\u2066\u2067\u2068isolerede\u2069 retninger \u200f\u200e",
-          probe="retninger"),
+          probe="retninger", stored="isolerede retninger \u200f\u200e"),
     # -- emoji, combining marks, normalisation -------------------------------------------------
     Typed("emoji-4-byte", "Fest 🎉🇩🇰👩‍👩‍👧‍👦🧑🏽‍🚀 i Grenaa", probe="i Grenaa"),
     Typed("combining-marks", "Z̷̢̛̙a̴͖͋l̶̰̓g̷̙̈́o̵͈̍ besøger Auning", probe="besøger Auning"),
@@ -167,6 +190,13 @@ TYPED: list[Typed] = [
     Typed("title-151", "T" * 151, field="title", valid=False),
     Typed("title-lone-surrogate", "Titel \udfff", field="title", valid=False),
     Typed("title-invisible", "\u200b\u200b", field="title", blank=True),  # as if not given
+    # A one-line answer with a line break or control character can only be forged: refused.
+    Typed("title-newline", "Godkendt\n*Status: godkendt*", field="title", valid=False),
+    Typed("title-nul", "Titel\x00", field="title", valid=False),
+    Typed("title-rtl-override", "Titel \u202eexe.fdp", field="title", valid=False),
+    Typed("department-tab", "Teknik\tog Miljø", field="department", valid=False),
+    Typed("alt-text-line-separator", "To børn\u2028i sandkassen", field="alt_text",
+          valid=False),
     Typed("department-ping", "<!here> Teknik og Miljø", field="department",
           probe="Teknik og Miljø"),
     Typed("department-121", "D" * 121, field="department", valid=False),
@@ -180,6 +210,12 @@ TYPED: list[Typed] = [
     Typed("link-javascript", "javascript:alert(1)", field="link", valid=False),
     Typed("link-data", "data:text/html,<script>alert(1)</script>", field="link", valid=False),
     Typed("link-501", "https://norddjurs.dk/" + "a" * 480, field="link", valid=False),
+    Typed("link-http", "http://norddjurs.dk/", field="link", valid=False),
+    Typed("link-userinfo", "https://norddjurs.dk@evil.example/", field="link", valid=False),
+    Typed("link-space", "https://norddjurs.dk/borger service", field="link", valid=False),
+    Typed("link-newline", "https://norddjurs.dk/\n*Godkendt*", field="link", valid=False),
+    Typed("link-mixed-script", "https://norddјurs.dk/", field="link",
+          stored="https://xn--norddurs-gih.dk/"),  # a Cyrillic "ј": shown as what it is
 ]
 
 ANSWERS: list[Answer] = [
@@ -249,8 +285,6 @@ REASON_METADATA: list[Metadata] = [
 
 
 def _activity(**extra: Any) -> bytes:
-    import json
-
     base = {"type": "message", "id": "1", "channelId": "msteams", "serviceUrl": "http://127.0.0.1:9/",
             "from": {"id": "29:x", "aadObjectId": "aad-x"},
             "conversation": {"id": "a:x", "conversationType": "personal"},
@@ -269,7 +303,7 @@ RAW: list[Raw] = [
     Raw("slack-payload-team-string", SLACK,
         b"payload=%7B%22type%22%3A%22block_actions%22%2C%22team%22%3A%22T1%22%2C%22user%22"
         b"%3A%22U1%22%2C%22actions%22%3A%22x%22%7D", FORM, 400),
-    Raw("slack-bad-percent-escapes", SLACK, b"%zz%%=&&&==&command=%", FORM, 404),
+    Raw("slack-bad-percent-escapes", SLACK, b"%zz%%=&&&==&command=%", FORM, 400),
     Raw("slack-json-truncated", SLACK, b'{"type": "event_callback", "event": {', JSON, 400),
     Raw("slack-json-list", SLACK, b"[1, 2, 3]", JSON, 400),
     Raw("slack-json-event-string", SLACK,
@@ -303,6 +337,198 @@ RAW: list[Raw] = [
     Raw("teams-text-plain", TEAMS, _activity(), "text/plain", 415),
     Raw("teams-form-encoded", TEAMS, b"type=message&text=hj%C3%A6lp", FORM, 415),
     Raw("teams-no-content-type", TEAMS, _activity(), "", 415),
+]
+
+# -- Slack requests that are signed but shaped as Slack never sends them ----------------------
+
+DEEP = 100_000  # json.loads gives up (RecursionError) long before this
+_DEEP_MARK = '"__deep__"'
+_TEAM = {"id": "T0NORDDJURS", "domain": "norddjurs"}
+_USER = {"id": "UANNA", "username": "uanna", "name": "uanna", "team_id": "T0NORDDJURS"}
+
+
+def _deep(depth: int = DEEP) -> str:
+    return "[" * depth + "]" * depth
+
+
+def _json(body: dict[str, Any]) -> str:
+    """`body` as JSON, with a list nested `DEEP` levels wherever it holds "__deep__"."""
+    return json.dumps(body).replace(_DEEP_MARK, _deep())
+
+
+def _form(payload: dict[str, Any] | str) -> bytes:
+    """An interactivity request: the payload as JSON in the form field `payload`."""
+    text = payload if isinstance(payload, str) else _json(payload)
+    return urllib.parse.urlencode({"payload": text}).encode()
+
+
+def _command(**fields: str | None) -> bytes:
+    base: dict[str, str | None] = {
+        "token": "x", "team_id": "T0NORDDJURS", "team_domain": "norddjurs",
+        "channel_id": "CGENERAL", "user_id": "UANNA", "user_name": "uanna",
+        "command": "/foreslå-opslag", "text": "hej", "api_app_id": "A1",
+        "response_url": "http://127.0.0.1:9/unused", "trigger_id": "trigger-cmd",
+    }
+    base.update(fields)
+    return urllib.parse.urlencode({k: v for k, v in base.items() if v is not None}).encode()
+
+
+def _shortcut(**parts: Any) -> bytes:
+    payload = {
+        "type": "message_action", "callback_id": ids.SHORTCUT, "trigger_id": "trigger-sc",
+        "team": _TEAM, "user": _USER, "channel": {"id": "CGENERAL", "name": "general"},
+        "message_ts": "1.2", "response_url": "http://127.0.0.1:9/unused", "token": "x",
+        "message": {"type": "message", "user": "UOUTSIDER", "ts": "1.2", "text": "Et udkast"},
+    }
+    payload.update(parts)
+    return _form({key: value for key, value in payload.items() if value is not None})
+
+
+def _click(action_id: str, **parts: Any) -> bytes:
+    payload = {
+        "type": "block_actions", "user": _USER, "api_app_id": "A1", "token": "x",
+        "team": _TEAM, "trigger_id": "trigger-click",
+        "container": {"type": "message", "message_ts": "1.0", "channel_id": "CREVIEW"},
+        "channel": {"id": "CREVIEW", "name": "kommunikation"},
+        "response_url": "http://127.0.0.1:9/unused",
+        "actions": [{"type": "button", "action_id": action_id, "block_id": "b", "value": "1",
+                     "action_ts": "1.1"}],
+    }
+    payload.update(parts)
+    return _form({key: value for key, value in payload.items() if value is not None})
+
+
+def _submission(callback_id: str = ids.INTAKE_VIEW, *, user: Any = _USER, **view: Any) -> bytes:
+    """A view_submission of our intake (or reason) modal; `view` replaces parts of the view."""
+    base: dict[str, Any] = {
+        "id": "VMALFORMED", "team_id": "T0NORDDJURS", "type": "modal",
+        "callback_id": callback_id, "private_metadata": "", "hash": "h1",
+        "blocks": [{"type": "input", "block_id": "text",
+                    "element": {"type": "plain_text_input", "action_id": "text"}}],
+        "state": {"values": {"text": {"text": {"type": "plain_text_input", "value": "Hej"}}}},
+    }
+    base.update(view)
+    payload = {"type": "view_submission", "team": _TEAM, "user": user, "api_app_id": "A1",
+               "token": "x", "trigger_id": "trigger-view",
+               "view": {key: value for key, value in base.items() if value is not None}}
+    return _form({key: value for key, value in payload.items() if value is not None})
+
+
+def _element(**state: Any) -> dict[str, Any]:
+    """state.values where the intake question `theme` (or another) answered in this shape."""
+    return {"values": {name: {name: value} for name, value in state.items()}}
+
+
+def _event(event: Any, **parts: Any) -> bytes:
+    body = {"token": "x", "team_id": "T0NORDDJURS", "api_app_id": "A1",
+            "type": "event_callback", "event_id": "EvMalformed", "event_time": 1,
+            "event": event, **parts}
+    return _json(body).encode()
+
+
+_MENTION = {"type": "app_mention", "user": "UANNA", "text": "<@UBOT>", "ts": "7.7",
+            "channel": "CGENERAL", "event_ts": "7.7"}
+_NOT_A_STAMP = {"X-Slack-Signature": "v0=" + "0" * 64}
+
+SLACK_MALFORMED: list[Raw] = [
+    # -- the signature's timestamp -------------------------------------------------------------
+    Raw("timestamp-309-digits", SLACK, _command(), FORM, 401, signed=False,
+        headers={"X-Slack-Request-Timestamp": "9" * 309, **_NOT_A_STAMP}),
+    Raw("timestamp-minus-309-digits", SLACK, _command(), FORM, 401, signed=False,
+        headers={"X-Slack-Request-Timestamp": "-" + "9" * 309, **_NOT_A_STAMP}),
+    Raw("timestamp-5000-digits", SLACK, _command(), FORM, 401, signed=False,
+        headers={"X-Slack-Request-Timestamp": "1" * 5000, **_NOT_A_STAMP}),
+    Raw("timestamp-signed-309-digits", SLACK, _command(), FORM, 401,
+        headers={"X-Slack-Request-Timestamp": "9" * 309}),
+    # -- JSON nested deeper than any parser goes ----------------------------------------------
+    Raw("payload-deep-list", SLACK, _form(_deep()), FORM, 400),
+    # (objects 25,000 deep: 100,000 would be over the 1 MB limit once URL-encoded)
+    Raw("payload-deep-object", SLACK, _form('{"a":' * 25_000 + "1" + "}" * 25_000), FORM, 400),
+    Raw("payload-deep-inside-a-click", SLACK,
+        _click(ids.APPROVE, actions=[{"action_id": ids.APPROVE, "value": "__deep__"}]),
+        FORM, 400),
+    Raw("payload-deep-inside-a-view", SLACK, _submission(state="__deep__"), FORM, 400),
+    Raw("events-deep-list", SLACK, _deep().encode(), JSON, 400),
+    Raw("events-deep-object", SLACK, ('{"a":' * DEEP + "1" + "}" * DEEP).encode(), JSON, 400),
+    Raw("events-deep-inside-an-event", SLACK, _event({**_MENTION, "blocks": "__deep__"}),
+        JSON, 400),
+    # -- a view in a shape no modal has --------------------------------------------------------
+    Raw("view-state-string", SLACK, _submission(state="values"), FORM, 400),
+    Raw("view-state-list", SLACK, _submission(state=[{"values": {}}]), FORM, 400),
+    Raw("view-state-number", SLACK, _submission(state=7), FORM, 400),
+    Raw("view-values-string", SLACK, _submission(state={"values": "text"}), FORM, 400),
+    Raw("view-values-list", SLACK, _submission(state={"values": [{"text": {}}]}), FORM, 400),
+    Raw("view-block-string", SLACK, _submission(state={"values": {"text": "Hej"}}), FORM, 400),
+    Raw("view-element-string", SLACK, _submission(state=_element(text="Hej")), FORM, 400),
+    Raw("view-value-number", SLACK,
+        _submission(state=_element(text={"type": "plain_text_input", "value": 7})), FORM, 400),
+    Raw("view-selected-option-string", SLACK,
+        _submission(state=_element(theme={"type": "static_select",
+                                          "selected_option": "klima_miljoe"})), FORM, 400),
+    Raw("view-selected-options-string", SLACK,
+        _submission(state=_element(audience={"type": "checkboxes",
+                                             "selected_options": "borgere"})), FORM, 400),
+    Raw("view-selected-options-numbers", SLACK,
+        _submission(state=_element(audience={"type": "checkboxes",
+                                             "selected_options": [1, 2]})), FORM, 400),
+    Raw("view-option-without-value", SLACK,
+        _submission(state=_element(theme={"type": "static_select",
+                                          "selected_option": {"text": "Klima"}})), FORM, 400),
+    Raw("view-date-number", SLACK,
+        _submission(state=_element(planned_for={"type": "datepicker",
+                                                "selected_date": 20261130})), FORM, 400),
+    Raw("view-blocks-string", SLACK, _submission(blocks="input"), FORM, 400),
+    Raw("view-blocks-of-strings", SLACK, _submission(blocks=["input", "text"]), FORM, 400),
+    Raw("view-without-type", SLACK, _submission(type=None), FORM, 400),
+    Raw("view-without-id", SLACK, _submission(id=None), FORM, 400),
+    Raw("view-id-object", SLACK, _submission(id={"id": "V1"}), FORM, 400),
+    Raw("reason-view-state-string", SLACK, _submission(ids.REASON_VIEW, state="values"),
+        FORM, 400),
+    Raw("reason-view-block-string", SLACK,
+        _submission(ids.REASON_VIEW, state={"values": {ids.REASON_BLOCK: "Fordi"}}), FORM, 400),
+    Raw("form-change-view-state-string", SLACK,
+        _click("content_type", view={"id": "VOPEN", "callback_id": ids.INTAKE_VIEW,
+                                     "state": "values"}), FORM, 400),
+    Raw("form-change-view-without-id", SLACK,
+        _click("content_type", view={"callback_id": ids.INTAKE_VIEW,
+                                     "state": {"values": {}}}), FORM, 400),
+    # well-shaped, but no question in it: a field error (under the draft's place), not a crash
+    Raw("view-without-blocks-or-answers", SLACK, _submission(blocks=[], state={"values": {}}),
+        FORM, 200),
+    Raw("view-without-blocks", SLACK, _submission(blocks=None, state={"values": {}}), FORM, 200),
+    Raw("view-without-state", SLACK, _submission(blocks=[], state=None), FORM, 200),
+    # -- private_metadata that is no string ----------------------------------------------------
+    Raw("metadata-number", SLACK, _submission(private_metadata=7), FORM, 400),
+    Raw("metadata-object", SLACK, _submission(private_metadata={"proposal_id": 1}), FORM, 400),
+    Raw("metadata-list", SLACK, _submission(private_metadata=[1]), FORM, 400),
+    Raw("metadata-true", SLACK, _submission(private_metadata=True), FORM, 400),
+    Raw("reason-metadata-object", SLACK,
+        _submission(ids.REASON_VIEW, private_metadata={"proposal_id": 1, "decision": "reject"}),
+        FORM, 400),
+    Raw("form-change-metadata-object", SLACK,
+        _click("content_type", view={"id": "VOPEN", "callback_id": ids.INTAKE_VIEW,
+                                     "private_metadata": {"proposal_id": 1},
+                                     "state": {"values": {}}}), FORM, 400),
+    # -- whoever acted, and the trigger id a modal opens with ----------------------------------
+    Raw("shortcut-without-trigger-id", SLACK, _shortcut(trigger_id=None), FORM, 400),
+    Raw("shortcut-trigger-id-number", SLACK, _shortcut(trigger_id=7), FORM, 400),
+    Raw("shortcut-without-user", SLACK, _shortcut(user=None), FORM, 400),
+    Raw("shortcut-user-without-id", SLACK, _shortcut(user={"name": "anna"}), FORM, 400),
+    Raw("command-without-trigger-id", SLACK, _command(trigger_id=None), FORM, 400),
+    Raw("command-without-user", SLACK, _command(user_id=None), FORM, 400),
+    Raw("click-without-trigger-id", SLACK, _click(ids.OPEN_INTAKE, trigger_id=None), FORM, 400),
+    Raw("click-action-id-number", SLACK,
+        _click(ids.APPROVE, actions=[{"action_id": 7, "value": "1"}]), FORM, 400),
+    Raw("click-without-user", SLACK, _click(ids.APPROVE, user=None), FORM, 400),
+    Raw("submission-without-user", SLACK, _submission(user=None), FORM, 400),
+    Raw("submission-user-id-number", SLACK, _submission(user={"id": 7}), FORM, 400),
+    # -- events --------------------------------------------------------------------------------
+    Raw("mention-without-channel", SLACK,
+        _event({key: value for key, value in _MENTION.items() if key != "channel"}), JSON, 400),
+    Raw("mention-channel-object", SLACK, _event({**_MENTION, "channel": {"id": "C1"}}),
+        JSON, 400),
+    Raw("mention-thread-number", SLACK, _event({**_MENTION, "thread_ts": 7.7}), JSON, 400),
+    Raw("event-without-type", SLACK, _event({"channel": "CGENERAL"}), JSON, 400),
 ]
 
 INVOKES: list[Invoke] = [
