@@ -61,6 +61,17 @@ class InvalidState(WorkflowError):
     pass
 
 
+class Outdated(InvalidState):
+    """A decision made on a revision the proposer has since replaced: the reviewer has not seen
+    the text they would decide on."""
+
+    def __init__(self, proposal: Proposal) -> None:
+        super().__init__(
+            f"Forslaget er blevet rettet, siden du så det (nu version {proposal.revision}). "
+            "Se den nye tekst i gennemgangen og beslut igen."
+        )
+
+
 class Unavailable(WorkflowError):
     """The store could not take the change now; nothing was stored, the user may retry."""
 
@@ -125,6 +136,13 @@ class Workflow:
         (`decide` answers a second click with "unchanged", and refuses a closed proposal)."""
         return proposal.is_open and proposal.status != decision.status
 
+    def require_current(self, proposal: Proposal, revision: int | None) -> None:
+        """Refuse a decision on a revision that is not the proposal's current one (an old
+        button, a reason form opened before the proposer resubmitted). None is the current
+        revision: for the terminal, which names the proposal by number only."""
+        if revision is not None and revision != proposal.revision:
+            raise Outdated(proposal)
+
     def is_proposer(self, proposal: Proposal, actor: Actor) -> bool:
         """Ids are per platform: the same id on another platform is another person."""
         return (actor.platform, actor.user_id) == (
@@ -168,8 +186,16 @@ class Workflow:
         return self._reload(proposal.id)
 
     def decide(
-        self, proposal_id: int, decision: Decision, actor: Actor, note: str | None = None
+        self,
+        proposal_id: int,
+        decision: Decision,
+        actor: Actor,
+        note: str | None = None,
+        *,
+        revision: int | None = None,
     ) -> DecisionOutcome:
+        """`revision` is the one the decision was made on (the one the button or form showed);
+        a decision on any other is refused and stores nothing."""
         if not self.is_central(actor):
             raise NotAllowed(
                 "Kun den centrale kommunikationsafdeling kan godkende, bede om ændringer "
@@ -185,6 +211,7 @@ class Workflow:
                 return DecisionOutcome(proposal, changed=False)
             if not proposal.is_open:
                 raise InvalidState(_closed_message(proposal))
+            self.require_current(proposal, revision)
             proposal = proposal.model_copy(
                 update={
                     "status": decision.status, "decision": decision, "decided_by": actor,
@@ -192,7 +219,9 @@ class Workflow:
                 }
             )
             self.store.update_proposal(proposal)
-            self.store.append_history(proposal.id, now, str(decision.status), actor, note)
+            self.store.append_history(
+                proposal.id, now, str(decision.status), actor, note, revision=proposal.revision
+            )
             self._to_review(proposal, [REVIEW_UPDATE, THREAD_REPLY], str(decision.status), now)
             self._to_proposer(proposal, DECISION_NOTICE, str(decision.status), now)
         return DecisionOutcome(self._reload(proposal_id), changed=True)

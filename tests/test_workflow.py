@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,15 @@ import pytest
 from bot.core import Core
 from bot.proposal import Actor, Decision, Status
 from bot.store import Store
-from bot.workflow import CentralRoster, InvalidState, NotAllowed, NotFound, Unavailable, Workflow
+from bot.workflow import (
+    CentralRoster,
+    InvalidState,
+    NotAllowed,
+    NotFound,
+    Outdated,
+    Unavailable,
+    Workflow,
+)
 from policy import parse_intake
 from tests.conftest import FakeClock, intake_data
 
@@ -172,3 +181,100 @@ def test_only_the_central_team_chooses_the_review_channel(core: Core) -> None:
     assert core.store.get_ref("teams:review_channel") is None
     core.workflow.choose_review_channel(CHEF, "teams:review_channel", reference)
     assert core.store.get_ref("teams:review_channel") == reference
+
+
+# -- decisions name the revision they were made on ------------------------------------------
+
+
+def at_revision(workflow: Workflow, revision: int) -> int:
+    """A pending proposal the proposer has sent back `revision - 1` times."""
+    pid = workflow.submit(parse_intake(intake_data(text="Udgave 1.")), ANNA).id
+    for number in range(2, revision + 1):
+        workflow.decide(pid, Decision.REQUEST_CHANGES, CHEF, "Ret det", revision=number - 1)
+        workflow.resubmit(pid, parse_intake(intake_data(text=f"Udgave {number}.")), ANNA)
+    return pid
+
+
+@pytest.fixture
+def delivering(db_path: Path, clock: FakeClock) -> Iterator[Workflow]:
+    """A workflow with a review channel and a proposer to tell, so changes queue messages."""
+    store = Store(db_path)
+    roster = CentralRoster(members={"console": {"chef"}})
+    yield Workflow(store, roster, review_platforms=lambda: ["console"],
+                   delivery_platforms=["console"], clock=clock)
+    store.close()
+
+
+REVISION_CASES = [
+    # (revisions the proposal has had, the revision decided on, the decision, refused?)
+    pytest.param(1, 1, Decision.APPROVE, False, id="first-revision"),
+    pytest.param(2, 2, Decision.APPROVE, False, id="approve-the-resubmission"),
+    pytest.param(3, 3, Decision.REJECT, False, id="reject-the-third"),
+    pytest.param(2, 2, Decision.REQUEST_CHANGES, False, id="changes-again"),
+    pytest.param(2, None, Decision.APPROVE, False, id="terminal-decides-the-current"),
+    pytest.param(2, 1, Decision.APPROVE, True, id="approve-on-the-replaced-text"),
+    pytest.param(2, 1, Decision.REJECT, True, id="reject-on-the-replaced-text"),
+    pytest.param(2, 1, Decision.REQUEST_CHANGES, True, id="changes-on-the-replaced-text"),
+    pytest.param(3, 2, Decision.APPROVE, True, id="one-revision-behind"),
+    pytest.param(3, 1, Decision.APPROVE, True, id="two-revisions-behind"),
+    pytest.param(1, 2, Decision.APPROVE, True, id="a-revision-not-yet-made"),
+    pytest.param(2, 0, Decision.APPROVE, True, id="revision-zero"),
+    pytest.param(2, -2, Decision.APPROVE, True, id="negative-revision"),
+    pytest.param(1, 2**70, Decision.APPROVE, True, id="huge-revision"),
+]
+
+
+@pytest.mark.parametrize("revisions, seen, decision, refused", REVISION_CASES)
+def test_a_decision_counts_only_on_the_current_revision(
+    delivering: Workflow, revisions: int, seen: int | None, decision: Decision, refused: bool
+) -> None:
+    pid = at_revision(delivering, revisions)
+    history_before = delivering.get(pid).history
+    queued_before = len(delivering.store.outbox_rows())
+    note = None if decision is Decision.APPROVE else "Begrundelse"
+
+    if refused:
+        with pytest.raises(Outdated) as caught:
+            delivering.decide(pid, decision, CHEF, note, revision=seen)
+        assert caught.value.message == (
+            f"Forslaget er blevet rettet, siden du så det (nu version {revisions}). "
+            "Se den nye tekst i gennemgangen og beslut igen."
+        )
+        proposal = delivering.get(pid)
+        assert (proposal.status, proposal.revision) == (Status.PENDING, revisions)
+        assert proposal.history == history_before  # no history row
+        assert len(delivering.store.outbox_rows()) == queued_before  # no message
+    else:
+        outcome = delivering.decide(pid, decision, CHEF, note, revision=seen)
+        assert outcome.changed and outcome.proposal.status is decision.status
+        decided = outcome.proposal.history[-1]
+        assert (decided.event, decided.revision) == (str(decision.status), revisions)
+        assert len(delivering.store.outbox_rows()) > queued_before
+
+
+def test_an_outdated_revision_is_refused_before_the_reason_form_opens(
+    delivering: Workflow,
+) -> None:
+    """What the Slack buttons ask before opening the reason form: the same rule as decide."""
+    proposal = delivering.get(at_revision(delivering, 2))
+    delivering.require_current(proposal, 2)
+    delivering.require_current(proposal, None)
+    with pytest.raises(Outdated, match="nu version 2"):
+        delivering.require_current(proposal, 1)
+
+
+def test_a_closed_proposal_says_so_whatever_revision_was_clicked(delivering: Workflow) -> None:
+    """Deciding again is impossible; naming the revision would suggest otherwise."""
+    pid = at_revision(delivering, 2)
+    delivering.decide(pid, Decision.APPROVE, CHEF, revision=2)
+    with pytest.raises(InvalidState, match="allerede godkendt") as caught:
+        delivering.decide(pid, Decision.REJECT, CHEF, "Nej", revision=1)
+    assert not isinstance(caught.value, Outdated)
+    again = delivering.decide(pid, Decision.APPROVE, CHEF, revision=1)
+    assert not again.changed
+
+
+def test_outsiders_are_refused_as_outsiders_on_any_revision(delivering: Workflow) -> None:
+    pid = at_revision(delivering, 2)
+    with pytest.raises(NotAllowed):
+        delivering.decide(pid, Decision.APPROVE, ANNA, revision=1)

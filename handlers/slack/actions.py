@@ -50,8 +50,11 @@ def _review_buttons(bolt_app: AsyncApp, core: Core) -> None:
     async def on_approve(ack: AsyncAck, body: Body, client: AsyncWebClient) -> None:
         await ack()
         await after_ack()
+        proposal_id, revision = _review_target(body)
         try:
-            outcome = core.workflow.decide(_proposal_id(body), Decision.APPROVE, actor_from(body))
+            outcome = core.workflow.decide(
+                proposal_id, Decision.APPROVE, actor_from(body), revision=revision
+            )
         except NotAllowed:  # the workflow decides who is central; the answer is ours
             await tell(client, body, T.NOT_CENTRAL)
             return
@@ -69,24 +72,29 @@ def _review_buttons(bolt_app: AsyncApp, core: Core) -> None:
         if not core.workflow.is_central(actor):
             await tell(client, body, T.NOT_CENTRAL)
             return
-        proposal = _open_proposal(core, _proposal_id(body), decision)
+        proposal = _open_proposal(core, *_review_target(body), decision)
         if isinstance(proposal, str):
             await tell(client, body, proposal)
             return
+        # The form carries the revision checked here; the workflow checks it again on submit.
         await open_view(client, body["trigger_id"], reason_modal(proposal, decision))
 
     bolt_app.action(ids.REQUEST_CHANGES)(on_needs_reason)
     bolt_app.action(ids.REJECT)(on_needs_reason)
 
 
-def _open_proposal(core: Core, proposal_id: int, decision: Decision) -> Proposal | str:
-    """The proposal if it can still get this decision, else what to tell the clicker."""
+def _open_proposal(
+    core: Core, proposal_id: int, revision: int, decision: Decision
+) -> Proposal | str:
+    """The proposal if it can still get this decision on the revision the clicker saw, else
+    what to tell them."""
     try:
         proposal = core.workflow.get(proposal_id)
+        if not core.workflow.can_decide(proposal, decision):
+            return already_text(proposal)
+        core.workflow.require_current(proposal, revision)
     except WorkflowError as exc:
         return escape(exc.message)
-    if not core.workflow.can_decide(proposal, decision):
-        return already_text(proposal)
     return proposal
 
 
@@ -160,3 +168,9 @@ def _form_changes(bolt_app: AsyncApp, core: Core) -> None:
 
 def _proposal_id(body: Body) -> int:
     return proposal_number(body["actions"][0].get("value"))
+
+
+def _review_target(body: Body) -> tuple[int, int]:
+    """The proposal and the revision a review button was clicked on."""
+    action = body["actions"][0]
+    return ids.read_review_value(action.get("value"), action.get("block_id"))

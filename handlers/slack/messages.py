@@ -303,9 +303,10 @@ def _review_tail(proposal: Proposal) -> list[Block]:
 
 
 def _decision_buttons(proposal: Proposal) -> ActionsBlock:
-    value = str(proposal.id)
+    # The revision shown goes with each click: a decision on text since replaced is refused.
+    value = ids.review_value(proposal.id, proposal.revision)
     return ActionsBlock(
-        block_id=f"review-{proposal.id}-{proposal.revision}",
+        block_id=ids.review_block(proposal.id, proposal.revision),
         elements=[
             ButtonElement(text=T.BUTTON_APPROVE, action_id=ids.APPROVE, value=value,
                           style="primary"),

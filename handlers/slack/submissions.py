@@ -62,6 +62,7 @@ def register(bolt_app: AsyncApp, core: Core) -> None:
             outcome = core.workflow.decide(
                 proposal_number(meta.get("proposal_id")), decision, actor_from(body),
                 note if isinstance(note, str) else None,
+                revision=ids.read_revision(meta.get("revision")),
             )
         except WorkflowError as exc:
             await ack(response_action="errors", errors={ids.REASON_BLOCK: exc.message})

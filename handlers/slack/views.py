@@ -5,6 +5,7 @@ The intake modal is built from `policy.questions()`: a new question is one edit 
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import json
 from typing import Any
@@ -182,9 +183,17 @@ def _text(question: Question, value: Any) -> InputInteractiveElement:
 
 def _date(question: Question, value: Any) -> InputInteractiveElement:
     return DatePickerElement(
-        action_id=question.id, placeholder=T.DATE_PLACEHOLDER,
-        initial_date=str(value) if value else None,
+        action_id=question.id, placeholder=T.DATE_PLACEHOLDER, initial_date=_calendar_date(value),
     )
+
+
+def _calendar_date(value: Any) -> str | None:
+    """A kept answer as the date picker's start, or None for one that is no date (a forged
+    "i morgen" or "2026-02-30" in a form change): slack_sdk and Slack refuse those."""
+    try:
+        return dt.date.fromisoformat(str(value)).isoformat() if value else None
+    except ValueError:
+        return None
 
 
 def _url(question: Question, value: Any) -> InputInteractiveElement:
@@ -216,7 +225,10 @@ def reason_modal(proposal: Proposal, decision: Decision) -> View:
         title=T.REASON_TITLE[decision],
         submit=T.REASON_SUBMIT[decision],
         close=T.MODAL_CLOSE,
-        private_metadata=metadata(proposal_id=proposal.id, decision=str(decision)),
+        # The revision the reviewer saw: a decision on it is refused once it is replaced.
+        private_metadata=metadata(
+            proposal_id=proposal.id, decision=str(decision), revision=proposal.revision
+        ),
         blocks=[
             ContextBlock(elements=[user_text(about)]),
             InputBlock(

@@ -185,17 +185,20 @@ def _form_fallback(edge: TeamsEdge) -> Callable[[TurnContext, TurnState, Any], A
 def _decide_handler(edge: TeamsEdge, verb: str, decision: Decision) -> Execute:
     async def handle(context: TurnContext, state: TurnState, data: Any) -> CardResponse:
         note = data.get(NOTE_INPUT.get(verb, "")) if isinstance(data, dict) else None
-        return respond(decide(edge, context.activity, _proposal_id(data), decision, note))
+        return respond(decide(edge, context.activity, _proposal_id(data), decision, note,
+                              revision=_revision(data)))
 
     return handle
 
 
 def decide(edge: TeamsEdge, activity: Activity, proposal_id: int, decision: Decision,
-           note: Any) -> Card:
-    """The card the clicker sees: the decided card, or the card with why not (to them alone)."""
+           note: Any, *, revision: int) -> Card:
+    """The card the clicker sees: the decided card, or the card with why not (to them alone).
+    A click on a revision since replaced gets the current card, with the new text."""
     try:
         outcome = edge.core.workflow.decide(proposal_id, decision, refs.person(activity),
-                                            note if isinstance(note, str) else None)
+                                            note if isinstance(note, str) else None,
+                                            revision=revision)
     except WorkflowError as exc:
         return refusal(edge, proposal_id, exc)
     return review_card(outcome.proposal, edge.zone)
@@ -213,11 +216,29 @@ def refusal(edge: TeamsEdge, proposal_id: int, exc: WorkflowError) -> Card:
 
 
 def _proposal_id(data: Any) -> int:
+    """The proposal a card's data names; 0 (NotFound names it) for anything but a whole
+    number, as our cards send it (a JSON number) or as digits."""
     raw = data.get("proposal_id") if isinstance(data, dict) else None
-    try:
-        return int(str(raw))
-    except ValueError:
-        return 0  # NotFound names it
+    number = _whole_number(raw)
+    return 0 if number is None else number
+
+
+def _revision(data: Any) -> int:
+    """The revision a review card was clicked on. Cards posted before they carried it can only
+    be from the first revision (a later one is then refused and the clicker gets the current
+    card, whose buttons carry it); anything but a whole number is no revision (0), refused."""
+    if not isinstance(data, dict) or "revision" not in data:
+        return 1
+    number = _whole_number(data["revision"])
+    return 0 if number is None else number
+
+
+def _whole_number(raw: Any) -> int | None:
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        return raw
+    if isinstance(raw, str) and raw.isascii() and raw.isdigit() and len(raw) <= 19:
+        return int(raw)
+    return None
 
 
 # -- anything else on a card ----------------------------------------------------------------

@@ -327,7 +327,7 @@ def review_card(proposal: Proposal, zone: str, *, notice: str | None = None,
                          f"{label('fit', fit.fit)}", color=T.FIT_COLOR[fit.fit]))
     body.append(note(proposal.recommendation.review.reason, subtle=True, small=True))
     open_for_decision = actionable and proposal.status is Status.PENDING
-    return card(body, _decision_actions(proposal.id) if open_for_decision else None)
+    return card(body, _decision_actions(proposal) if open_for_decision else None)
 
 
 def _status_blocks(proposal: Proposal, zone: str) -> list[Element]:
@@ -364,8 +364,9 @@ def _fact_blocks(proposal: Proposal) -> list[Element]:
     return [field(name, value) for name, value in facts if value]
 
 
-def _decision_actions(proposal_id: int) -> list[Element]:
-    data = {"proposal_id": proposal_id}
+def _decision_actions(proposal: Proposal) -> list[Element]:
+    # The revision shown goes with each click: a decision on text since replaced is refused.
+    data = {"proposal_id": proposal.id, "revision": proposal.revision}
     return [
         execute(T.APPROVE, APPROVE, data, style="positive"),
         _note_step(T.REQUEST_CHANGES, REQUEST_CHANGES, T.NOTE_CHANGES_LABEL, T.SEND_CHANGES,

@@ -124,9 +124,11 @@ def test_a_long_draft_is_cut_to_the_allowed_length_with_a_notice() -> None:
 
 
 def test_reason_modal_asks_for_a_note_and_remembers_the_decision() -> None:
-    view = reason_modal(proposal(), Decision.REJECT).to_dict()
+    view = reason_modal(proposal(revision=3), Decision.REJECT).to_dict()
     assert view["callback_id"] == "decision_reason"
-    assert json.loads(view["private_metadata"]) == {"proposal_id": 7, "decision": "reject"}
+    assert json.loads(view["private_metadata"]) == {
+        "proposal_id": 7, "decision": "reject", "revision": 3
+    }
     assert list(inputs(view)) == ["note"]
 
 

@@ -101,7 +101,7 @@ async def test_submission_sends_the_recommendation_by_dm_and_posts_for_review(
         assert expected in shown
     actions = next(b for b in post.args["blocks"] if b["type"] == "actions")["elements"]
     assert [(a["action_id"], a["value"]) for a in actions] == [
-        ("approve", "1"), ("request_changes", "1"), ("reject", "1"),
+        ("approve", "1:1"), ("request_changes", "1:1"), ("reject", "1:1"),  # proposal:revision
     ]
     rows = {row.kind: row for row in server.core.store.outbox_rows()}
     assert rows["review_post"].result == {"channel": REVIEW_CHANNEL, "ts": post.response["ts"]}

@@ -7,6 +7,8 @@ import asyncio
 import json
 from typing import Any
 
+import pytest
+
 from bot.proposal import Status
 from handlers.slack import text as T
 from tests.conftest import intake_data
@@ -17,6 +19,7 @@ from tests.slack.helpers import (
     OUTSIDER,
     REVIEW_CHANNEL,
     SlackServer,
+    block_action,
     delivered,
     initial_text,
     propose,
@@ -42,17 +45,67 @@ def dms(api: FakeSlackApi, user: str = ANNA) -> list[Call]:
     return api.sent("chat.postMessage", channel=f"D{user}")
 
 
-async def decide_with_reason(
-    server: SlackServer, action: str, pid: int, note: str, *, user: str = CHEF
+async def reason_modal(
+    server: SlackServer, action: str, value: str, *, user: str = CHEF
 ) -> dict[str, Any]:
-    """Click a button that asks for a reason, then submit the reason modal."""
+    """Click a button that asks for a reason; the modal that opens."""
     api = server.api
     before = len(api.sent("views.open"))
-    await server.click(action, str(pid), user=user)
+    await server.click(action, value, user=user)
     view = (await api.wait_for("views.open", before + 1))[-1].args["view"]
     assert view["callback_id"] == "decision_reason"
+    return dict(view)
+
+
+async def decide_with_reason(
+    server: SlackServer, action: str, pid: int, note: str, *, user: str = CHEF,
+    value: str | None = None,
+) -> dict[str, Any]:
+    """Click a button that asks for a reason, then submit the reason modal."""
+    view = await reason_modal(server, action, value or str(pid), user=user)
     reply = await server.submit(view, {"note": note}, user=user)
     return reply.json() or {}
+
+
+def button_values(call: Call) -> dict[str, str]:
+    """action_id -> value of the decision buttons a review post (or its update) shows."""
+    return {
+        element["action_id"]: element["value"]
+        for block in call.args["blocks"] if block["type"] == "actions"
+        for element in block["elements"]
+    }
+
+
+def latest_review(api: FakeSlackApi) -> Call:
+    """The review post as the channel shows it now: its last update, else the post."""
+    return (api.sent("chat.update") or review_posts(api))[-1]
+
+
+async def sent_back_and_resubmitted(server: SlackServer, pid: int, text: str) -> None:
+    """The central team asks for changes on the first revision; the proposer sends `text`."""
+    api = server.api
+    first = button_values(latest_review(api))
+    await decide_with_reason(server, "request_changes", pid, "Ret teksten",
+                             value=first["request_changes"])
+    await delivered(server)
+    await server.click("resubmit", str(pid), user=ANNA, channel=f"D{ANNA}")
+    (edit,) = await api.wait_for("views.open", trigger_id="trigger-resubmit")
+    reply = await server.submit(edit.args["view"], intake_data(text=text))
+    assert "rettede udgave" in json.dumps(reply.json(), ensure_ascii=False)
+    await delivered(server)
+
+
+def stored(server: SlackServer, pid: int) -> tuple[object, ...]:
+    """What a refused decision must leave as it was: the proposal, its history, the outbox."""
+    core = server.core
+    proposal = core.workflow.get(pid)
+    return (proposal.status, proposal.revision, proposal.history, len(core.store.outbox_rows()))
+
+
+OUTDATED_V2 = (
+    "Forslaget er blevet rettet, siden du så det (nu version 2). "
+    "Se den nye tekst i gennemgangen og beslut igen."
+)
 
 
 async def test_someone_outside_the_central_team_is_refused_politely_and_nothing_changes(
@@ -222,3 +275,120 @@ async def test_without_a_paid_plan_the_configured_users_still_decide(
     await server.click("approve", str(pid), user=CHEF)
     await wait_until(lambda: server.core.workflow.get(pid).status is Status.APPROVED)
     assert len(slack_api.calls_to("usergroups.users.list")) == 1  # given up, not hammered
+
+
+# -- decisions name the revision they were made on ------------------------------------------
+
+
+async def test_approve_on_a_replaced_revision_is_refused_and_the_current_one_decides(
+    server: SlackServer, slack_api: FakeSlackApi
+) -> None:
+    pid = await propose(server, text="Første udgave af teksten.")
+    seen = button_values(latest_review(slack_api))
+    assert seen == {"approve": f"{pid}:1", "request_changes": f"{pid}:1", "reject": f"{pid}:1"}
+    await sent_back_and_resubmitted(server, pid, "Anden udgave af teksten.")
+    current = latest_review(slack_api)  # the same post, updated: the new text and buttons
+    assert "Anden udgave af teksten." in texts(current.args)
+    assert "Første udgave" not in texts(current.args)
+    assert button_values(current)["approve"] == f"{pid}:2"
+    before = stored(server, pid)
+
+    await server.click("approve", seen["approve"])
+    await server.click("reject", seen["reject"])
+
+    refusals = await slack_api.wait_for("chat.postEphemeral", 2, user=CHEF)
+    assert [(c.args["channel"], c.args["text"]) for c in refusals] == [
+        (REVIEW_CHANNEL, OUTDATED_V2)
+    ] * 2
+    assert slack_api.calls_to("views.open", trigger_id="trigger-reject") == []
+    await delivered(server)
+    assert stored(server, pid) == before  # no decision, no history row, no message
+
+    await server.click("approve", button_values(current)["approve"])
+    await wait_until(lambda: server.core.workflow.get(pid).status is Status.APPROVED)
+    decided = server.core.workflow.get(pid).history[-1]
+    assert (decided.event, decided.revision, decided.actor_id) == ("approved", 2, CHEF)
+    await delivered(server)
+    assert "Godkendt" in texts(latest_review(slack_api).args)
+
+
+async def test_a_reason_written_on_a_replaced_revision_is_refused_in_its_form(
+    server: SlackServer, slack_api: FakeSlackApi
+) -> None:
+    pid = await propose(server, text="Første udgave af teksten.")
+    seen = button_values(latest_review(slack_api))
+    stale = await reason_modal(server, "reject", seen["reject"])  # left open meanwhile
+    assert json.loads(stale["private_metadata"]) == {
+        "proposal_id": pid, "decision": "reject", "revision": 1
+    }
+    await sent_back_and_resubmitted(server, pid, "Anden udgave af teksten.")
+    before = stored(server, pid)
+
+    reply = await server.submit(stale, {"note": "Passer ikke"}, user=CHEF)
+
+    assert reply.json() == {"response_action": "errors", "errors": {"note": OUTDATED_V2}}
+    await delivered(server)
+    assert stored(server, pid) == before
+
+    current = button_values(latest_review(slack_api))["reject"]
+    assert await decide_with_reason(server, "reject", pid, "Passer ikke", value=current) == {}
+    decided = server.core.workflow.get(pid).history[-1]
+    assert (decided.event, decided.revision, decided.note) == ("rejected", 2, "Passer ikke")
+
+
+async def click_legacy(server: SlackServer, pid: int, block_id: str) -> None:
+    """Approve on a post from before values carried the revision: the number alone."""
+    payload = block_action("approve", str(pid), CHEF, REVIEW_CHANNEL, "1.0")
+    payload["actions"][0]["block_id"] = block_id
+    assert (await server.post_payload(payload)).status == 200
+
+
+async def test_buttons_posted_before_values_carried_the_revision(
+    server: SlackServer, slack_api: FakeSlackApi
+) -> None:
+    """Such a post's actions block is named after the revision it showed ("review-7-2"): the
+    one it was clicked on. Without that name the post can only be from the first revision."""
+    pid = await propose(server)
+    await sent_back_and_resubmitted(server, pid, "Anden udgave af teksten.")
+    before = stored(server, pid)
+
+    await click_legacy(server, pid, f"review-{pid}-1")
+    await click_legacy(server, pid, "b")
+    await click_legacy(server, pid, f"review-{pid + 1}-2")  # another proposal's block
+
+    refusals = await slack_api.wait_for("chat.postEphemeral", 3, user=CHEF)
+    assert {c.args["text"] for c in refusals} == {OUTDATED_V2}
+    assert stored(server, pid) == before
+
+    await click_legacy(server, pid, f"review-{pid}-2")
+    await wait_until(lambda: server.core.workflow.get(pid).status is Status.APPROVED)
+    assert server.core.workflow.get(pid).history[-1].revision == 2
+
+
+@pytest.mark.parametrize("value, answer", [
+    ("{pid}:", "findes ikke"),
+    (":1", "findes ikke"),
+    ("{pid}:1:1", "findes ikke"),
+    ("{pid}:x", "findes ikke"),
+    ("{pid}:-1", "findes ikke"),
+    ("{pid}: 1", "findes ikke"),
+    ("{pid}:1.0", "findes ikke"),
+    ("{pid}:\u0661", "findes ikke"),  # Arabic-Indic one: a digit to str.isdigit, not to us
+    ("{pid}:" + "9" * 20, "findes ikke"),
+    ("{pid}:0", "beslut igen"),
+    ("{pid}:2", "beslut igen"),  # a revision that doesn't exist yet
+])
+async def test_a_forged_revision_in_a_button_decides_nothing(
+    server: SlackServer, slack_api: FakeSlackApi, value: str, answer: str
+) -> None:
+    pid = await propose(server)
+    before = stored(server, pid)
+    forged = value.format(pid=pid)
+
+    for action in ("approve", "reject"):
+        await server.click(action, forged)
+
+    refusals = await slack_api.wait_for("chat.postEphemeral", 2, user=CHEF)
+    assert all(answer in call.args["text"] for call in refusals), refusals
+    assert slack_api.calls_to("views.open", trigger_id="trigger-reject") == []
+    assert stored(server, pid) == before

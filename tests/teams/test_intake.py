@@ -70,7 +70,7 @@ async def test_with_a_review_channel_the_proposal_card_is_posted_there(teams: Te
     assert {"note_changes", "note_reject"} <= set(inputs(card))
     for action in card["actions"]:
         data = action.get("data") or action["card"]["actions"][0]["data"]
-        assert data == {"proposal_id": proposal_id}
+        assert data == {"proposal_id": proposal_id, "revision": 1}
 
 
 async def test_the_same_form_sent_twice_is_stored_once(teams: Teams) -> None:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import pytest
+
 from bot.core import TEAMS_REVIEW_REF
 from bot.proposal import Status
 from handlers.teams import text as T
@@ -215,3 +219,117 @@ def _by_kind(calls: list[Call]) -> tuple[Call, Call, Call]:
     thread = next(c for c in calls if c.thread is not None)
     personal = next(c for c in calls if c.conversation_id == A.PROPOSER.personal_chat)
     return card, thread, personal
+
+
+# -- decisions name the revision they were made on ------------------------------------------
+
+OUTDATED_V2 = (
+    "Forslaget er blevet rettet, siden du så det (nu version 2). "
+    "Se den nye tekst i gennemgangen og beslut igen."
+)
+FIRST = "Første udgave: vi planter træer i Grenaa."
+SECOND = "Anden udgave: vi planter 500 træer ved Grenaa lørdag den 28. november."
+
+
+def action_data(card: Any, verb: str) -> dict[str, Any]:
+    """The data the card's Action.Execute with this verb sends (show-cards included)."""
+    if isinstance(card, dict):
+        if card.get("type") == "Action.Execute" and card.get("verb") == verb:
+            return dict(card["data"])
+        children: list[Any] = list(card.values())
+    elif isinstance(card, list):
+        children = card
+    else:
+        children = []
+    for child in children:
+        found = action_data(child, verb)
+        if found:
+            return found
+    return {}
+
+
+async def _resubmitted(teams: Teams) -> tuple[int, Call, dict[str, Any]]:
+    """A review card sent back on revision 1 and resubmitted as revision 2: the proposal, the
+    card as first posted, and the card as the channel now shows it. Connector calls cleared."""
+    proposal_id, post = await _posted(teams, text=FIRST)
+    asked = {**action_data(post.card, "request_changes"), "note_changes": "Skriv datoen."}
+    await teams.click_card("request_changes", asked, A.CENTRAL, on=post)
+    await teams.deliver()
+    fixed = {**card_form(text=SECOND), "proposal_id": proposal_id}
+    await teams.click_card("resubmit", fixed, A.PROPOSER)
+    await teams.deliver()
+    current = teams.connector.of("update")[-1]
+    teams.connector.clear()
+    return proposal_id, post, current.card
+
+
+def _stored(teams: Teams, proposal_id: int) -> tuple[object, ...]:
+    proposal = teams.core.workflow.get(proposal_id)
+    return (proposal.status, proposal.revision, proposal.history,
+            len(teams.core.store.outbox_rows()))
+
+
+async def test_approve_on_a_replaced_revision_is_refused_and_the_current_one_decides(
+    teams: Teams,
+) -> None:
+    proposal_id, post, current = await _resubmitted(teams)
+    seen = action_data(post.card, "approve")
+    assert seen == {"proposal_id": proposal_id, "revision": 1}
+    assert shows(current, SECOND) and not shows(current, FIRST)
+    assert action_data(current, "approve") == {"proposal_id": proposal_id, "revision": 2}
+    before = _stored(teams, proposal_id)
+
+    refused = await teams.click_card("approve", seen, A.CENTRAL, on=post)
+    rejected = await teams.click_card(
+        "reject", {**action_data(post.card, "reject"), "note_reject": "Nej tak."}, A.CENTRAL,
+        on=post)
+
+    for card in (refused, rejected):  # to the clicker alone: the current card, and why
+        assert shows(card, OUTDATED_V2)
+        assert shows(card, SECOND) and not shows(card, FIRST)
+        assert verbs(card) == ["approve", "request_changes", "reject"]
+        assert action_data(card, "approve")["revision"] == 2
+    assert _stored(teams, proposal_id) == before  # no decision, history row or message
+    assert await teams.deliver() == 0
+    assert teams.connector.calls == []
+
+    mine = await teams.click_card("approve", action_data(refused, "approve"), A.CENTRAL,
+                                  on=post)
+    assert shows(mine, f"Godkendt af {A.CENTRAL.name}")
+    decided = teams.core.workflow.get(proposal_id).history[-1]
+    assert (decided.event, decided.revision) == ("approved", 2)
+    assert await teams.deliver() == 3
+
+
+async def test_a_card_from_before_cards_carried_the_revision(teams: Teams) -> None:
+    """Such a card can only be from the first revision: refused once there is a second, and
+    the clicker gets the current card, whose buttons name it."""
+    proposal_id, post, _current = await _resubmitted(teams)
+    before = _stored(teams, proposal_id)
+
+    card = await teams.click_card("approve", {"proposal_id": proposal_id}, A.CENTRAL, on=post)
+
+    assert shows(card, OUTDATED_V2) and shows(card, SECOND)
+    assert _stored(teams, proposal_id) == before
+    again = await teams.click_card("approve", action_data(card, "approve"), A.CENTRAL, on=post)
+    assert shows(again, "Godkendt af")
+
+
+@pytest.mark.parametrize("revision", [
+    0, 2, -1, 1.5, "1.0", " 1", "+1", "1_0", "\u0661", "abc", "", True, None, [1], {"$gt": 0},
+    10**30,
+], ids=repr)
+async def test_a_forged_revision_in_card_data_decides_nothing(
+    teams: Teams, revision: Any
+) -> None:
+    proposal_id, post = await _posted(teams)
+    before = _stored(teams, proposal_id)
+
+    for verb, extra in (("approve", {}), ("reject", {"note_reject": "Nej"})):
+        card = await teams.click_card(
+            verb, {"proposal_id": proposal_id, "revision": revision, **extra}, A.CENTRAL,
+            on=post)
+        assert shows(card, "beslut igen"), card
+
+    assert _stored(teams, proposal_id) == before
+    assert await teams.deliver() == 0
