@@ -13,6 +13,7 @@ from bot.config import Settings
 from bot.core import Core, build_core
 from handlers import slack as slack_handlers
 from handlers import teams as teams_handlers
+from handlers.teams import hosting as teams_hosting
 
 log = logging.getLogger(__name__)
 
@@ -20,6 +21,7 @@ log = logging.getLogger(__name__)
 MAX_BODY_BYTES = 1024 * 1024
 CORE_KEY = web.AppKey("core", Core)
 SCHEDULER_KEY = web.AppKey("scheduler", schedule.Scheduler)
+CALENDAR_KEY = web.AppKey("calendar", calendar.Feed)
 
 
 async def healthz(request: web.Request) -> web.Response:
@@ -27,10 +29,19 @@ async def healthz(request: web.Request) -> web.Response:
 
 
 async def kalender(request: web.Request) -> web.Response:
-    feed = calendar.feed_for_token(request.app[CORE_KEY], request.query.get("token"))
-    if feed is None:
+    """The calendar feed; a wrong or missing token gets the same 404 as an unknown path.
+    The feed is built off the event loop, so Slack and Teams are answered meanwhile."""
+    if not calendar.authorized(request.app[CORE_KEY].settings, request.query.get("token")):
         raise web.HTTPNotFound()
+    try:
+        feed = await request.app[CALENDAR_KEY].get()
+    except calendar.Unavailable:
+        raise web.HTTPServiceUnavailable(headers={"Retry-After": "60"}) from None
     return web.Response(body=feed, content_type="text/calendar", charset="utf-8")
+
+
+async def _close_calendar(app: web.Application) -> None:
+    app[CALENDAR_KEY].close()
 
 
 def build_app(settings: Settings, *, clock: Clock = utcnow) -> web.Application:
@@ -38,6 +49,7 @@ def build_app(settings: Settings, *, clock: Clock = utcnow) -> web.Application:
     app = web.Application(client_max_size=MAX_BODY_BYTES)
     app[CORE_KEY] = core
     app[SCHEDULER_KEY] = schedule.Scheduler(core)
+    app[CALENDAR_KEY] = calendar.Feed(core)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/kalender.ics", kalender)
     if settings.slack_enabled:
@@ -47,6 +59,7 @@ def build_app(settings: Settings, *, clock: Clock = utcnow) -> web.Application:
     teams_handlers.register(app, core)
     app.on_startup.append(_start_background)
     app.on_cleanup.append(_stop_background)
+    app.on_cleanup.append(_close_calendar)
     return app
 
 
@@ -74,9 +87,10 @@ class PathOnlyAccessLogger(AbstractAccessLogger):
 
 def main(settings: Settings) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    host = settings.listen_host(teams_credentials=teams_hosting.credentials_configured())
     web.run_app(
         build_app(settings),
-        host=settings.host,
+        host=host,
         port=settings.port,
         print=None,
         access_log_class=PathOnlyAccessLogger,
