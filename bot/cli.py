@@ -5,23 +5,31 @@ from __future__ import annotations
 import argparse
 import getpass
 import json
+import os
+import re
 import sys
+import unicodedata
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NoReturn
 
 from bot import cli_reports
+from bot.cli_reports import JSON_HELP, say
 from bot.config import SettingsError, load_settings
 from bot.core import Core, build_core
 from bot.proposal import Actor, Decision
-from bot.workflow import WorkflowError
+from bot.workflow import NotAllowed, WorkflowError
 from handlers import console, console_digest
 from policy import intake_errors, parse_intake, recommend
 from policy.models import Intake
 
+# The Danish verbs beside the English ones scripts use.
 DECISIONS = {
     "approve": Decision.APPROVE,
+    "godkend": Decision.APPROVE,
     "changes": Decision.REQUEST_CHANGES,
+    "ændringer": Decision.REQUEST_CHANGES,
     "reject": Decision.REJECT,
+    "afvis": Decision.REJECT,
 }
 
 
@@ -29,12 +37,50 @@ class CliError(Exception):
     """A user mistake: printed as one line on stderr, exit code 2."""
 
 
+class UsageError(CliError):
+    """A command line argparse refused, already in Danish; `prog` names the (sub)command."""
+
+    def __init__(self, prog: str, message: str) -> None:
+        super().__init__(message)
+        self.prog = prog
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = _parser()
-    args = parser.parse_args(argv)
     try:
+        code = _run(argv)
+        _flush_stdout()
+        return code
+    except BrokenPipeError:
+        # `opslag export | head`: the reader has all it wanted. Python's docs on SIGPIPE:
+        # point stdout at /dev/null so the flush at exit doesn't fail again, and exit 1.
+        _silence_stdout()
+        return 1
+    except cli_reports.OutputError as exc:
+        print(f"opslag: {exc}", file=sys.stderr)
+        _silence_stdout()
+        return 2
+
+
+def _flush_stdout() -> None:
+    """Short output sits in the buffer: a closed pipe or a full disk shows here, not at exit."""
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        raise cli_reports.write_error("standard-output", exc) from None
+
+
+def _run(argv: Sequence[str] | None) -> int:
+    try:
+        args = _parser().parse_args(argv)
         return int(args.run(args) or 0)
-    except (CliError, SettingsError, WorkflowError) as exc:
+    except SystemExit as exc:  # -h: the help is printed, argparse exits 0
+        return exc.code if isinstance(exc.code, int) else 0
+    except UsageError as exc:
+        print(f"{exc.prog}: {exc} (se '{exc.prog} -h')", file=sys.stderr)
+        return 2
+    except (CliError, cli_reports.OutputError, SettingsError, WorkflowError) as exc:
         print(f"opslag: {getattr(exc, 'message', exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
@@ -42,41 +88,148 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="opslag", description="Opslag: forslag til opslag.")
-    sub = parser.add_subparsers(dest="command", required=True)
+def _silence_stdout() -> None:
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # stdout is no file (a test captures it): nothing to flush
+        pass
 
-    chat = sub.add_parser("chat", help="foreslå et opslag i terminalen")
-    chat.add_argument("--as", dest="user", default=None, help="dit brugernavn")
+
+# argparse's English messages as templates ({x} stands for any text), and what a user reads
+# instead. A message not listed here is shown as argparse wrote it.
+_ARGPARSE_DA = [
+    ("argument {name}: {message}", "{name}: {message}"),
+    ("the following arguments are required: {names}", "mangler {names}"),
+    ("invalid choice: {value} (choose from {choices})",
+     "ukendt valg {value} (vælg mellem {choices})"),
+    ("invalid {type} value: {value}", "ugyldig værdi {value}"),
+    ("expected one argument", "mangler en værdi"),
+    ("expected at most one argument", "tager højst én værdi"),
+    ("expected at least one argument", "mangler mindst én værdi"),
+    ("expected {count} arguments", "skal have {count} værdier"),
+    ("unrecognized arguments: {names}", "ukendte argumenter: {names}"),
+    ("ambiguous option: {option} could match {matches}", "{option} kan betyde både {matches}"),
+    ("not allowed with argument {name}", "kan ikke bruges sammen med {name}"),
+    ("one of the arguments {names} is required", "et af argumenterne {names} skal med"),
+    ("ignored explicit argument {value}", "tager ingen værdi (fik {value})"),
+]
+
+
+def _template_pattern(template: str) -> re.Pattern[str]:
+    """'invalid choice: {value}' -> a pattern that matches it with any text as `value`."""
+    escaped = re.escape(template)
+    return re.compile("^" + re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>.*?)", escaped) + "$", re.S)
+
+
+_ARGPARSE_PATTERNS = [(_template_pattern(english), danish) for english, danish in _ARGPARSE_DA]
+
+
+def translate_argparse(message: str) -> str:
+    """argparse's English error in Danish; the text an argument's own check wrote is kept."""
+    for pattern, danish in _ARGPARSE_PATTERNS:
+        match = pattern.match(message)
+        if match:
+            parts = match.groupdict()
+            if "message" in parts:
+                parts["message"] = translate_argparse(parts["message"])
+            return danish.format(**parts)
+    return message
+
+
+class DanishHelpFormatter(argparse.HelpFormatter):
+    def add_usage(
+        self,
+        usage: str | None,
+        actions: Any,
+        groups: Any,
+        prefix: str | None = None,
+    ) -> None:
+        super().add_usage(usage, actions, groups, "brug: " if prefix is None else prefix)
+
+
+class DanishArgumentParser(argparse.ArgumentParser):
+    """argparse in Danish: help texts and headings, and an error is one line on stderr
+    (raised as UsageError for `main`) instead of the usage and an English message."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["add_help"] = False  # added below with a Danish help text
+        kwargs.setdefault("formatter_class", DanishHelpFormatter)
+        super().__init__(*args, **kwargs)
+        self._positionals.title = "argumenter"
+        self._optionals.title = "tilvalg"
+        self.add_argument("-h", "--help", action="help", help="vis denne hjælp og afslut")
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(self.prog, translate_argparse(message))
+
+
+def _parser() -> argparse.ArgumentParser:
+    # Its subcommands' parsers are of the same class (argparse's default).
+    parser: argparse.ArgumentParser = DanishArgumentParser(
+        prog="opslag", description="Opslag: forslag til opslag."
+    )
+    sub = parser.add_subparsers(
+        dest="command", required=True, title="kommandoer", metavar="KOMMANDO"
+    )
+
+    def command(name: str, help: str) -> argparse.ArgumentParser:
+        return sub.add_parser(name, help=help, description=help)
+
+    chat = command("chat", "foreslå et opslag i terminalen")
+    chat.add_argument("--as", dest="user", default=None, metavar="NAVN",
+                      help="dit brugernavn (ellers dit login-navn)")
     chat.set_defaults(run=_chat)
 
-    recommend_cmd = sub.add_parser("recommend", help="intake (JSON) på stdin -> anbefaling (JSON)")
+    recommend_cmd = command("recommend", "intake (JSON) på stdin -> anbefaling (JSON)")
     recommend_cmd.set_defaults(run=_recommend)
 
-    submit = sub.add_parser("submit", help="gem et forslag (intake som JSON på stdin)")
-    submit.add_argument("--as", dest="user", required=True)
+    submit = command("submit", "gem et forslag (intake som JSON på stdin)")
+    submit.add_argument("--as", dest="user", required=True, metavar="NAVN",
+                        help="forslagsstillerens brugernavn")
     submit.set_defaults(run=_submit)
 
-    listing = sub.add_parser("list", help="vis forslag")
-    listing.add_argument("--json", action="store_true")
+    listing = command("list", "vis forslag")
+    listing.add_argument("--json", action="store_true", help=JSON_HELP)
     listing.set_defaults(run=_list)
 
-    show = sub.add_parser("show", help="vis et forslag med historik")
-    show.add_argument("id", type=int)
-    show.add_argument("--json", action="store_true")
+    show = command("show", "vis et forslag med historik")
+    show.add_argument("id", type=_proposal_id, metavar="NUMMER", help="forslagets nummer")
+    show.add_argument("--json", action="store_true", help=JSON_HELP)
     show.set_defaults(run=_show)
 
-    decide = sub.add_parser("decide", help="godkend, bed om ændringer eller afvis")
-    decide.add_argument("id", type=int)
-    decide.add_argument("decision", choices=sorted(DECISIONS))
-    decide.add_argument("--by", required=True)
-    decide.add_argument("--note", default=None)
+    decide = command("decide", "godkend, bed om ændringer eller afvis")
+    decide.add_argument("id", type=_proposal_id, metavar="NUMMER", help="forslagets nummer")
+    decide.add_argument("decision", type=_decision, metavar="BESLUTNING",
+                        help="godkend, ændringer eller afvis (eller approve, changes, reject)")
+    decide.add_argument("--by", required=True, metavar="NAVN",
+                        help="hvem der beslutter: et navn i OPSLAG_CENTRAL_USERS")
+    decide.add_argument("--note", default=None, metavar="TEKST",
+                        help="begrundelsen; skal med ved ændringer og afvis")
     decide.set_defaults(run=_decide)
 
-    serve = sub.add_parser("serve", help="start serveren til Slack og Teams")
+    serve = command("serve", "start serveren til Slack og Teams")
     serve.set_defaults(run=_serve)
-    cli_reports.add_commands(sub, render_digest=console_digest.render_digest)
+    cli_reports.add_commands(
+        sub, render_digest=console_digest.render_digest, event_labels=console.EVENT_DA
+    )
     return parser
+
+
+def _proposal_id(text: str) -> int:
+    if not text.isascii() or not text.isdigit():
+        raise argparse.ArgumentTypeError(f"{text!r} er ikke et forslagsnummer")
+    return int(text)
+
+
+def _decision(text: str) -> Decision:
+    decision = DECISIONS.get(unicodedata.normalize("NFC", text.strip().lower()))
+    if decision is None:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} er ikke en beslutning; skriv godkend, ændringer eller afvis"
+        )
+    return decision
 
 
 def _core() -> Core:
@@ -90,15 +243,16 @@ def _console_actor(user: str | None) -> Actor:
 
 def read_intake(stream: Any = None) -> Intake:
     """Parse one intake from JSON text; any problem becomes one clear line naming the field."""
-    raw = (stream or sys.stdin).read()
     try:
-        data = json.loads(raw)
+        data = json.loads((stream or sys.stdin).read())
     except json.JSONDecodeError as exc:
         raise CliError(
             f"ugyldig JSON på linje {exc.lineno}, kolonne {exc.colno}: {exc.msg}"
         ) from None
     except UnicodeDecodeError:
         raise CliError("input er ikke gyldig UTF-8") from None
+    except RecursionError:  # the parser gives up on lists or objects nested ~1000 deep
+        raise CliError("ugyldig JSON: lister eller objekter er indlejret for dybt") from None
     if not isinstance(data, dict):
         raise CliError("input skal være et JSON-objekt med felterne fra spørgsmålene")
     errors = intake_errors(data)
@@ -109,7 +263,7 @@ def read_intake(stream: Any = None) -> Intake:
 
 
 def _print_json(data: Any) -> None:
-    print(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+    say(json.dumps(data, ensure_ascii=False, indent=2, default=str))
 
 
 def _recommend(args: argparse.Namespace) -> int:
@@ -121,7 +275,7 @@ def _submit(args: argparse.Namespace) -> int:
     intake = read_intake()
     with _core() as core:
         proposal = core.workflow.submit(intake, _console_actor(args.user), source="console")
-    print(proposal.id)
+    say(proposal.id)
     return 0
 
 
@@ -131,7 +285,7 @@ def _list(args: argparse.Namespace) -> int:
     if args.json:
         _print_json([p.model_dump(mode="json", exclude={"history"}) for p in proposals])
     else:
-        print(console.render_list(proposals))
+        say(console.render_list(proposals))
     return 0
 
 
@@ -141,29 +295,33 @@ def _show(args: argparse.Namespace) -> int:
     if args.json:
         _print_json(proposal.model_dump(mode="json"))
     else:
-        print(console.render_proposal(proposal))
+        say(console.render_proposal(proposal))
     return 0
 
 
 def _decide(args: argparse.Namespace) -> int:
     with _core() as core:
-        outcome = core.workflow.decide(
-            args.id, DECISIONS[args.decision], _console_actor(args.by), args.note
-        )
-    print(console.render_decided(outcome.proposal, changed=outcome.changed))
+        try:
+            outcome = core.workflow.decide(
+                args.id, args.decision, _console_actor(args.by), args.note
+            )
+        except NotAllowed as exc:
+            hint = console.TEXT["not_central"].format(user=args.by)
+            raise CliError(f"{exc.message} {hint}") from None
+    say(console.render_decided(outcome.proposal, changed=outcome.changed))
     return 0
 
 
 def _chat(args: argparse.Namespace) -> int:
     with _core() as core:
         try:
-            intake = console.run_chat(input, print)
+            intake = console.run_chat(input, say)
         except (KeyboardInterrupt, EOFError):
-            print(f"\n{console.TEXT['aborted']}")
+            say(f"\n{console.TEXT['aborted']}")
             return 130
-        print(console.render_recommendation(recommend(intake)))
+        say(console.render_recommendation(recommend(intake)))
         proposal = core.workflow.submit(intake, _console_actor(args.user), source="console")
-        print(console.render_stored(proposal))
+        say(console.render_stored(proposal))
     return 0
 
 

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import errno
 import json
+import os
+import stat
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
@@ -22,28 +25,60 @@ from bot.core import Core, build_core
 from bot.digest import Digest, parse_week
 
 RenderDigest = Callable[[Digest], str]
+JSON_HELP = "skriv JSON i stedet for tekst"
+
+
+class OutputError(Exception):
+    """The output could not be written; the message is one Danish line naming the file."""
+
+
+# Why a file could not be written, by the error the system gave; any other is named by its code.
+_WRITE_PROBLEMS = {
+    errno.ENOENT: "mappen findes ikke",
+    errno.ENOTDIR: "en del af stien er ikke en mappe",
+    errno.EISDIR: "det er en mappe; skriv et filnavn",
+    errno.ELOOP: "det er et symbolsk link, og opslag skriver ikke gennem links; vælg en fil",
+    errno.ENOSPC: "der er ikke mere plads",
+    errno.EDQUOT: "din diskkvote er brugt op",
+    errno.EACCES: "ingen adgang",
+    errno.EPERM: "ingen adgang",
+    errno.EROFS: "filsystemet er skrivebeskyttet",
+    errno.ENAMETOOLONG: "navnet er for langt",
+    errno.EPIPE: "modtageren har lukket",
+}
 
 
 def add_commands(
     subparsers: argparse._SubParsersAction[argparse.ArgumentParser],
     *,
     render_digest: RenderDigest,
+    event_labels: Mapping[str, str],
 ) -> None:
-    digest = subparsers.add_parser("digest", help="vis ugeoversigten for den centrale afdeling")
-    digest.add_argument("--week", type=_week, default=None, help="ISO-uge, fx 2026-W49")
-    digest.add_argument("--json", action="store_true")
+    """`event_labels` names history events in Danish in the CSV (the terminal's own names)."""
+    digest_help = "vis ugeoversigten for den centrale afdeling"
+    digest = subparsers.add_parser("digest", help=digest_help, description=digest_help)
+    digest.add_argument("--week", type=_week, default=None, metavar="UGE",
+                        help="ISO-uge, fx 2026-W49 (ellers den kommende uge)")
+    digest.add_argument("--json", action="store_true", help=JSON_HELP)
     digest.set_defaults(run=partial(_digest, render=render_digest))
 
-    cal = subparsers.add_parser("calendar", help="skriv indholdskalenderen (iCalendar)")
-    cal.add_argument("--out", type=Path, default=None, help="fil, fx kalender.ics (ellers stdout)")
+    cal_help = "skriv indholdskalenderen (iCalendar)"
+    cal = subparsers.add_parser("calendar", help=cal_help, description=cal_help)
+    cal.add_argument("--out", type=Path, default=None, metavar="FIL",
+                     help="fil, fx kalender.ics (ellers standard-output)")
     cal.set_defaults(run=_calendar)
 
-    exp = subparsers.add_parser("export", help="beslutningsjournal for en periode (aktindsigt)")
-    exp.add_argument("--from", dest="first", type=_date, required=True, help="ÅÅÅÅ-MM-DD")
-    exp.add_argument("--to", dest="last", type=_date, required=True, help="ÅÅÅÅ-MM-DD, med")
-    exp.add_argument("--format", choices=("csv", "json"), default="csv")
-    exp.add_argument("--out", type=Path, default=None, help="fil (ellers stdout)")
-    exp.set_defaults(run=_export, parser=exp)
+    exp_help = "beslutningsjournal for en periode (aktindsigt)"
+    exp = subparsers.add_parser("export", help=exp_help, description=exp_help)
+    exp.add_argument("--from", dest="first", type=_date, required=True, metavar="DATO",
+                     help="første dag, ÅÅÅÅ-MM-DD")
+    exp.add_argument("--to", dest="last", type=_date, required=True, metavar="DATO",
+                     help="sidste dag (med), ÅÅÅÅ-MM-DD")
+    exp.add_argument("--format", choices=("csv", "json"), default="csv",
+                     help="csv (standard) eller json")
+    exp.add_argument("--out", type=Path, default=None, metavar="FIL",
+                     help="fil, som kun du kan læse (ellers standard-output)")
+    exp.set_defaults(run=partial(_export, event_labels=event_labels), parser=exp)
 
 
 def _week(text: str) -> tuple[int, int]:
@@ -55,9 +90,15 @@ def _week(text: str) -> tuple[int, int]:
 
 def _date(text: str) -> dt.date:
     try:
-        return dt.date.fromisoformat(text)
+        day = dt.date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} er ikke en dato som 2026-11-30") from None
+    if not export.FIRST_DAY <= day <= export.LAST_DAY:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} ligger uden for kalenderen; "
+            f"vælg en dag fra {export.FIRST_DAY} til {export.LAST_DAY}"
+        )
+    return day
 
 
 def _core() -> Core:
@@ -66,20 +107,75 @@ def _core() -> Core:
 
 @contextmanager
 def _output(path: Path | None, encoding: str = "utf-8") -> Iterator[IO[str]]:
+    """Standard output, or the file `path` as only its owner may read it (the record holds
+    personal data). A file that cannot be written, or fails part-way, is one Danish line and
+    is not left behind half-written. A closed pipe on stdout is left to `main`."""
     if path is None:
-        yield sys.stdout
+        try:
+            yield sys.stdout
+            sys.stdout.flush()
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            raise write_error("standard-output", exc) from None
         return
-    with path.open("w", encoding=encoding, newline="") as handle:
-        yield handle
+    try:
+        fd = _open_private(path)
+    except OSError as exc:
+        raise write_error(repr(str(path)), exc) from None
+    regular = stat.S_ISREG(os.fstat(fd).st_mode)
+    try:
+        with open(fd, "w", encoding=encoding, newline="") as handle:
+            yield handle
+    except BaseException as exc:
+        if regular:  # never a device such as /dev/full
+            path.unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise write_error(repr(str(path)), exc) from None
+        raise
+
+
+def _open_private(path: Path) -> int:
+    """Open `path` for writing with mode 0600, refusing a symlink there (O_NOFOLLOW) so the
+    record is not written wherever a planted link points. An existing regular file is
+    narrowed to 0600 (O_CREAT keeps its old mode) before it is emptied."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC
+    fd = os.open(path, flags, 0o600)
+    try:
+        if stat.S_ISREG(os.fstat(fd).st_mode):
+            os.fchmod(fd, 0o600)
+            os.ftruncate(fd, 0)
+    except OSError:
+        os.close(fd)
+        raise
+    return fd
+
+
+def say(text: object = "") -> None:
+    """print() for the commands' output: a stdout that cannot be written (`> /dev/full`) is
+    one Danish line; a closed pipe is left to `main`."""
+    try:
+        print(text)
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        raise write_error("standard-output", exc) from None
+
+
+def write_error(target: str, exc: OSError) -> OutputError:
+    problem = _WRITE_PROBLEMS.get(exc.errno or 0)
+    if problem is None:
+        problem = f"systemfejl {errno.errorcode.get(exc.errno or 0, exc.errno)}"
+    return OutputError(f"kan ikke skrive til {target}: {problem}")
 
 
 def _digest(args: argparse.Namespace, render: RenderDigest) -> int:
     with _core() as core:
         built = schedule.week_overview(core, args.week)
     if args.json:
-        print(json.dumps(built.model_dump(mode="json"), ensure_ascii=False, indent=2))
+        say(json.dumps(built.model_dump(mode="json"), ensure_ascii=False, indent=2))
     else:
-        print(render(built))
+        say(render(built))
     return 0
 
 
@@ -91,7 +187,7 @@ def _calendar(args: argparse.Namespace) -> int:
     return 0
 
 
-def _export(args: argparse.Namespace) -> int:
+def _export(args: argparse.Namespace, event_labels: Mapping[str, str]) -> int:
     if args.first > args.last:
         args.parser.error("--from skal ligge før eller på --to")
     with _core() as core:
@@ -103,7 +199,7 @@ def _export(args: argparse.Namespace) -> int:
     encoding = "utf-8-sig" if args.format == "csv" else "utf-8"
     with _output(args.out, encoding) as out:
         if args.format == "csv":
-            export.write_csv(proposals, out, tz)
+            export.write_csv(proposals, out, tz, event_labels)
         else:
             document = export.to_json_document(
                 proposals, (args.first, args.last), exported_at, tz

@@ -144,6 +144,12 @@ def parse_week(text: str) -> Week:
         dt.date.fromisocalendar(week[0], week[1], 1)
     except ValueError:
         raise ValueError(f"år {week[0]} har ingen uge {week[1]}") from None
+    try:
+        week_dates(week)
+    except ValueError:  # 9999-W52: its Sunday is 2 January of year 10000
+        raise ValueError(
+            f"uge {week[1]} i år {week[0]} slutter efter kalenderens sidste dag"
+        ) from None
     return week
 
 

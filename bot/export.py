@@ -7,8 +7,9 @@ period. Times are given in the municipality's time zone with their UTC offset.
 - JSON: one document {"exported_at", "period", "proposals": [...]}, each proposal with its
   intake, recommendation, policy version, decision and history.
 - CSV: one row per history event, with the proposal's columns repeated on each row, so the
-  file reads on its own in a spreadsheet. Cells a spreadsheet would run as a formula (starting
-  with = + - @) get a leading apostrophe.
+  file reads on its own in a spreadsheet. Status and event are in Danish there (the JSON keeps
+  the codes). Cells a spreadsheet would run as a formula (starting with = + - @) get a leading
+  apostrophe.
 
 Each submission and resubmission event carries the draft, the recommendation and the policy
 version it was made with (its snapshot), so every revision a proposer sent is in the record.
@@ -18,9 +19,11 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+from collections.abc import Mapping
 from typing import IO, Any
 
 from bot.proposal import Proposal
+from bot.workflow import status_label
 from policy import label
 
 CSV_COLUMNS = [
@@ -33,10 +36,15 @@ CSV_COLUMNS = [
 # User-written columns that a spreadsheet could take for a formula.
 _FREE_TEXT = {"title", "proposer_name", "department", "actor_name", "note", "text"}
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# The first and last day a period may have. The store compares UTC times, and the midnight
+# before date.min or after date.max has no UTC time in some time zones.
+FIRST_DAY = dt.date.min + dt.timedelta(days=1)
+LAST_DAY = dt.date.max - dt.timedelta(days=1)
 
 
 def period_bounds(first: dt.date, last: dt.date, tz: dt.tzinfo) -> tuple[dt.datetime, dt.datetime]:
-    """From midnight starting `first` to midnight ending `last`, local time: both days count."""
+    """From midnight starting `first` to midnight ending `last`, local time: both days count.
+    Both days lie from FIRST_DAY to LAST_DAY."""
     start = dt.datetime.combine(first, dt.time(), tzinfo=tz)
     return start, dt.datetime.combine(last + dt.timedelta(days=1), dt.time(), tzinfo=tz)
 
@@ -76,7 +84,9 @@ def to_json_document(
     }
 
 
-def csv_rows(proposal: Proposal, tz: dt.tzinfo) -> list[dict[str, Any]]:
+def csv_rows(
+    proposal: Proposal, tz: dt.tzinfo, event_labels: Mapping[str, str]
+) -> list[dict[str, Any]]:
     intake = proposal.intake
     base = {
         "proposal_id": proposal.id,
@@ -98,14 +108,14 @@ def csv_rows(proposal: Proposal, tz: dt.tzinfo) -> list[dict[str, Any]]:
         "review_route": label("route", proposal.recommendation.review.route),
         "policy_version": proposal.policy_version,
         "revision": proposal.revision,
-        "status": str(proposal.status),
+        "status": status_label(proposal.status),
         "text": intake.text,
     }
     return [
         {
             **base,
             "event_at": local_time(event.at, tz),
-            "event": event.event,
+            "event": event_labels.get(event.event, event.event),
             "actor_name": event.actor_name,
             "actor_platform": event.actor_platform,
             "actor_id": event.actor_id,
@@ -125,11 +135,15 @@ def _snapshot_text(snapshot: dict[str, Any] | None) -> str | None:
     return text if isinstance(text, str) else None
 
 
-def write_csv(proposals: list[Proposal], out: IO[str], tz: dt.tzinfo) -> None:
+def write_csv(
+    proposals: list[Proposal], out: IO[str], tz: dt.tzinfo, event_labels: Mapping[str, str]
+) -> None:
+    """`event_labels`: the Danish name of each history event (the surface that writes owns
+    them); an event without one is written as its code."""
     writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS)
     writer.writeheader()
     for proposal in proposals:
-        for row in csv_rows(proposal, tz):
+        for row in csv_rows(proposal, tz, event_labels):
             writer.writerow({key: _cell(key, value) for key, value in row.items()})
 
 

@@ -57,6 +57,7 @@ TEXT = {
     "content_type": "Indholdstype: {content_type}",
     "planned": "Planlagt: {planned}",
     "history": "Historik",
+    "not_central": "'{user}' står ikke i OPSLAG_CENTRAL_USERS.",
 }
 
 

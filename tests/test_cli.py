@@ -96,6 +96,79 @@ def test_submit_list_show_decide_round_trip(cli: Any) -> None:
     assert "Træplantning i Grenaa" in out and "Kortere" in out
 
 
+def test_decide_takes_the_danish_verbs(cli: Any) -> None:
+    ids = [cli(["submit", "--as", "anna"], json.dumps(intake_data()))[1].strip() for _ in range(3)]
+    decided = [
+        cli(["decide", ids[0], "godkend", "--by", "chef"]),
+        cli(["decide", ids[1], "ændringer", "--by", "chef", "--note", "Kortere"]),
+        cli(["decide", ids[2], "afvis", "--by", "chef", "--note", "Ikke nu"]),
+    ]
+    assert [code for code, _, _ in decided] == [0, 0, 0], decided
+    statuses = [json.loads(cli(["show", pid, "--json"])[1])["status"] for pid in ids]
+    assert statuses == ["approved", "changes_requested", "rejected"]
+
+
+def test_a_refused_decision_says_where_the_central_team_is_set(cli: Any) -> None:
+    pid = cli(["submit", "--as", "anna"], json.dumps(intake_data()))[1].strip()
+    code, out, err = cli(["decide", pid, "godkend", "--by", "anna"])
+    assert_one_danish_line(code, out, err, "'anna'", "OPSLAG_CENTRAL_USERS")
+
+
+# argparse's own words, which a user must not meet.
+ENGLISH = (
+    "error:", "usage:", "the following", "invalid", "choose from", "expected", "unrecognized",
+    "argument ", "required",
+)
+
+
+def assert_one_danish_line(code: int, out: str, err: str, *names: str) -> None:
+    """Exit code 2, nothing on stdout, one line on stderr naming the problem, no English."""
+    assert code == 2, err
+    assert out == ""
+    assert "Traceback" not in err
+    [line] = err.splitlines()
+    assert line.startswith("opslag")
+    for name in names:
+        assert name in line
+    for word in ENGLISH:
+        assert word not in line.lower(), line
+
+
+DEEP_JSON = '{"audience": ' + "[" * 100_000 + "]" * 100_000 + "}"
+
+
+@pytest.mark.parametrize(
+    "argv, stdin, names",
+    [
+        ([], "", ["mangler KOMMANDO"]),
+        (["godkend"], "", ["ukendt valg 'godkend'", "decide"]),
+        (["decide", "1"], "", ["mangler BESLUTNING, --by", "opslag decide -h"]),
+        (["decide", "1", "ja", "--by", "chef"], "", ["'ja' er ikke en beslutning", "godkend"]),
+        (["show", "abc"], "", ["'abc' er ikke et forslagsnummer"]),
+        (["list", "--jsn"], "", ["ukendte argumenter: --jsn"]),
+        (["show"], "", ["mangler NUMMER"]),
+        (["digest", "--week", "9999-W52"], "", ["--week", "kalenderens sidste dag"]),
+        (["digest", "--week", "2026-49"], "", ["--week", "2026-W49"]),
+        (["export", "--from", "2026-01-01", "--to"], "", ["--to: mangler en værdi"]),
+        (["recommend"], DEEP_JSON, ["for dybt"]),
+        (["submit", "--as", "anna"], DEEP_JSON, ["for dybt"]),
+    ],
+)
+def test_a_mistake_on_the_command_line_is_one_danish_line(
+    cli: Any, argv: list[str], stdin: str, names: list[str]
+) -> None:
+    assert_one_danish_line(*cli(argv, stdin), *names)
+
+
+def test_help_is_danish(cli: Any) -> None:
+    code, out, _ = cli(["decide", "-h"])
+    assert code == 0
+    assert out.startswith("brug: opslag decide")
+    assert "tilvalg:" in out and "vis denne hjælp og afslut" in out
+    assert "godkend, ændringer eller afvis" in out and "OPSLAG_CENTRAL_USERS" in out
+    assert not any(word in out for word in ("usage:", "options:", "positional", "show this"))
+
+
 def test_show_unknown_id_is_a_clear_error(cli: Any) -> None:
     code, _, err = cli(["show", "42"])
     assert code == 2 and "42" in err and "findes ikke" in err
@@ -175,3 +248,42 @@ def test_the_installed_command_never_shows_a_traceback(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     assert result.stderr.startswith("opslag: ")
+
+
+def run_installed(argv: list[str], folder: Path, stdout: int) -> subprocess.CompletedProcess[str]:
+    """`opslag ARGV` as a separate process in `folder`, its stdout going to `stdout`."""
+    import os
+
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("OPSLAG_")},
+        "PYTHONPATH": str(Path(__file__).resolve().parents[1]),
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *argv], stdin=subprocess.DEVNULL, stdout=stdout,
+        stderr=subprocess.PIPE, text=True, cwd=folder, timeout=60, env=env,
+    )
+
+
+EXPORT_2026 = ["export", "--from", "2026-01-01", "--to", "2026-12-31"]
+
+
+def test_a_reader_that_stops_early_ends_the_command_quietly(tmp_path: Path) -> None:
+    """`opslag export ... | head -1`: the reader is gone before the first line is written."""
+    import os
+
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        result = run_installed(EXPORT_2026, tmp_path, write_end)
+    finally:
+        os.close(write_end)
+    assert result.stderr == ""  # no traceback, not even "Exception ignored ... BrokenPipeError"
+    assert result.returncode == 1  # as Python's docs on SIGPIPE do it
+
+
+@pytest.mark.parametrize("argv", [EXPORT_2026, ["list", "--json"], ["digest"]])
+def test_a_full_stdout_is_one_danish_line(tmp_path: Path, argv: list[str]) -> None:
+    """`opslag ... > /dev/full`."""
+    with open("/dev/full", "w") as full:
+        result = run_installed(argv, tmp_path, full.fileno())
+    assert_one_danish_line(result.returncode, "", result.stderr, "standard-output", "plads")

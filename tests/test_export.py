@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import csv
+import errno
 import io
 import json
+import os
 import re
 import sqlite3
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +20,7 @@ from bot.core import Core
 from bot.proposal import Decision
 from policy import POLICY_VERSION
 from tests.conftest import FakeClock
+from tests.test_cli import assert_one_danish_line
 from tests.test_digest_support import BO, CHEF, decide, propose, utc
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -77,9 +81,12 @@ def test_csv_has_one_row_per_history_event_with_the_proposal_columns(record: Any
     code, out, _ = export(*NOVEMBER, "--format", "csv")
     assert code == 0
     rows = list(csv.DictReader(io.StringIO(out)))
-    assert [(int(r["proposal_id"]), r["event"]) for r in rows] == [
-        (ids["decided_in_november"], "submitted"), (ids["decided_in_november"], "approved"),
-        (ids["november"], "submitted"), (ids["november"], "changes_requested"),
+    # Status and event in Danish, as the terminal names them (the JSON keeps the codes).
+    assert [(int(r["proposal_id"]), r["status"], r["event"]) for r in rows] == [
+        (ids["decided_in_november"], "godkendt", "foreslået"),
+        (ids["decided_in_november"], "godkendt", "godkendt"),
+        (ids["november"], "sendt tilbage til ændringer", "foreslået"),
+        (ids["november"], "sendt tilbage til ændringer", "bedt om ændringer"),
     ]
     last = rows[-1]
     assert last["proposer_name"] == "Bo Holm" and last["actor_name"] == "Chef Hansen"
@@ -105,6 +112,59 @@ def test_out_writes_a_file(record: Any, tmp_path: Path) -> None:
     assert len(json.loads(json_target.read_text())["proposals"]) == 2
 
 
+def test_the_file_is_readable_by_its_owner_only(record: Any, tmp_path: Path) -> None:
+    _, export = record
+    new = tmp_path / "ny.csv"
+    old = tmp_path / "gammel.csv"
+    old.write_text("det gamle indhold, som er længere end journalen" * 100)
+    old.chmod(0o644)
+    for target in (new, old):
+        assert export(*NOVEMBER, "--out", str(target))[0] == 0
+        assert stat.S_IMODE(target.stat().st_mode) == 0o600
+    assert old.read_bytes() == new.read_bytes()  # overwritten, nothing of the old left
+
+
+def test_a_symlink_at_out_is_refused_and_not_followed(record: Any, tmp_path: Path) -> None:
+    _, export = record
+    elsewhere = tmp_path / "andetsteds.csv"
+    link = tmp_path / "journal.csv"
+    link.symlink_to(elsewhere)
+    assert_one_danish_line(*export(*NOVEMBER, "--out", str(link)), "symbolsk link")
+    assert not elsewhere.exists()
+
+
+@pytest.mark.parametrize(
+    "out, problem",
+    [
+        ("mangler/journal.csv", "mappen findes ikke"),
+        (".", "det er en mappe"),
+        ("/dev/full", "ikke mere plads"),
+    ],
+)
+def test_an_out_that_cannot_be_written_is_one_danish_line(
+    record: Any, tmp_path: Path, out: str, problem: str
+) -> None:
+    _, export = record
+    target = out if out.startswith("/") else str(tmp_path / out)
+    assert_one_danish_line(*export(*NOVEMBER, "--out", target), f"'{target}'", problem)
+
+
+def test_a_disk_that_fills_part_way_leaves_no_half_record(
+    record: Any, tmp_path: Path, monkeypatch: Any
+) -> None:
+    from bot import export as export_module
+
+    def write_then_fill(proposals: Any, out: Any, *args: Any) -> None:
+        out.write("proposal_id,title\n")
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(export_module, "write_csv", write_then_fill)
+    _, export = record
+    target = tmp_path / "journal.csv"
+    assert_one_danish_line(*export(*NOVEMBER, "--out", str(target)), "ikke mere plads")
+    assert not target.exists()
+
+
 def test_one_day_period_and_empty_period(record: Any) -> None:
     ids, export = record
     _, out, _ = export("--from", "2026-12-01", "--to", "2026-12-01", "--format", "json")
@@ -114,19 +174,28 @@ def test_one_day_period_and_empty_period(record: Any) -> None:
 
 
 @pytest.mark.parametrize(
-    "argv",
+    "argv, problem",
     [
-        ("--from", "2026-11-30", "--to", "2026-11-01"),
-        ("--from", "30-11-2026", "--to", "2026-12-01"),
-        ("--from", "2026-11-01", "--to", "2026-11-30", "--format", "xlsx"),
-        ("--to", "2026-11-30",),
+        (("--from", "2026-11-30", "--to", "2026-11-01"), "--from skal ligge før"),
+        (("--from", "30-11-2026", "--to", "2026-12-01"), "'30-11-2026' er ikke en dato"),
+        (("--from", "2026-11-01", "--to", "2026-11-30", "--format", "xlsx"), "ukendt valg"),
+        (("--to", "2026-11-30",), "mangler --from"),
+        (("--from", "2026-01-01", "--to", "9999-12-31"), "uden for kalenderen"),
+        (("--from", "0001-01-01", "--to", "2026-01-01"), "uden for kalenderen"),
     ],
 )
-def test_bad_arguments_exit_2_with_one_line(record: Any, argv: tuple[str, ...]) -> None:
+def test_bad_arguments_exit_2_with_one_danish_line(
+    record: Any, argv: tuple[str, ...], problem: str
+) -> None:
     _, export = record
-    with pytest.raises(SystemExit) as exit_info:
-        export(*argv)
-    assert exit_info.value.code == 2
+    assert_one_danish_line(*export(*argv), "opslag export", problem)
+
+
+def test_the_widest_period_the_calendar_allows(record: Any) -> None:
+    ids, export = record
+    code, out, err = export("--from", "0001-01-02", "--to", "9999-12-30", "--format", "json")
+    assert code == 0, err
+    assert len(json.loads(out)["proposals"]) == len(ids)
 
 
 # -- the history is append-only ------------------------------------------------------------
