@@ -1,8 +1,30 @@
 """Delivers stored messages through whichever platform adapter is registered, with retries.
 
 A message is stored before anyone is told it was received; the outbox then delivers it and marks
-it sent. A platform error or rate limit schedules a later attempt (honouring `Retry-After`);
-a restart picks up what is still pending.
+it sent. A restart picks up what is still pending.
+
+Retrying. A passing failure (a 5xx, a timeout, a dropped connection) schedules another attempt
+after an exponential backoff. A rate limit (a 429, or our own pacing of a channel, see `Pacer`)
+waits as long as `Retry-After` says and uses up no attempt: being asked to wait is not a
+failure. Every wait gets a random extra of up to half its length (`rng`, seeded in tests), so
+messages refused together do not all come back in the same instant.
+
+Giving up. A message is given up (`failed`) only when the platform refuses it for good
+(`PermanentFailure`, e.g. channel not found) or when it has not gone through `GIVE_UP_AFTER`
+(24 hours, on the injected clock) after it was stored or last sent back by an operator. The
+central team is then told in Danish in each review channel: which message for which proposal
+and why (kind `undelivered`). Such a notice is never itself the subject of another notice, and
+it is in a lane of its own, so an undeliverable notice is only logged.
+
+Lanes. Messages of one proposal, platform and lane go out in order (a post before its update,
+a thread's root before its replies). A lane waits behind a given-up message too, until an
+operator resolves it: `Outbox.retry_failed` sends it back (pending again, with fresh attempts
+and a fresh time limit; the lane moves on once it is delivered), or `Outbox.release_failed`
+lets it go for good (`released`; the lane moves on without it). Either way the messages that
+waited behind it count their time limit from then. After a review post is let go, the next
+review update posts the review message afresh and later replies go under it; the senders never
+post a thread reply outside its thread, so a reply with no review message at all waits (and is
+given up in its turn, with a notice).
 """
 
 from __future__ import annotations
@@ -12,19 +34,27 @@ import contextlib
 import datetime as dt
 import logging
 import os
+import random
+import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from bot.clock import Clock, utcnow
-from bot.store import OutboxRow, Store, StoreUnavailable
+from bot.clock import Clock, iso, utcnow
+from bot.proposal import Proposal
+from bot.store import NewMessage, OutboxRow, Store, StoreUnavailable
 
 log = logging.getLogger(__name__)
 
-MAX_ATTEMPTS = 12
 BASE_BACKOFF_SECONDS = 2.0
 MAX_BACKOFF_SECONDS = 600.0
+# A 429 without Retry-After: how long to wait (it uses no attempt, so no backoff grows).
+RATE_LIMIT_SECONDS = 30.0
+# Each wait grows by a random part of up to this share of it.
+JITTER = 0.5
+# A message that has not gone through after this long (and no permanent error) is given up.
+GIVE_UP_AFTER = dt.timedelta(hours=24)
 LEASE = dt.timedelta(seconds=120)
 # A database that cannot write (locked by another process, read-only, full): how the outbox
 # waits it out. Each attempt holds up the event loop for the store's busy timeout, so the
@@ -34,18 +64,31 @@ STORE_RETRY_MAX_SECONDS = 5.0
 # On stop (a deploy's SIGTERM) what is being sent may finish and be marked for this long, within
 # the usual 10 s before a SIGKILL; cut off, it stays claimed and is sent again after the lease.
 DRAIN_SECONDS = 8.0
+# The longest a message waits in `Pacer` for its turn in a channel while holding its claim.
+MAX_PACE_WAIT_SECONDS = 5.0
+
+# The notice to the central team about a message that was given up.
+UNDELIVERED = "undelivered"
 
 
 class RetryLater(Exception):
-    """The platform asked us to come back later (a 429 or a passing failure)."""
+    """Come back later: a passing failure, or (`rate_limited`) the platform or our pacing
+    asked us to wait, which uses up no attempt."""
 
-    def __init__(self, reason: str, after_seconds: float | None = None) -> None:
+    def __init__(self, reason: str, after_seconds: float | None = None, *,
+                 rate_limited: bool = False) -> None:
         super().__init__(reason)
         self.after_seconds = after_seconds
+        self.rate_limited = rate_limited
 
 
 class PermanentFailure(Exception):
-    """The platform refused the message for good (e.g. channel not found); retrying won't help."""
+    """The platform refused the message for good (e.g. channel not found); retrying won't help.
+    `explanation` says why in plain Danish for the central team's notice."""
+
+    def __init__(self, reason: str, explanation: str | None = None) -> None:
+        super().__init__(reason)
+        self.explanation = explanation
 
 
 @dataclass
@@ -72,10 +115,71 @@ def backoff_seconds(attempts: int) -> float:
     return float(min(MAX_BACKOFF_SECONDS, BASE_BACKOFF_SECONDS * (2 ** max(0, attempts))))
 
 
+class Pacer:
+    """Keeps to a platform's rate per conversation (Slack: about one message a second per
+    channel, short bursts allowed): at most `rate` messages a second to one key, `burst` in a
+    row after a quiet spell (a generic cell rate algorithm), one at a time and in the order
+    they asked. One at a time, the pace holds where the platform counts it: a message that
+    was slow to arrive cannot be followed by a bunch that catch up with it. Measured on the
+    monotonic clock: it is about the platform's real seconds.
+
+    A message whose turn is more than `max_wait` seconds away is not held here, where it would
+    keep its claim and the messages delivered with it waiting: `RetryLater` (a rate limit, no
+    attempt) puts it back in the outbox until about its turn."""
+
+    def __init__(self, rate: float, burst: int = 1, *,
+                 max_wait: float = MAX_PACE_WAIT_SECONDS,
+                 now: Callable[[], float] = time.monotonic) -> None:
+        self.interval = 1.0 / rate
+        self.tolerance = (max(1, burst) - 1) * self.interval
+        self.max_wait = max_wait
+        self._now = now
+        self._due: dict[str, float] = {}  # when each key could next take a message at `rate`
+        self._waiting: dict[str, int] = {}  # messages sending or in line, per key
+        self._locks: dict[str, asyncio.Lock] = {}
+
+    @contextlib.asynccontextmanager
+    async def turn(self, key: str) -> AsyncIterator[None]:
+        """Wait for this key's next slot, then hold the key while the message is sent."""
+        waiting = self._waiting.get(key, 0)
+        now = self._now()
+        ahead = self._start(key, now) - now + waiting * self.interval
+        if ahead > self.max_wait:
+            raise RetryLater(f"venter på sin tur i {key}", ahead, rate_limited=True)
+        self._waiting[key] = waiting + 1
+        try:
+            async with self._locks.setdefault(key, asyncio.Lock()):  # first come, first served
+                now = self._now()
+                start = self._start(key, now)
+                if start > now:
+                    await asyncio.sleep(start - now)
+                self._due[key] = max(self._due.get(key, now), now) + self.interval
+                yield
+        finally:
+            self._waiting[key] -= 1
+
+    def _start(self, key: str, now: float) -> float:
+        """The earliest moment the next message to `key` may go."""
+        return max(self._due.get(key, now), now) - self.tolerance
+
+
+@dataclass
+class Undelivered:
+    """Why a message is given up: the technical `error` (stored on the row, logged) and the
+    same in plain Danish for the central team (`why`)."""
+
+    error: str
+    why: str
+
+
 class Outbox:
-    def __init__(self, store: Store, *, clock: Clock = utcnow) -> None:
+    def __init__(self, store: Store, *, clock: Clock = utcnow,
+                 rng: random.Random | None = None,
+                 give_up_after: dt.timedelta = GIVE_UP_AFTER) -> None:
         self.store = store
         self.clock = clock
+        self.rng = rng or random.Random()
+        self.give_up_after = give_up_after
         self.worker = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
         self._senders: dict[str, Sender] = {}
         self._wake = asyncio.Event()
@@ -93,6 +197,26 @@ class Outbox:
         """Something was enqueued: deliver it now instead of at the next poll."""
         self._wake.set()
 
+    # -- an operator resolves a given-up message -----------------------------------------
+
+    def retry_failed(self, row_id: int) -> bool:
+        """Send a given-up message again (with fresh attempts and time limit); its lane goes on
+        once it is delivered. False when no such message is given up."""
+        retried = self.store.retry_failed(row_id, self.clock())
+        if retried:
+            self.notify()
+        return retried
+
+    def release_failed(self, row_id: int) -> bool:
+        """Let a given-up message go for good; the later messages of its lane go out without
+        it. False when no such message is given up."""
+        released = self.store.release_failed(row_id, self.clock())
+        if released:
+            self.notify()
+        return released
+
+    # -- delivering ----------------------------------------------------------------------
+
     async def run_once(self) -> int:
         """Deliver everything that is due now; returns how many messages were sent."""
         sent = 0
@@ -109,36 +233,61 @@ class Outbox:
         try:
             result = await sender(Delivery(row, self.store))
         except RetryLater as exc:
-            wait = exc.after_seconds if exc.after_seconds is not None else backoff_seconds(
-                row.attempts
-            )
-            self._retry(row, str(exc), wait)
+            await self._retry(row, exc)
             return False
         except PermanentFailure as exc:
             log.error("outbox %s (%s) opgivet: %s", row.id, row.kind, exc)
-            reason = str(exc)
-            await self._record(row, lambda: self.store.mark_retry(
-                row.id, self.worker, self.clock(), reason, give_up=True))
+            why = exc.explanation or f"{_platform_da(row.platform)} afviste beskeden ({exc})."
+            await self._give_up(row, Undelivered(str(exc), why))
             return False
         except Exception as exc:  # any other platform trouble: try again later
             log.warning("outbox %s (%s) fejlede: %s", row.id, row.kind, type(exc).__name__)
-            self._retry(row, f"{type(exc).__name__}: {exc}", backoff_seconds(row.attempts))
+            await self._retry(row, RetryLater(f"{type(exc).__name__}: {exc}"))
             return False
         await self._record(row, lambda: self.store.mark_sent(
             row.id, self.worker, self.clock(), result or {}))
         return True
 
-    def _retry(self, row: OutboxRow, error: str, wait_seconds: float) -> None:
-        give_up = row.attempts + 1 >= MAX_ATTEMPTS
-        if give_up:
-            log.error("outbox %s (%s) opgivet efter %s forsøg", row.id, row.kind, MAX_ATTEMPTS)
-        next_at = self.clock() + dt.timedelta(seconds=wait_seconds)
+    async def _retry(self, row: OutboxRow, exc: RetryLater) -> None:
+        now = self.clock()
+        if now - (row.retried_at or row.created_at) >= self.give_up_after:
+            hours = round(self.give_up_after.total_seconds() / 3600)
+            log.error("outbox %s (%s) opgivet efter %s timer: %s", row.id, row.kind, hours, exc)
+            why = (f"{_platform_da(row.platform)} har ikke taget imod beskeden i {hours} timer "
+                   f"(sidste svar: {exc}).")
+            await self._give_up(row, Undelivered(str(exc), why))
+            return
+        if exc.after_seconds is not None:
+            wait = exc.after_seconds  # Retry-After is a minimum: the jitter only adds to it
+        else:
+            wait = RATE_LIMIT_SECONDS if exc.rate_limited else backoff_seconds(row.attempts)
+        next_at = now + dt.timedelta(seconds=wait + self.rng.uniform(0, wait * JITTER))
         try:
-            self.store.mark_retry(row.id, self.worker, next_at, error, give_up=give_up)
-        except StoreUnavailable as exc:  # still claimed: tried again when the lease runs out
-            log.warning("outbox %s (%s): forsøget kunne ikke gemmes: %s", row.id, row.kind, exc)
+            self.store.mark_retry(row.id, self.worker, next_at, str(exc),
+                                  count_attempt=not exc.rate_limited)
+        except StoreUnavailable as error:  # still claimed: tried again when the lease runs out
+            log.warning("outbox %s (%s): forsøget kunne ikke gemmes: %s", row.id, row.kind,
+                        error)
 
-    async def _record(self, row: OutboxRow, write: Callable[[], None]) -> None:
+    async def _give_up(self, row: OutboxRow, reason: Undelivered) -> None:
+        notices = [] if row.kind == UNDELIVERED else self._notices(row, reason)
+        await self._record(row, lambda: self.store.give_up(
+            row.id, self.worker, self.clock(), reason.error, notices))
+
+    def _notices(self, row: OutboxRow, reason: Undelivered) -> list[NewMessage]:
+        """One notice per platform; each sender posts it in its review channel (if any)."""
+        since = row.retried_at or row.created_at
+        payload = undelivered_notice(row, reason.why)
+        return [
+            NewMessage(
+                platform=platform, kind=UNDELIVERED, proposal_id=row.proposal_id,
+                lane=f"undelivered:{row.id}",  # its own lane: it holds up nothing if it fails
+                dedupe_key=f"undelivered:{row.id}:{iso(since)}:{platform}", payload=payload,
+            )
+            for platform in sorted(self.platforms)
+        ]
+
+    async def _record(self, row: OutboxRow, write: Callable[[], Any]) -> None:
         """Store what became of a delivery. The platform has the message now: if the database
         can't write, keep trying (sleeping in between, so other requests are served) for half
         the lease; a sent message left unmarked would be claimed and sent again."""
@@ -200,3 +349,57 @@ class Outbox:
                 await task
         self._task = None
         self._stopping = False  # run_once works again (tests deliver by hand after a stop)
+
+
+# -- the notice about a given-up message (Danish: the central team reads it) -----------------
+
+_KIND_DA = {
+    "recommendation": "anbefalingen til forslagsstilleren",
+    "review_post": "forslaget i godkendelseskanalen",
+    "review_update": "opdateringen af forslaget i godkendelseskanalen",
+    "thread_reply": "svaret i forslagets tråd i godkendelseskanalen",
+    "decision_notice": "beskeden om afgørelsen til forslagsstilleren",
+    "escalation": "påmindelsen om kriseopslaget i godkendelseskanalen",
+    "escalation_dm": "den personlige påmindelse om kriseopslaget",
+    "digest": "ugeoversigten",
+}
+NOTICE_TITLE = "⚠️ En besked fra Opslag kunne ikke leveres"
+
+
+def _platform_da(platform: str) -> str:
+    return {"slack": "Slack", "teams": "Teams"}.get(platform, platform)
+
+
+def undelivered_notice(row: OutboxRow, why: str) -> dict[str, Any]:
+    """The notice's payload: a title and plain-text lines (no markup; each sender escapes them
+    for its platform), and the facts for anyone who reads the outbox."""
+    what = _KIND_DA.get(row.kind, f"en besked af typen {row.kind}")
+    where = _platform_da(row.platform)
+    title = _proposal_title(row)
+    if row.proposal_id is None:
+        first = f"{what[0].upper()}{what[1:]} kunne ikke leveres i {where}."
+    else:
+        named = f" «{title}»" if title else ""
+        first = (f"{what[0].upper()}{what[1:]} for forslag nr. {row.proposal_id}{named} "
+                 f"kunne ikke leveres i {where}.")
+    lines = [first, f"Årsag: {why}"]
+    if row.proposal_id is not None:
+        lines.append(
+            "De senere beskeder om forslaget samme sted venter, til driften har sendt denne "
+            f"igen eller frigivet den (besked nr. {row.id} i udbakken)."
+        )
+    return {
+        "title": NOTICE_TITLE, "lines": lines,
+        "row": {"id": row.id, "kind": row.kind, "platform": row.platform,
+                "proposal_id": row.proposal_id},
+    }
+
+
+def _proposal_title(row: OutboxRow) -> str | None:
+    snapshot = row.payload.get("proposal")
+    if not isinstance(snapshot, dict):
+        return None
+    try:
+        return Proposal.model_validate(snapshot).title
+    except ValueError:  # an odd snapshot must not stop the notice
+        return None

@@ -67,6 +67,9 @@ class OutboxRow(BaseModel):
     next_attempt_at: dt.datetime
     last_error: str | None = None
     result: dict[str, Any] | None = None
+    # When an operator last resolved a given-up row: this one, sent back to the outbox, or one
+    # before it in its lane. Its time limit starts again then, not at `created_at`.
+    retried_at: dt.datetime | None = None
 
 
 class NewMessage(BaseModel):
@@ -149,6 +152,10 @@ def _index_outbox_lanes(db: Database) -> None:
     db.table("outbox").create_index(["proposal_id", "platform", "lane", "status"])
 
 
+def _outbox_retried_at(db: Database) -> None:
+    db.table("outbox").add_column("retried_at", str)
+
+
 # Named migrations, applied once each and in order. Append; never edit one that has shipped.
 MIGRATIONS: list[tuple[str, Callable[[Database], None]]] = [
     ("001_proposals", _create_proposals),
@@ -156,6 +163,7 @@ MIGRATIONS: list[tuple[str, Callable[[Database], None]]] = [
     ("003_outbox", _create_outbox),
     ("004_refs_events_runs", _create_refs),
     ("005_outbox_lane_index", _index_outbox_lanes),
+    ("006_outbox_retried_at", _outbox_retried_at),
 ]
 
 
@@ -267,12 +275,7 @@ class Store:
 
     def approved_planned_between(self, first: dt.date, last: dt.date) -> list[Proposal]:
         """Approved proposals planned for a day from `first` to `last`, both included."""
-        sql = (
-            "SELECT * FROM proposals WHERE status = 'approved' AND planned_for >= ?"
-            " AND planned_for <= ? ORDER BY planned_for, id"
-        )
-        rows = self.db.query(sql, [first.isoformat(), last.isoformat()])
-        return [_proposal_from_row(row, []) for row in rows]
+        return _approved_planned_between(self.db, first, last)
 
     def approved_without_date(self) -> list[Proposal]:
         sql = (
@@ -364,14 +367,16 @@ class Store:
         limit: int = 20,
     ) -> list[OutboxRow]:
         """Lease due messages to one worker. A message waits while an earlier message for the
-        proposal, platform and lane is still undelivered, so an update never overtakes its post."""
+        proposal, platform and lane is undelivered: still pending, or given up (`failed`) and
+        not yet resolved by an operator (`retry_failed` or `release_failed`). So an update
+        never overtakes its post, and a thread reply never goes out without its thread."""
         if not platforms:
             return []
         sql = (
             "SELECT o.* FROM outbox o WHERE o.status = 'pending' AND o.next_attempt_at <= ?"
             f" AND o.platform IN ({','.join('?' for _ in platforms)})"
             " AND (o.claimed_until IS NULL OR o.claimed_until <= ?)"
-            " AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.status = 'pending'"
+            " AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.status IN ('pending', 'failed')"
             "   AND e.proposal_id = o.proposal_id AND e.platform = o.platform"
             "   AND e.lane = o.lane AND e.id < o.id)"
             " ORDER BY o.id LIMIT ?"
@@ -401,15 +406,82 @@ class Store:
             )
 
     def mark_retry(
-        self, row_id: int, worker: str, next_at: dt.datetime, error: str, *, give_up: bool
-    ) -> None:
-        """Raises StoreUnavailable when the database cannot write now (nothing changed)."""
+        self, row_id: int, worker: str, next_at: dt.datetime, error: str, *,
+        count_attempt: bool = True,
+    ) -> bool:
+        """Schedule another attempt. A rate limit passes `count_attempt=False`: being asked to
+        wait is no failed attempt. False when the row is no longer this worker's (its lease ran
+        out and another worker took it). Raises StoreUnavailable when the database cannot
+        write now (nothing changed)."""
         with self.transaction() as db:
-            db.execute(
-                "UPDATE outbox SET status = ?, next_attempt_at = ?, last_error = ?,"
-                " claimed_until = NULL, attempts = attempts + 1 WHERE id = ? AND claimed_by = ?",
-                ["failed" if give_up else "pending", iso(next_at), error[:500], row_id, worker],
+            cursor = db.execute(
+                "UPDATE outbox SET next_attempt_at = ?, last_error = ?, claimed_until = NULL,"
+                " attempts = attempts + ? WHERE id = ? AND claimed_by = ? AND status = 'pending'",
+                [iso(next_at), error[:500], int(count_attempt), row_id, worker],
             )
+            return cursor.rowcount > 0
+
+    def give_up(
+        self, row_id: int, worker: str, at: dt.datetime, error: str,
+        notices: list[NewMessage],
+    ) -> bool:
+        """Mark a message `failed` and store the notices about it in the same transaction, so
+        the central team hears of each given-up message once. False (and nothing stored) when
+        the row is no longer this worker's. Raises StoreUnavailable when the database cannot
+        write now (nothing changed)."""
+        with self.transaction() as db:
+            cursor = db.execute(
+                "UPDATE outbox SET status = 'failed', next_attempt_at = ?, last_error = ?,"
+                " claimed_until = NULL, attempts = attempts + 1"
+                " WHERE id = ? AND claimed_by = ? AND status = 'pending'",
+                [iso(at), error[:500], row_id, worker],
+            )
+            if cursor.rowcount == 0:
+                return False
+            for notice in notices:
+                self.enqueue(notice, at)
+            return True
+
+    def retry_failed(self, row_id: int, at: dt.datetime) -> bool:
+        """An operator sends a given-up message again: pending from `at`, with a fresh count of
+        attempts and a fresh time limit (for the messages waiting behind it in its lane too).
+        False when the row is not `failed`."""
+        with self.transaction() as db:
+            cursor = db.execute(
+                "UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = ?,"
+                " claimed_until = NULL, claimed_by = NULL WHERE id = ? AND status = 'failed'",
+                [iso(at), row_id],
+            )
+            if cursor.rowcount == 0:
+                return False
+            self._restart_lane_clock(row_id, at, include_row=True)
+            return True
+
+    def release_failed(self, row_id: int, at: dt.datetime) -> bool:
+        """An operator lets a given-up message go for good (`released`): the later messages
+        of its lane stop waiting for it, each with a fresh time limit. False when the row is
+        not `failed`."""
+        with self.transaction() as db:
+            cursor = db.execute(
+                "UPDATE outbox SET status = 'released', next_attempt_at = ? WHERE id = ?"
+                " AND status = 'failed'",
+                [iso(at), row_id],
+            )
+            if cursor.rowcount == 0:
+                return False
+            self._restart_lane_clock(row_id, at, include_row=False)
+            return True
+
+    def _restart_lane_clock(self, row_id: int, at: dt.datetime, *, include_row: bool) -> None:
+        """Messages that waited in a lane behind a given-up one count their time limit from
+        when it was resolved, not from when they were stored."""
+        self.db.execute(
+            "UPDATE outbox SET retried_at = ? WHERE status = 'pending' AND id IN ("
+            " SELECT o.id FROM outbox o JOIN outbox f ON f.id = ?"
+            " WHERE o.proposal_id = f.proposal_id AND o.platform = f.platform"
+            " AND o.lane = f.lane AND (o.id > f.id OR (? AND o.id = f.id)))",
+            [iso(at), row_id, int(include_row)],
+        )
 
     def next_due_at(self) -> dt.datetime | None:
         rows = list(
@@ -468,6 +540,57 @@ class Store:
         return self.db.conn.total_changes > before
 
 
+class Reader:
+    """A read-only connection of its own, for reads done in a worker thread (the calendar
+    feed). The Store's connection belongs to the event loop, and one sqlite3 connection must
+    not be used by two threads at once; in WAL mode this reader sees the last commit while
+    the Store writes. Open, use and close it in one thread (sqlite3 checks that)."""
+
+    def __init__(self, path: str | Path, *, busy_timeout: float = BUSY_TIMEOUT_SECONDS) -> None:
+        uri = f"{Path(path).resolve().as_uri()}?mode=ro"
+        with unavailable_on_transient():
+            self.db = Database(sqlite3.connect(uri, uri=True, timeout=busy_timeout))
+
+    def close(self) -> None:
+        self.db.close()
+
+    @contextlib.contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """One consistent read: every query inside sees the same commit."""
+        conn = self.db.conn
+        with unavailable_on_transient():
+            conn.execute("BEGIN")
+            try:
+                yield
+            finally:
+                conn.execute("COMMIT")
+
+    def approved_version(self) -> tuple[int, int, str | None]:
+        """Changes whenever an approved proposal's data changes, whichever process wrote it:
+        every change to a proposal appends to its history in the same transaction and history
+        is append-only, so its newest id only grows; the count and newest `updated_at` of the
+        approved ones guard against a change made without a history event."""
+        sql = (
+            "SELECT (SELECT coalesce(max(id), 0) FROM history),"
+            " count(*), max(updated_at) FROM proposals WHERE status = 'approved'"
+        )
+        newest_event, approved, updated = self.db.execute(sql).fetchone()
+        return int(newest_event), int(approved), updated
+
+    def approved_planned_between(self, first: dt.date, last: dt.date) -> list[Proposal]:
+        """As `Store.approved_planned_between`, on this connection."""
+        return _approved_planned_between(self.db, first, last)
+
+
+def _approved_planned_between(db: Database, first: dt.date, last: dt.date) -> list[Proposal]:
+    sql = (
+        "SELECT * FROM proposals WHERE status = 'approved' AND planned_for >= ?"
+        " AND planned_for <= ? ORDER BY planned_for, id"
+    )
+    rows = db.query(sql, [first.isoformat(), last.isoformat()])
+    return [_proposal_from_row(row, []) for row in rows]
+
+
 def _proposal_row(proposal: Proposal) -> dict[str, Any]:
     intake = proposal.intake
     return {
@@ -517,5 +640,6 @@ def _outbox_from_row(row: dict[str, Any]) -> OutboxRow:
             **row,
             "payload": json.loads(row["payload"]),
             "result": json.loads(row["result"]) if row["result"] else None,
+            "retried_at": row.get("retried_at"),
         }
     )

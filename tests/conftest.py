@@ -12,6 +12,9 @@ import pytest
 from bot.config import Settings, load_settings
 from bot.core import Core, build_core
 
+# Posts a second per Slack channel in tests: so fast that no test waits for its turn.
+TEST_CHANNEL_RATE = 10_000.0
+
 
 class FakeClock:
     """A clock that only moves when the test moves it."""
@@ -48,6 +51,9 @@ def make_settings(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
 
     def make(**values: Any) -> Settings:
         values.setdefault("opslag_db", db_path)
+        # Slack's own pace (about one post a second per channel) would make a test wait for
+        # every few posts; the pacing tests (tests/resilience/test_rate_limits.py) set theirs.
+        values.setdefault("slack_channel_rate", TEST_CHANNEL_RATE)
         return load_settings(**values)
 
     return make

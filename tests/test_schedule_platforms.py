@@ -13,9 +13,9 @@ from aiohttp.test_utils import TestClient, TestServer
 from bot.core import TEAMS_REVIEW_REF
 from bot.server import CORE_KEY, SCHEDULER_KEY, build_app
 from tests.conftest import FakeClock
+from tests.data_files import schema
 from tests.fakes.connector import FakeConnector
 from tests.fakes.slack_api import FakeSlackApi, wait_until
-from tests.data_files import schema
 from tests.slack.helpers import SECRET, SlackServer
 from tests.teams import activities as A
 from tests.test_digest_support import MONDAY_0800, seed_week_48

@@ -3,8 +3,14 @@
 The outbox stores platform-agnostic rows; this turns one row into one Slack call (two for a
 DM: conversations.open, then chat.postMessage) and tells the outbox whether to try again:
 `RetryLater` for rate limits (honouring Retry-After), 5xx and timeouts, `PermanentFailure` for
-errors no retry can fix. The result ({"channel", "ts"}) is stored with the row, so later rows
-find the review message to update or to reply under.
+errors no retry can fix (with a Danish explanation for the central team's notice). The result
+({"channel", "ts"}) is stored with the row, so later rows find the review message to update or to
+reply under; a thread reply whose review message is not there is not posted at the top level:
+it raises `RetryLater` and waits.
+
+Posts keep to Slack's rate for chat.postMessage (about one message a second per channel, short
+bursts allowed): a `Pacer` per channel, set by SLACK_CHANNEL_RATE and SLACK_CHANNEL_BURST.
+A 429 is a rate limit for the outbox (Retry-After honoured, no attempt used up).
 """
 
 from __future__ import annotations
@@ -15,11 +21,12 @@ from typing import Any
 
 import aiohttp
 from slack_sdk.errors import SlackApiError, SlackObjectFormationError
+from slack_sdk.models.blocks import SectionBlock
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.core import Core
 from bot.digest import Digest
-from bot.outbox import Delivery, PermanentFailure, RetryLater
+from bot.outbox import UNDELIVERED, Delivery, Pacer, PermanentFailure, RetryLater
 from bot.proposal import Proposal
 from bot.schedule import DIGEST
 from bot.workflow import (
@@ -32,8 +39,10 @@ from bot.workflow import (
     THREAD_REPLY,
 )
 from handlers.slack import messages
+from handlers.slack import text as T
 from handlers.slack.digest_view import blocks_of, fallback_of
 from handlers.slack.messages import Message
+from handlers.slack.mrkdwn import SECTION_MAX, escape, user_text
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +69,7 @@ class SlackSender:
     def __init__(self, core: Core, client: AsyncWebClient) -> None:
         self.settings = core.settings
         self.client = client
+        self.pacer = Pacer(self.settings.slack_channel_rate, self.settings.slack_channel_burst)
         self._dm_channels: dict[str, str] = {}
         self._kinds: dict[str, Callable[[Delivery], Awaitable[Result]]] = {
             RECOMMENDATION: self._recommendation,
@@ -70,12 +80,14 @@ class SlackSender:
             ESCALATION: self._escalation,
             ESCALATION_DM: self._escalation_dm,
             DIGEST: self._digest,
+            UNDELIVERED: self._undelivered,
         }
 
     async def __call__(self, delivery: Delivery) -> Result:
         send = self._kinds.get(delivery.row.kind)
         if send is None:
-            raise PermanentFailure(f"ukendt beskedtype for Slack: {delivery.row.kind}")
+            raise PermanentFailure(f"ukendt beskedtype for Slack: {delivery.row.kind}",
+                                   T.UNKNOWN_KIND)
         try:
             return await send(delivery)
         except SlackApiError as exc:
@@ -103,7 +115,10 @@ class SlackSender:
     async def _review_update(self, delivery: Delivery) -> Result:
         message = self._review(_proposal(delivery))
         where = review_location(delivery)
-        if where is None:  # no review post yet (e.g. the channel was configured later)
+        # No review post (the channel was configured after the proposal, or an operator let a
+        # failed post go): this update is the whole review message, so it becomes the post.
+        # Its lane waits while an earlier post is undelivered, so this never doubles one.
+        if where is None:
             return await self._post(self._review_channel(), message)
         try:
             response = await self.client.chat_update(
@@ -139,13 +154,18 @@ class SlackSender:
         payload = delivery.payload
         channel = payload.get("channel") or self.settings.slack_review_channel
         if not channel:
-            raise PermanentFailure("ingen kanal til ugeoversigten")
+            raise PermanentFailure("ingen kanal til ugeoversigten", T.NO_DIGEST_CHANNEL)
         digest = Digest.model_validate(payload["digest"])
-        response = await self.client.chat_postMessage(
-            channel=channel, text=fallback_of(digest), blocks=blocks_of(digest),
-            unfurl_links=False, unfurl_media=False,
-        )
-        return {"channel": response["channel"], "ts": response["ts"]}
+        return await self._post(channel, Message(text=fallback_of(digest),
+                                                 sized=blocks_of(digest)))
+
+    async def _undelivered(self, delivery: Delivery) -> Result:
+        """The central team's notice that a message was given up (it is never itself retried
+        into another notice: see bot.outbox)."""
+        channel = self.settings.slack_review_channel
+        if not channel:
+            return {"skipped": "ingen godkendelseskanal i Slack"}
+        return await self._post(channel, undelivered_message(delivery.payload))
 
     # -- Web API calls -------------------------------------------------------------------
 
@@ -155,20 +175,25 @@ class SlackSender:
     def _review_channel(self) -> str:
         channel = self.settings.slack_review_channel
         if not channel:
-            raise PermanentFailure("SLACK_REVIEW_CHANNEL er ikke sat")
+            raise PermanentFailure("SLACK_REVIEW_CHANNEL er ikke sat", T.NO_REVIEW_CHANNEL)
         return channel
 
     async def _post(self, channel: str, message: Message, **extra: Any) -> Result:
-        response = await self.client.chat_postMessage(
-            channel=channel, unfurl_links=False, unfurl_media=False,
-            **message.as_kwargs(), **extra,
-        )
+        async with self.pacer.turn(channel):
+            response = await self.client.chat_postMessage(
+                channel=channel, unfurl_links=False, unfurl_media=False,
+                **message.as_kwargs(), **extra,
+            )
         return {"channel": response["channel"], "ts": response["ts"]}
 
     async def _in_thread(self, delivery: Delivery, message: Message, *, broadcast: bool) -> Result:
         where = review_location(delivery)
         if where is None:
-            return await self._post(self._review_channel(), message)
+            # Never at the top level: a reply there reads as a message of its own. Its lane
+            # waits behind an undelivered post, so this is only reached when the post was let
+            # go and no update has posted the review message since; the reply waits (and is
+            # given up with a notice) unless it is let go too.
+            raise RetryLater("forslagets tråd i godkendelseskanalen findes ikke")
         extra: dict[str, Any] = {"thread_ts": where["ts"]}
         if broadcast:
             extra["reply_broadcast"] = True
@@ -202,16 +227,28 @@ def _error(exc: SlackApiError) -> str | None:
 
 
 def classify(exc: SlackApiError) -> Exception:
-    """The outbox's view of a Web API error: later, never, or (the error itself) back off."""
+    """The outbox's view of a Web API error: wait (a rate limit, no attempt used), later,
+    never, or (the error itself) back off."""
     status = exc.response.status_code if exc.response is not None else 0
     error = _error(exc)
     if status == 429 or error == "ratelimited":
-        return RetryLater(f"Slack: rate limited ({error or status})", _retry_after(exc))
+        return RetryLater(f"Slack: rate limited ({error or status})", _retry_after(exc),
+                          rate_limited=True)
     if status >= 500 or error in TRANSIENT_ERRORS:
         return RetryLater(f"Slack: HTTP {status} {error or ''}".strip())
     if error in PERMANENT_ERRORS:
-        return PermanentFailure(f"Slack: {error}")
+        return PermanentFailure(f"Slack: {error}", T.REFUSED.get(error or ""))
     return exc
+
+
+def undelivered_message(payload: dict[str, Any]) -> Message:
+    """The notice about a given-up message: its title in bold and its lines, all escaped and
+    verbatim (the lines hold a proposal's title and a platform's error)."""
+    title = escape(str(payload.get("title") or ""))
+    lines = [escape(str(line)) for line in payload.get("lines") or []]
+    body = "\n".join([f"*{title}*", *lines])[:SECTION_MAX]
+    fallback = " ".join([title, *lines[:1]])
+    return Message(text=fallback, blocks=[SectionBlock(text=user_text(body))])
 
 
 def _retry_after(exc: SlackApiError) -> float:

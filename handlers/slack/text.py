@@ -204,3 +204,33 @@ MONTHS: Final = (
 )
 DATE: Final = "{weekday} {day}. {month} {year}"
 FIT_MARK: Final = {"recommended": "✅", "possible": "🟡", "not_recommended": "⛔"}
+
+# -- why Slack refused a message for good (the central team's notice about it) ------------------
+
+_NO_ACCESS: Final = (
+    "Opslags adgang til Slack virker ikke (nøglen er ugyldig eller trukket tilbage)."
+)
+_NOT_ALLOWED: Final = "Opslag har ikke tilladelse til det i Slack."
+_BAD_MESSAGE: Final = "Slack kunne ikke vise beskeden (den er for lang eller ugyldig)."
+_NO_USER: Final = "Modtageren findes ikke (længere) i Slack."
+REFUSED: Final = {
+    "channel_not_found": (
+        "Slack kender ikke kanalen (er den slettet, eller er kanal-id'et forkert?)."
+    ),
+    "not_in_channel": "Opslag er ikke medlem af kanalen. Inviter appen i kanalen.",
+    "is_archived": "Kanalen er arkiveret.",
+    "channel_is_archived": "Kanalen er arkiveret.",
+    "invalid_auth": _NO_ACCESS, "not_authed": _NO_ACCESS, "account_inactive": _NO_ACCESS,
+    "token_revoked": _NO_ACCESS, "token_expired": _NO_ACCESS,
+    "missing_scope": _NOT_ALLOWED, "no_permission": _NOT_ALLOWED,
+    "not_allowed_token_type": _NOT_ALLOWED, "restricted_action": _NOT_ALLOWED,
+    "team_access_not_granted": _NOT_ALLOWED, "ekm_access_denied": _NOT_ALLOWED,
+    "user_not_found": _NO_USER, "user_disabled": _NO_USER,
+    "cannot_dm_bot": "Modtageren er en bot.",
+    "invalid_blocks": _BAD_MESSAGE, "invalid_blocks_format": _BAD_MESSAGE,
+    "msg_too_long": _BAD_MESSAGE, "msg_blocks_too_long": _BAD_MESSAGE, "no_text": _BAD_MESSAGE,
+    "invalid_arguments": _BAD_MESSAGE,
+}
+NO_REVIEW_CHANNEL: Final = "Der er ikke valgt en godkendelseskanal i Slack (SLACK_REVIEW_CHANNEL)."
+NO_DIGEST_CHANNEL: Final = "Der er ingen kanal at sende ugeoversigten til i Slack."
+UNKNOWN_KIND: Final = "Slack-delen af Opslag kender ikke denne slags besked."

@@ -1,8 +1,10 @@
 """The outbox's Teams adapter: renders each stored message as a card and sends it proactively.
 
 Returns what the connector answered (activity and conversation ids), so a later update can
-change the review card in place and a thread reply can find its thread. A 429 or a 5xx, a
-timeout or a dropped connection means "try again later"; other 4xx answers are final.
+change the review card in place and a thread reply can find its thread (without it, the reply
+waits: it is never posted outside its thread). A 429 is a rate limit for the outbox (Retry-After
+honoured, no attempt used up); a 5xx, a timeout or a dropped connection means "try again later";
+other 4xx answers are final, with a Danish explanation for the central team's notice.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from microsoft_agents.activity import ChannelAccount, ConversationParameters
 from microsoft_agents.hosting.core.connector.conversations_base import ConversationsBase
 
 from bot.core import TEAMS_REVIEW_REF
-from bot.outbox import Delivery, PermanentFailure, RetryLater
+from bot.outbox import UNDELIVERED, Delivery, PermanentFailure, RetryLater
 from bot.proposal import Proposal
 from bot.schedule import DIGEST
 from bot.workflow import (
@@ -37,11 +39,14 @@ from handlers.teams.agent import TeamsEdge, card_message
 from handlers.teams.cards import (
     Card,
     escalation_card,
+    heading,
     notice_card,
     recommendation_card,
     review_card,
+    rich,
     thread_card,
 )
+from handlers.teams.cards import card as adaptive_card
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +66,8 @@ class TeamsSender:
     async def __call__(self, delivery: Delivery) -> Result:
         send = KINDS.get(delivery.row.kind)
         if send is None:
-            raise PermanentFailure(f"ukendt beskedtype for Teams: {delivery.row.kind}")
+            raise PermanentFailure(f"ukendt beskedtype for Teams: {delivery.row.kind}",
+                                   T.UNKNOWN_KIND)
         return await send(self, delivery)
 
     # -- kinds --------------------------------------------------------------------------
@@ -96,7 +102,10 @@ class TeamsSender:
         card = thread_card(str(delivery.payload.get("event")), _proposal(delivery))
         root = _thread_root(delivery)
         if root is None:
-            return await self.post(self._review_ref(), card)
+            # Never outside its thread: its lane waits behind an undelivered review card, so
+            # this is only reached when that card was let go and no update has posted one
+            # since; the reply waits (and is given up with a notice) unless it is let go too.
+            raise RetryLater("forslagets tråd i godkendelseskanalen findes ikke")
         thread = f"{root['conversation_id']};messageid={root['activity_id']}"
         return await self.post(root["reference"], card, conversation_id=thread)
 
@@ -115,10 +124,20 @@ class TeamsSender:
         try:
             from handlers.teams.digest_card import digest_card  # written with the digest
         except ImportError as exc:
-            raise PermanentFailure("Teams kan endnu ikke vise ugeoversigten") from exc
+            raise PermanentFailure("Teams kan endnu ikke vise ugeoversigten",
+                                   T.NO_DIGEST_CARD) from exc
         card: Card = digest_card(delivery.payload)
         key = str(delivery.payload.get("channel") or TEAMS_REVIEW_REF)
         return await self.post(self.store.get_ref(key), card)
+
+    async def undelivered(self, delivery: Delivery) -> Result:
+        """The central team's notice that a message was given up (never itself the subject of
+        another notice: see bot.outbox)."""
+        review = self._review_ref()
+        if review is None:
+            return {"skipped": "ingen godkendelseskanal i Teams"}
+        return await self.post(review, undelivered_card(delivery.payload),
+                               str(delivery.payload.get("title") or ""))
 
     # -- sending ------------------------------------------------------------------------
 
@@ -126,7 +145,7 @@ class TeamsSender:
                    summary: str | None = None, *, conversation_id: str | None = None) -> Result:
         """A new message in the referenced conversation (or in one of its threads)."""
         if reference is None:
-            raise PermanentFailure("ingen Teams-samtale at sende til")
+            raise PermanentFailure("ingen Teams-samtale at sende til", T.NO_CONVERSATION)
         target = conversation_id or refs.load(reference).conversation.id
         activity = card_message(card, summary)
         response = await self.send(reference,
@@ -183,15 +202,27 @@ KINDS: dict[str, KindSender] = {
     ESCALATION: TeamsSender.escalation,
     ESCALATION_DM: TeamsSender.escalation_dm,
     DIGEST: TeamsSender.digest,
+    UNDELIVERED: TeamsSender.undelivered,
 }
 
 
 def classify(exc: aiohttp.ClientResponseError) -> Exception:
-    """429/5xx and passing troubles: later (honouring Retry-After); other 4xx: never."""
+    """429: a rate limit (Retry-After honoured, no attempt used); 5xx and passing troubles:
+    later; other 4xx: never."""
     reason = f"Teams svarede {exc.status}"
+    if exc.status == 429:
+        return RetryLater(reason, retry_after(exc.headers), rate_limited=True)
     if exc.status in _RETRY_STATUSES or exc.status >= 500:
         return RetryLater(reason, retry_after(exc.headers))
-    return PermanentFailure(reason)
+    explanation = T.REFUSED_STATUS.get(exc.status) or T.REFUSED_OTHER.format(status=exc.status)
+    return PermanentFailure(reason, explanation)
+
+
+def undelivered_card(payload: dict[str, Any]) -> Card:
+    """The notice about a given-up message; its lines hold a proposal's title and a platform's
+    error, so they are plain text, never markdown."""
+    lines = [rich(str(line)) for line in payload.get("lines") or []]
+    return adaptive_card([heading(str(payload.get("title") or "")), *lines])
 
 
 def retry_after(headers: Any) -> float | None:

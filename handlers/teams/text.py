@@ -163,3 +163,16 @@ SUMMARY_ESCALATION = "Haster: forslag venter på godkendelse"
 MONTHS = ("jan.", "feb.", "mar.", "apr.", "maj", "jun.", "jul.", "aug.", "sep.", "okt.",
           "nov.", "dec.")
 WHEN = "{day}. {month} {year} kl. {hour:02d}.{minute:02d}"
+
+# -- why Teams refused a message for good (the central team's notice about it) --------------
+
+REFUSED_STATUS = {
+    400: "Teams kunne ikke tage imod beskeden (den er ugyldig eller for stor).",
+    403: "Opslag har ikke adgang til samtalen i Teams (er appen fjernet derfra?).",
+    404: "Samtalen findes ikke længere i Teams.",
+    413: "Beskeden er for stor til Teams.",
+}
+REFUSED_OTHER = "Teams afviste beskeden (svar {status})."
+NO_CONVERSATION = "Opslag kender ingen Teams-samtale at sende beskeden til."
+NO_DIGEST_CARD = "Teams-delen af Opslag kan endnu ikke vise ugeoversigten."
+UNKNOWN_KIND = "Teams-delen af Opslag kender ikke denne slags besked."

@@ -5,7 +5,10 @@ bot uses, checks the limits Slack enforces on blocks, and can be told to fail: a
 (500), a Slack error (`channel_not_found`), or a 429 with Retry-After, for the next N calls of a
 method. `response_url` posts land on /response/<id> and are recorded as method "response_url".
 `flaky()` makes every third call fail in turn with a 500, a timeout or a 429 until `steady()`;
-`hang()` holds every call until the returned event is set.
+`hang()` holds every call until the returned event is set. `throttle()` answers every call with
+a 429 (a workspace over its limits) until `heal()`; `pace_channels()` holds chat.postMessage to
+Slack's per-channel rate with a token bucket per channel and answers a 429 with Retry-After
+(whole seconds, as Slack sends it) when a channel is over it.
 """
 
 from __future__ import annotations
@@ -13,6 +16,8 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import math
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,6 +37,7 @@ class Call:
     token: str | None
     ok: bool = True
     response: dict[str, Any] = field(default_factory=dict)
+    at: float = field(default_factory=time.monotonic)  # when the fake received it
 
 
 @dataclass
@@ -64,6 +70,8 @@ class FakeSlackApi:
     _hang: asyncio.Event | None = None
     # Every call waits this long before it is answered (a platform that is far away).
     latency: float = 0.0
+    _throttle: float | None = None
+    _buckets: ChannelBuckets | None = None
 
     # -- lifecycle -----------------------------------------------------------------------
 
@@ -113,6 +121,21 @@ class FakeSlackApi:
 
     def heal(self) -> None:
         self._failures.clear()
+        self._throttle = None
+
+    def throttle(self, retry_after: float = 1.0) -> None:
+        """Answer every call with a 429 and this Retry-After until `heal()`."""
+        self._throttle = retry_after
+
+    def pace_channels(self, rate: float = 1.0, burst: int = 10) -> None:
+        """Allow chat.postMessage `rate` times a second per channel (bursts of `burst`); over
+        that, a 429 with Retry-After until the channel's next token."""
+        self._buckets = ChannelBuckets(rate=rate, burst=burst)
+
+    def rate_limited(self, method: str | None = None) -> list[Call]:
+        """The calls (of `method`, if given) that were answered with a 429."""
+        return [call for call in self.calls if call.response.get("error") == "ratelimited"
+                and (method is None or call.method == method)]
 
     def flaky(
         self,
@@ -168,6 +191,11 @@ class FakeSlackApi:
             await self._hang.wait()
         if self.latency:
             await asyncio.sleep(self.latency)
+        limited = self._over_limit(method, args)
+        if limited is not None:
+            call.ok = False
+            call.response = {"ok": False, "error": "ratelimited"}
+            return _rate_limited(limited)
         flake = self._flaky.next(method) if self._flaky is not None else None
         if flake is not None:
             call.ok = False
@@ -184,6 +212,14 @@ class FakeSlackApi:
             return web.json_response({"ok": False, "error": problem})
         call.response = {"ok": True, **self._answer(method, args)}
         return web.json_response(call.response)
+
+    def _over_limit(self, method: str, args: dict[str, Any]) -> float | None:
+        """Retry-After seconds when this call is over a limit, else None."""
+        if self._throttle is not None:
+            return self._throttle
+        if self._buckets is not None and method == "chat.postMessage":
+            return self._buckets.take(str(args.get("channel")))
+        return None
 
     def _scripted(self, method: str, args: dict[str, Any]) -> Failure | None:
         queued = self._failures.get(method, [])
@@ -214,6 +250,26 @@ class FakeSlackApi:
         }
         answer = answers.get(method)
         return answer() if answer else {}
+
+
+@dataclass
+class ChannelBuckets:
+    """A token bucket per channel on the real clock: `burst` tokens, `rate` new ones a second."""
+
+    rate: float
+    burst: int
+    _tokens: dict[str, tuple[float, float]] = field(default_factory=dict)  # tokens, at
+
+    def take(self, channel: str) -> float | None:
+        """None when the channel had a token (now taken), else seconds until it has one."""
+        now = time.monotonic()
+        tokens, at = self._tokens.get(channel, (float(self.burst), now))
+        tokens = min(float(self.burst), tokens + (now - at) * self.rate)
+        if tokens >= 1:
+            self._tokens[channel] = (tokens - 1, now)
+            return None
+        self._tokens[channel] = (tokens, now)
+        return (1 - tokens) / self.rate
 
 
 @dataclass
@@ -268,6 +324,11 @@ async def _arguments(request: web.Request) -> dict[str, Any]:
         if isinstance(args.get(key), str):
             args[key] = json.loads(args[key])
     return args
+
+
+def _rate_limited(after: float) -> web.Response:
+    headers = {"Retry-After": str(max(1, math.ceil(after)))}
+    return web.json_response({"ok": False, "error": "ratelimited"}, status=429, headers=headers)
 
 
 def _failure(failure: Failure) -> web.Response:

@@ -36,7 +36,7 @@ from bot.server import CORE_KEY, SCHEDULER_KEY, build_app
 from handlers.slack import ids
 from handlers.slack.views import intake_modal
 from policy import parse_intake
-from tests.conftest import FakeClock, intake_data
+from tests.conftest import TEST_CHANNEL_RATE, FakeClock, intake_data
 from tests.fakes.connector import FakeConnector
 from tests.fakes.slack_api import FakeSlackApi
 from tests.slack.helpers import (
@@ -470,6 +470,7 @@ def bot_settings(db: Path, api: FakeSlackApi, **overrides: Any) -> Settings:
         "teams_central_users": [A.CENTRAL.aad],
         "opslag_digest_cron": "0 8 1 1 *",
         "opslag_calendar_token": "kalender-hostile",
+        "slack_channel_rate": TEST_CHANNEL_RATE,  # hundreds of cases post to one channel
     }
     values.update(overrides)
     return load_settings(**values)

@@ -11,7 +11,7 @@ import pytest
 
 from bot.config import Settings
 from bot.server import SCHEDULER_KEY
-from tests.conftest import FakeClock
+from tests.conftest import TEST_CHANNEL_RATE, FakeClock
 from tests.fakes.connector import FakeConnector
 from tests.fakes.slack_api import FakeSlackApi
 from tests.resilience.harness import CHEF, REVIEW_CHANNEL, Client, ServeProcess
@@ -56,6 +56,8 @@ def platform_values(slack_api: FakeSlackApi) -> dict[str, Any]:
         "teams_central_users": [A.CENTRAL.aad],
         # No weekly digest unless a test asks for one.
         "opslag_digest_cron": "0 8 1 1 *",
+        # No waiting for Slack's per-channel pace unless a test sets its own.
+        "slack_channel_rate": TEST_CHANNEL_RATE,
     }
 
 

@@ -1,4 +1,6 @@
-"""The Teams sender under the outbox: retries, rate limits, restarts, each message once."""
+"""The Teams sender under the outbox: retries, rate limits (no attempt used up), refusals and
+the central team's Danish notice about them, threads that wait for their card, restarts, each
+message once."""
 
 from __future__ import annotations
 
@@ -11,12 +13,13 @@ from typing import Any
 import pytest
 
 from bot.core import TEAMS_REVIEW_REF
+from bot.proposal import Actor, Decision
 from bot.store import NewMessage
 from handlers.teams import sender
 from handlers.teams import text as T
 from handlers.teams.refs import user_key
 from tests.teams import activities as A
-from tests.teams.conftest import Start, Teams, shows
+from tests.teams.conftest import Start, Teams, assert_valid_card, card_texts, shows
 
 
 def _row(teams: Teams, kind: str) -> Any:
@@ -32,7 +35,9 @@ async def test_a_server_error_is_retried_after_a_backoff(teams: Teams) -> None:
     assert row.status == "pending" and row.attempts == 1 and "500" in (row.last_error or "")
     assert await teams.deliver() == 0  # not due yet: time has not moved
 
-    teams.clock.advance(seconds=2)
+    wait = (row.next_attempt_at - teams.clock.now).total_seconds()
+    assert 2 <= wait <= 3  # the backoff and a random part of up to half of it
+    teams.clock.advance(seconds=wait)
     assert await teams.deliver() == 1
     assert len(teams.connector.calls) == 1 and len(teams.connector.failed) == 1
 
@@ -43,12 +48,76 @@ async def test_a_rate_limit_waits_as_long_as_retry_after_says(teams: Teams) -> N
 
     await teams.deliver()
     row = _row(teams, "recommendation")
-    assert row.next_attempt_at == teams.clock.now + dt.timedelta(seconds=30)
+    wait = (row.next_attempt_at - teams.clock.now).total_seconds()
+    assert 30 <= wait <= 45 and row.attempts == 0  # being asked to wait is no attempt
 
-    teams.clock.advance(seconds=29)
+    teams.clock.advance(seconds=wait - 1)
     assert await teams.deliver() == 0
     teams.clock.advance(seconds=1)
     assert await teams.deliver() == 1
+
+
+async def test_a_rate_limit_never_uses_up_an_attempt(teams: Teams) -> None:
+    await teams.submit()
+    teams.connector.fail_next(429, times=40, retry_after="1")
+
+    for _ in range(40):  # far more refusals than any count of attempts would allow
+        assert await teams.deliver() == 0
+        teams.clock.advance(seconds=2)
+    assert await teams.deliver() == 1
+    row = _row(teams, "recommendation")
+    assert (row.status, row.attempts) == ("sent", 1)
+    assert len(teams.connector.failed) == 40 and teams.core.store.outbox_rows(status="failed") == []
+
+
+async def test_a_refusal_tells_the_central_team_in_danish_in_the_review_channel(
+    teams: Teams,
+) -> None:
+    await teams.submit(title="Træer <at>i</at> Grenaa")  # only the recommendation is due
+    await teams.choose_review_channel()
+    teams.connector.clear()
+    teams.connector.fail_next(403, kind="send")  # the recommendation, in the personal chat
+
+    await teams.deliver()
+
+    row = _row(teams, "recommendation")
+    assert row.status == "failed"
+    (notice,) = [c for c in teams.connector.calls if c.conversation_id == A.REVIEW_CHANNEL
+                 and shows(c.card, "kunne ikke leveres")]
+    assert_valid_card(notice.card)
+    shown = card_texts(notice.card)
+    assert shown[0] == "⚠️ En besked fra Opslag kunne ikke leveres"
+    assert shown[1].startswith("Anbefalingen til forslagsstilleren for forslag nr. 1 «Træer ")
+    assert "<at>" not in shown[1]  # the title is shown as plain text, it mentions nobody
+    assert shown[2] == ("Årsag: Opslag har ikke adgang til samtalen i Teams (er appen fjernet "
+                        "derfra?).")
+
+
+async def test_a_thread_reply_waits_for_its_review_card_and_never_goes_top_level(
+    teams: Teams,
+) -> None:
+    await teams.choose_review_channel()
+    proposal_id = await teams.submit()
+    teams.connector.fail_next(404, times=2, kind="send")  # the review card (and the receipt)
+    await teams.deliver()
+    chef = Actor(platform="teams", user_id=A.CENTRAL.aad, name="Bente")
+    teams.core.workflow.decide(proposal_id, Decision.APPROVE, chef)
+    teams.clock.advance(hours=30)
+    teams.connector.clear()
+
+    await teams.deliver()
+    in_review = [c for c in teams.connector.calls if c.conversation_id.startswith(
+        A.REVIEW_CHANNEL) and not shows(c.card, "kunne ikke leveres")]
+    assert in_review == []
+    lane = [(r.kind, r.status) for r in teams.core.store.outbox_rows() if r.lane == "review"]
+    assert lane == [("review_post", "failed"), ("review_update", "pending"),
+                    ("thread_reply", "pending")]
+
+    assert teams.core.outbox.retry_failed(_row(teams, "review_post").id)
+    await teams.deliver()
+    post = next(c for c in teams.connector.calls if c.conversation_id == A.REVIEW_CHANNEL)
+    (reply,) = [c for c in teams.connector.calls if c.thread is not None]
+    assert reply.thread == (A.REVIEW_CHANNEL, post.new_id)
 
 
 async def test_a_refusal_that_will_not_heal_is_given_up(teams: Teams) -> None:
@@ -73,7 +142,7 @@ async def test_a_connector_that_does_not_answer_is_tried_again_later(
     assert "svarede ikke" in (_row(teams, "recommendation").last_error or "")
 
     release.set()
-    teams.clock.advance(seconds=2)
+    teams.clock.advance(seconds=3)  # the backoff and its random part
     assert await teams.deliver() == 1
 
 
