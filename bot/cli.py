@@ -12,7 +12,7 @@ import unicodedata
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
-from bot import cli_reports
+from bot import cli_outbox, cli_reports
 from bot.cli_reports import JSON_HELP, say
 from bot.config import SettingsError, load_settings
 from bot.core import Core, build_core
@@ -80,7 +80,8 @@ def _run(argv: Sequence[str] | None) -> int:
     except UsageError as exc:
         print(f"{exc.prog}: {exc} (se '{exc.prog} -h')", file=sys.stderr)
         return 2
-    except (CliError, cli_reports.OutputError, SettingsError, WorkflowError) as exc:
+    except (CliError, cli_reports.OutputError, cli_outbox.OutboxCommandError, SettingsError,
+            WorkflowError) as exc:
         print(f"opslag: {getattr(exc, 'message', exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
@@ -214,6 +215,7 @@ def _parser() -> argparse.ArgumentParser:
     cli_reports.add_commands(
         sub, render_digest=console_digest.render_digest, event_labels=console.EVENT_DA
     )
+    cli_outbox.add_commands(sub, core=_core, say=say)
     return parser
 
 
