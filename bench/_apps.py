@@ -8,8 +8,8 @@
   (CloudAdapter + AgentApplication, the route-level guard, no typing indicator);
 - `teams-bare`: a bare aiohttp handler that posts the echo itself (the protocol without the SDK);
 - `fake-slack`: the tests' fake Slack Web API, plus GET /bench/wait?count=N&timeout=S, which
-  answers once N review posts (top-level chat.postMessage in the review channel) arrived, and
-  POST /bench/reset.
+  answers once N review posts (top-level chat.postMessage in the review channel) arrived,
+  GET /bench/arrivals (when each review post and DM arrived), and POST /bench/reset.
 
 Each is served like `bot.server.main` serves Opslag: `web.run_app`, logging at INFO with a
 path-only access line per request, so the baselines pay what ours pays for it.
@@ -121,11 +121,22 @@ def fake_slack_app() -> web.Application:
         seen = review_posts = 0
         return web.json_response({"ok": True})
 
+    async def arrivals(request: web.Request) -> web.Response:
+        """When each delivered review post and each other top-level post (a DM) arrived, on
+        the machine's monotonic clock (the same clock in every process on Linux)."""
+        found: dict[str, list[float]] = {"review": [], "dm": []}
+        for call in api.calls:
+            if call.ok and call.method == "chat.postMessage" and "thread_ts" not in call.args:
+                review = call.args.get("channel") == REVIEW_CHANNEL
+                found["review" if review else "dm"].append(call.at)
+        return web.json_response(found)
+
     app = _app()
     app.router.add_post("/api/{method}", api._api)
     app.router.add_get("/api/{method}", api._api)
     app.router.add_get("/bench/wait", wait)
     app.router.add_post("/bench/reset", reset)
+    app.router.add_get("/bench/arrivals", arrivals)
     return app
 
 

@@ -24,7 +24,8 @@ Week = tuple[int, int]
 DEFAULT_TZ = ZoneInfo("Europe/Copenhagen")
 # A pending proposal planned this many days ahead (or already past its date) is flagged.
 NEAR_DAYS = 3
-# How many items a chat surface lists per section before "… og N mere".
+# How many items a chat surface lists per section before "… og N mere". A digest holds no
+# more pending or undated items than this; it counts the rest (`pending_more`, `tray_more`).
 MAX_LISTED = 15
 
 WEEKDAYS = ("mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag", "søndag")
@@ -98,6 +99,16 @@ class PlatformCount(BaseModel):
     count: int
 
 
+class Totals(BaseModel):
+    """What a digest read from the store in bounded pieces counts instead of listing (see
+    `schedule.load_digest`): every pending proposal, every approved one without a date, and the
+    pending ones planned in the week by theme (for the strategy coverage)."""
+
+    pending: int
+    tray: int
+    pending_by_theme: dict[str, int]
+
+
 class Digest(BaseModel):
     year: int
     week: int
@@ -108,10 +119,14 @@ class Digest(BaseModel):
     generated_at: dt.datetime
     sla_hours: int
     days: list[Day]
-    pending: list[PendingItem]
-    tray: list[Item]
+    pending: list[PendingItem]  # the oldest `MAX_LISTED`
+    tray: list[Item]  # the earliest approved `MAX_LISTED`
     coverage: list[Coverage]
     platforms: list[PlatformCount]
+    # How many more there are than listed above ("… og N mere"). Defaults keep digests stored
+    # in the outbox before these fields existed readable.
+    pending_more: int = 0
+    tray_more: int = 0
 
     @property
     def covered(self) -> list[Coverage]:
@@ -215,6 +230,13 @@ def more_text(count: int) -> str:
     return TEXT["more"].format(count=count)
 
 
+def capped(lines: list[Any], cap: int, more: int = 0) -> tuple[list[Any], int]:
+    """The first `cap` of a section's lines, and how many are left out: those beyond `cap`
+    plus the `more` the digest counted but did not list. Every renderer ends the section with
+    `more_text` of that number when it is not 0."""
+    return lines[:cap], max(0, len(lines) - cap) + more
+
+
 def coverage_text(group: Coverage) -> str:
     """'✔ Bosætning: 2 godkendt' or '✘ Infrastruktur: ingen (1 afventer)'."""
     count = TEXT["approved_count"].format(count=group.approved) if group.approved else TEXT["none"]
@@ -244,10 +266,14 @@ def build(
     now: dt.datetime,
     sla_hours: int,
     tz: dt.tzinfo = DEFAULT_TZ,
+    *,
+    totals: Totals | None = None,
 ) -> Digest:
     """The digest of `week` as seen at `now` from any set of proposals (rows it does not need
     are ignored): approved content of the week by day, pending oldest first, the approved
-    tray without a date, and how the week covers the strategy and the platforms."""
+    tray without a date, and how the week covers the strategy and the platforms. Pending and
+    tray list `MAX_LISTED` items each and count the rest. `totals`: the proposals are only the
+    oldest pending and earliest tray items (a bounded read), and these are the full counts."""
     start, end = week_dates(week)
     today = now.astimezone(tz).date()
     planned: list[Proposal] = []
@@ -261,17 +287,38 @@ def build(
             tray.append(proposal)
         elif proposal.status is Status.APPROVED and day is not None and start <= day <= end:
             planned.append(proposal)
-    in_week = [p for p in pending if p.intake.planned_for and start <= p.intake.planned_for <= end]
+    if totals is None:
+        in_week = [p for p in pending
+                   if p.intake.planned_for and start <= p.intake.planned_for <= end]
+        totals = Totals(pending=len(pending), tray=len(tray),
+                        pending_by_theme=_by_theme(in_week))
+    listed_pending = _oldest_first(pending)[:MAX_LISTED]
+    listed_tray = sorted(tray, key=_tray_order)[:MAX_LISTED]
     return Digest(
         year=week[0], week=week[1], title=TEXT["title"].format(week=week[1]),
         period=period_label(start, end), start=start, end=end, generated_at=now,
         sla_hours=sla_hours,
         days=_days(planned, start),
-        pending=[_pending_item(p, now, today, sla_hours) for p in _oldest_first(pending)],
-        tray=[_item(p) for p in sorted(tray, key=lambda p: (p.decided_at or p.updated_at, p.id))],
-        coverage=_coverage(planned, in_week),
+        pending=[_pending_item(p, now, today, sla_hours) for p in listed_pending],
+        tray=[_item(p) for p in listed_tray],
+        coverage=_coverage(planned, totals.pending_by_theme),
         platforms=_platform_counts(planned),
+        pending_more=max(0, totals.pending - len(listed_pending)),
+        tray_more=max(0, totals.tray - len(listed_tray)),
     )
+
+
+def _tray_order(proposal: Proposal) -> tuple[dt.datetime, int]:
+    # The store's `approved_without_date` orders the same way.
+    return proposal.decided_at or proposal.updated_at, proposal.id
+
+
+def _by_theme(proposals: list[Proposal]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for proposal in proposals:
+        theme = proposal.intake.theme
+        counts[theme] = counts.get(theme, 0) + 1
+    return counts
 
 
 def _days(planned: list[Proposal], start: dt.date) -> list[Day]:
@@ -317,7 +364,7 @@ def _pending_item(
     )
 
 
-def _coverage(planned: list[Proposal], pending_in_week: list[Proposal]) -> list[Coverage]:
+def _coverage(planned: list[Proposal], pending_by_theme: dict[str, int]) -> list[Coverage]:
     groups = []
     for group in coverage_groups():
         themes = set(group["themes"])
@@ -325,7 +372,7 @@ def _coverage(planned: list[Proposal], pending_in_week: list[Proposal]) -> list[
             Coverage(
                 key=group["key"], label=group["label"], kind=group["kind"],
                 approved=sum(1 for p in planned if p.intake.theme in themes),
-                pending=sum(1 for p in pending_in_week if p.intake.theme in themes),
+                pending=sum(pending_by_theme.get(theme, 0) for theme in themes),
             )
         )
     return groups

@@ -44,6 +44,7 @@ from typing import Any
 from bot.clock import Clock, iso, utcnow
 from bot.proposal import Proposal
 from bot.store import NewMessage, OutboxRow, Store, StoreUnavailable
+from bot.store_thread import Runner, inline
 
 log = logging.getLogger(__name__)
 
@@ -57,8 +58,8 @@ JITTER = 0.5
 GIVE_UP_AFTER = dt.timedelta(hours=24)
 LEASE = dt.timedelta(seconds=120)
 # A database that cannot write (locked by another process, read-only, full): how the outbox
-# waits it out. Each attempt holds up the event loop for the store's busy timeout, so the
-# attempts thin out instead of coming every poll.
+# waits it out. Each attempt holds up the store thread (and the requests queued behind it) for
+# the store's busy timeout, so the attempts thin out instead of coming every poll.
 STORE_RETRY_SECONDS = 0.05
 STORE_RETRY_MAX_SECONDS = 5.0
 # On stop (a deploy's SIGTERM) what is being sent may finish and be marked for this long, within
@@ -97,15 +98,32 @@ class Delivery:
 
     row: OutboxRow
     store: Store
+    # How the store is read from here: the server's store thread (the senders run on the
+    # event loop, which must not wait on SQLite).
+    run: Runner = inline
 
     @property
     def payload(self) -> dict[str, Any]:
         return self.row.payload
 
-    def earlier_result(self, kind: str) -> dict[str, Any] | None:
+    @property
+    def may_have_been_sent(self) -> bool:
+        """Whether an earlier attempt may have reached the platform although this row was not
+        marked sent. Each such attempt is counted: a claim whose lease ran out while a worker
+        held it (killed or cut off mid-send; see `OutboxRow.reclaimed`), and a failure that may
+        still have gone through (a timeout, a 5xx, a dropped connection). A rate limit counts
+        none: it was refused for sure. An operator's retry resets the count, so a row sent back
+        after an error counts too. A sender that can ask the platform whether the message is
+        there does so before sending it again, on every retry until it is marked."""
+        row = self.row
+        sent_back = row.retried_at is not None and row.last_error is not None
+        return row.reclaimed or row.attempts > 0 or sent_back
+
+    async def earlier_result(self, kind: str) -> dict[str, Any] | None:
         if self.row.proposal_id is None:
             return None
-        return self.store.last_result(self.row.proposal_id, self.row.platform, kind)
+        return await self.run(self.store.last_result, self.row.proposal_id, self.row.platform,
+                              kind)
 
 
 Sender = Callable[[Delivery], Awaitable[dict[str, Any] | None]]
@@ -175,14 +193,17 @@ class Undelivered:
 class Outbox:
     def __init__(self, store: Store, *, clock: Clock = utcnow,
                  rng: random.Random | None = None,
-                 give_up_after: dt.timedelta = GIVE_UP_AFTER) -> None:
+                 give_up_after: dt.timedelta = GIVE_UP_AFTER, run: Runner = inline) -> None:
         self.store = store
+        # Every store call of the delivery loop goes through `run` (the server's store thread).
+        self.run = run
         self.clock = clock
         self.rng = rng or random.Random()
         self.give_up_after = give_up_after
         self.worker = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
         self._senders: dict[str, Sender] = {}
         self._wake = asyncio.Event()
+        self._loop: asyncio.AbstractEventLoop | None = None  # the loop `run_forever` runs on
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
 
@@ -194,8 +215,14 @@ class Outbox:
         return set(self._senders)
 
     def notify(self) -> None:
-        """Something was enqueued: deliver it now instead of at the next poll."""
-        self._wake.set()
+        """Something was enqueued: deliver it now instead of at the next poll. Safe from any
+        thread: the workflow calls it on the store thread after each commit, and an asyncio
+        Event may only be set on its own loop."""
+        loop = self._loop
+        if loop is None or loop.is_closed() or _running_loop() is loop:
+            self._wake.set()
+        else:
+            loop.call_soon_threadsafe(self._wake.set)
 
     # -- an operator resolves a given-up message -----------------------------------------
 
@@ -221,7 +248,8 @@ class Outbox:
         """Deliver everything that is due now; returns how many messages were sent."""
         sent = 0
         while not self._stopping:
-            rows = self.store.claim_due(self.clock(), self.worker, LEASE, self.platforms)
+            rows = await self.run(self.store.claim_due, self.clock(), self.worker, LEASE,
+                                  self.platforms)
             if not rows:
                 break
             results = await asyncio.gather(*(self._deliver(row) for row in rows))
@@ -231,7 +259,7 @@ class Outbox:
     async def _deliver(self, row: OutboxRow) -> bool:
         sender = self._senders[row.platform]
         try:
-            result = await sender(Delivery(row, self.store))
+            result = await sender(Delivery(row, self.store, self.run))
         except RetryLater as exc:
             await self._retry(row, exc)
             return False
@@ -263,8 +291,8 @@ class Outbox:
             wait = RATE_LIMIT_SECONDS if exc.rate_limited else backoff_seconds(row.attempts)
         next_at = now + dt.timedelta(seconds=wait + self.rng.uniform(0, wait * JITTER))
         try:
-            self.store.mark_retry(row.id, self.worker, next_at, str(exc),
-                                  count_attempt=not exc.rate_limited)
+            await self.run(self.store.mark_retry, row.id, self.worker, next_at, str(exc),
+                           count_attempt=not exc.rate_limited)
         except StoreUnavailable as error:  # still claimed: tried again when the lease runs out
             log.warning("outbox %s (%s): forsøget kunne ikke gemmes: %s", row.id, row.kind,
                         error)
@@ -296,7 +324,7 @@ class Outbox:
         wait = STORE_RETRY_SECONDS
         while True:
             try:
-                write()
+                await self.run(write)
                 return
             except StoreUnavailable as exc:
                 if loop.time() + wait > deadline:
@@ -307,6 +335,7 @@ class Outbox:
             wait = min(wait * 2, STORE_RETRY_MAX_SECONDS)
 
     async def run_forever(self, poll_seconds: float = 1.0) -> None:
+        self._loop = asyncio.get_running_loop()
         wait = poll_seconds
         while not self._stopping:
             try:
@@ -349,6 +378,13 @@ class Outbox:
                 await task
         self._task = None
         self._stopping = False  # run_once works again (tests deliver by hand after a stop)
+
+
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:  # another thread (the store's), or no loop at all
+        return None
 
 
 # -- the notice about a given-up message (Danish: the central team reads it) -----------------

@@ -31,7 +31,7 @@ from croniter import croniter
 from bot import digest
 from bot.config import Settings, SettingsError
 from bot.core import TEAMS_REVIEW_REF, Core
-from bot.digest import Digest, Week
+from bot.digest import Digest, Totals, Week
 from bot.store import NewMessage
 
 log = logging.getLogger(__name__)
@@ -121,17 +121,23 @@ def run_key(week: Week, target: Target) -> str:
 
 
 def load_digest(core: Core, week: Week) -> Digest:
-    """Read the rows a digest needs from the store and build it as of now."""
+    """Read the rows a digest needs from the store and build it as of now. Bounded however
+    many proposals wait: the week's approved ones, and only the oldest pending and earliest
+    undated approved ones that the digest lists (`digest.MAX_LISTED`); the rest are counted
+    in the store's indexes. The server calls this on the store thread (bot/store_thread.py)."""
     first, last = digest.week_dates(week)
     store = core.store
     rows = [
         *store.approved_planned_between(first, last),
-        *store.approved_without_date(),
-        *store.pending_oldest_first(),
+        *store.approved_without_date(limit=digest.MAX_LISTED),
+        *store.pending_oldest_first(limit=digest.MAX_LISTED),
     ]
+    pending, tray, pending_by_theme = store.digest_counts(first, last)
+    totals = Totals(pending=pending, tray=tray, pending_by_theme=pending_by_theme)
     settings = core.settings
     return digest.build(
-        rows, week, core.clock(), settings.opslag_review_sla_hours, timezone(settings)
+        rows, week, core.clock(), settings.opslag_review_sla_hours, timezone(settings),
+        totals=totals,
     )
 
 
@@ -200,7 +206,9 @@ class Scheduler:
         while True:
             for job in (self.escalate, self.post_due_digest):
                 try:
-                    job()
+                    # On the store thread: a digest reads every row it shows, and a locked
+                    # database waits the busy timeout; the event loop serves requests meanwhile.
+                    await self.core.run(job)
                 except Exception:
                     log.exception("planlagt kørsel fejlede; prøver igen")
             await asyncio.sleep(self.poll_seconds)

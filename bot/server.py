@@ -1,13 +1,15 @@
-"""The aiohttp server: health check, Slack and Teams endpoints, the outbox and the schedule."""
+"""The aiohttp server: health and readiness, Slack and Teams endpoints, the outbox and the
+schedule."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
 
-from bot import calendar, schedule
+from bot import calendar, schedule, store
 from bot.clock import Clock, utcnow
 from bot.config import Settings
 from bot.core import Core, build_core
@@ -25,7 +27,53 @@ CALENDAR_KEY = web.AppKey("calendar", calendar.Feed)
 
 
 async def healthz(request: web.Request) -> web.Response:
+    """Liveness: the process answers. Touches nothing else, so it stays cheap."""
     return web.json_response({"status": "ok"})
+
+
+# Why the server cannot take work now, by the reason code /readyz gives, in Danish for the
+# people who read it. A new readiness check adds its reason here.
+NOT_READY = {
+    store.READ_ONLY: "Databasen kan ikke skrive (skrivebeskyttet).",
+    store.LOCKED: "Databasen kan ikke skrive: en anden proces holder den låst.",
+    store.FULL: "Databasen kan ikke skrive: disken er fuld.",
+    store.UNAVAILABLE: "Databasen kan ikke skrive lige nu (fejl ved læsning eller skrivning).",
+}
+
+ReadinessCheck = Callable[[Core], str | None]
+
+
+def database_can_write(core: Core) -> str | None:
+    """A probe on the connection the writes use (waits the busy timeout at most); it also
+    reopens a connection that was opened read-only once the file can be written."""
+    return core.store.write_problem()
+
+
+# What GET /readyz asks, in order; each gives None or a reason from NOT_READY. (The outbox
+# gets one here: a message that has waited too long.)
+READINESS_CHECKS: list[ReadinessCheck] = [database_can_write]
+
+
+def not_ready_reason(core: Core) -> str | None:
+    """The first reason the server cannot take work now; None when it can."""
+    for check in READINESS_CHECKS:
+        reason = check(core)
+        if reason is not None:
+            return reason
+    return None
+
+
+async def readyz(request: web.Request) -> web.Response:
+    """Readiness: 200 when the server can take work (the database can write), else 503 with
+    the reason, as a code and in Danish."""
+    core = request.app[CORE_KEY]
+    # The probe waits up to the busy timeout for another process's lock: on the store thread,
+    # not the event loop (bot/store_thread.py).
+    reason = await core.run(not_ready_reason, core)
+    if reason is None:
+        return web.json_response({"status": "ready"})
+    body = {"status": "not_ready", "reason": reason, "besked": NOT_READY[reason]}
+    return web.json_response(body, status=503)
 
 
 async def kalender(request: web.Request) -> web.Response:
@@ -51,6 +99,7 @@ def build_app(settings: Settings, *, clock: Clock = utcnow) -> web.Application:
     app[SCHEDULER_KEY] = schedule.Scheduler(core)
     app[CALENDAR_KEY] = calendar.Feed(core)
     app.router.add_get("/healthz", healthz)
+    app.router.add_get("/readyz", readyz)
     app.router.add_get("/kalender.ics", kalender)
     if settings.slack_enabled:
         slack_handlers.register(app, core)
@@ -58,6 +107,7 @@ def build_app(settings: Settings, *, clock: Clock = utcnow) -> web.Application:
         log.info("Slack er slået fra: SLACK_BOT_TOKEN og SLACK_SIGNING_SECRET er ikke sat")
     teams_handlers.register(app, core)
     app.on_startup.append(_start_background)
+    app.on_startup.append(_report_not_ready)
     app.on_cleanup.append(_stop_background)
     app.on_cleanup.append(_close_calendar)
     return app
@@ -66,6 +116,15 @@ def build_app(settings: Settings, *, clock: Clock = utcnow) -> web.Application:
 async def _start_background(app: web.Application) -> None:
     app[CORE_KEY].outbox.start()
     app[SCHEDULER_KEY].start()
+
+
+async def _report_not_ready(app: web.Application) -> None:
+    """Say it in the log too when the server starts unable to take work (GET /readyz says
+    it on every probe)."""
+    core = app[CORE_KEY]
+    reason = await core.run(not_ready_reason, core)
+    if reason is not None:
+        log.warning("serveren er ikke klar (%s): %s", reason, NOT_READY[reason])
 
 
 async def _stop_background(app: web.Application) -> None:

@@ -9,6 +9,8 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
+import logging
+import os
 import sqlite3
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -17,10 +19,26 @@ from typing import Any
 from pydantic import BaseModel
 from sqlite_utils import Database
 
-from bot.clock import iso, utcnow
+from bot.clock import Clock, iso, utcnow
 from bot.proposal import Actor, HistoryEvent, Proposal, Status
 
+log = logging.getLogger(__name__)
+
 BUSY_TIMEOUT_SECONDS = 2.0
+# A connection that refused a write as read-only is reopened once the file can be written
+# again, at most this often: a file that stays read-only for SQLite while its mode says
+# writable (a read-only -shm, an ACL) must not cost a reconnect on every request.
+REOPEN_EVERY = dt.timedelta(seconds=10)
+# How long a write that failed for want of space (or with an I/O error) keeps the database
+# "not ready": a probe cannot see a full disk, only a write can. After that the next write
+# tells again, so a server nobody writes to does not stay not-ready for good.
+FAILED_WRITE_MEMORY = dt.timedelta(seconds=60)
+
+# Why the database cannot take a write now, as GET /readyz names it.
+READ_ONLY = "database_read_only"
+LOCKED = "database_locked"
+FULL = "database_full"
+UNAVAILABLE = "database_unavailable"
 
 
 class StoreUnavailable(Exception):
@@ -35,10 +53,34 @@ TRANSIENT_ERRORS = ("SQLITE_BUSY", "SQLITE_LOCKED", "SQLITE_READONLY", "SQLITE_F
                     "SQLITE_IOERR", "SQLITE_CANTOPEN")
 
 
+def _has_code(exc: BaseException, *codes: str) -> bool:
+    """True when `exc` is a SQLite error with one of these primary result codes."""
+    name = getattr(exc, "sqlite_errorname", None) or ""
+    return any(name == code or name.startswith(code + "_") for code in codes)
+
+
 def is_transient(exc: sqlite3.Error) -> bool:
     """True when the database cannot be used now; False for a bug such as a missing column."""
-    name = getattr(exc, "sqlite_errorname", None) or ""
-    return any(name == code or name.startswith(code + "_") for code in TRANSIENT_ERRORS)
+    return _has_code(exc, *TRANSIENT_ERRORS)
+
+
+def write_problem_of(exc: sqlite3.Error) -> str:
+    """The readiness reason for a transient error (see `is_transient`)."""
+    if _has_code(exc, "SQLITE_READONLY"):
+        return READ_ONLY
+    if _has_code(exc, "SQLITE_BUSY", "SQLITE_LOCKED"):
+        return LOCKED
+    if _has_code(exc, "SQLITE_FULL"):
+        return FULL
+    return UNAVAILABLE
+
+
+def _sqlite_error(exc: BaseException) -> sqlite3.Error | None:
+    """The SQLite error behind `exc`: itself, or the cause of a StoreUnavailable."""
+    for candidate in (exc, exc.__cause__):
+        if isinstance(candidate, sqlite3.Error):
+            return candidate
+    return None
 
 
 @contextlib.contextmanager
@@ -70,6 +112,10 @@ class OutboxRow(BaseModel):
     # When an operator last resolved a given-up row: this one, sent back to the outbox, or one
     # before it in its lane. Its time limit starts again then, not at `created_at`.
     retried_at: dt.datetime | None = None
+    # Set by `claim_due`: an earlier claim of this row ran out without the row being marked (its
+    # worker died or was cut off mid-send), so the platform may already have the message. Such a
+    # claim is counted in `attempts`, which outlasts the next retry.
+    reclaimed: bool = False
 
 
 class NewMessage(BaseModel):
@@ -156,6 +202,31 @@ def _outbox_retried_at(db: Database) -> None:
     db.table("outbox").add_column("retried_at", str)
 
 
+# The index `claim_due` walks: pending rows in id order, with every column its filters read,
+# so finding the next due rows never reads a row's payload. Without it SQLite read and sorted
+# every due row to pick the first 20: 100 ms a claim with 20,000 messages waiting, on every
+# round of the outbox.
+OUTBOX_CLAIM_INDEX = "idx_outbox_claim"
+
+
+def _index_outbox_claim(db: Database) -> None:
+    db.execute(
+        f"CREATE INDEX {OUTBOX_CLAIM_INDEX} ON outbox"
+        " (status, id, next_attempt_at, platform, claimed_until, proposal_id, lane)"
+    )
+
+
+def _index_proposals_for_digest(db: Database) -> None:
+    # The week's overview reads the oldest pending and the earliest undated approved
+    # proposals and counts the rest; these let it stop after the first few rows and count
+    # without reading any (a proposal's row holds its whole draft).
+    db.execute("CREATE INDEX idx_proposals_pending_order ON proposals (status, updated_at)")
+    db.execute("CREATE INDEX idx_proposals_status_planned_theme ON proposals"
+               " (status, planned_for, theme)")
+    db.execute("CREATE INDEX idx_proposals_tray_order ON proposals"
+               " (status, planned_for, coalesce(decided_at, updated_at))")
+
+
 # Named migrations, applied once each and in order. Append; never edit one that has shipped.
 MIGRATIONS: list[tuple[str, Callable[[Database], None]]] = [
     ("001_proposals", _create_proposals),
@@ -164,10 +235,15 @@ MIGRATIONS: list[tuple[str, Callable[[Database], None]]] = [
     ("004_refs_events_runs", _create_refs),
     ("005_outbox_lane_index", _index_outbox_lanes),
     ("006_outbox_retried_at", _outbox_retried_at),
+    ("007_outbox_claim_index", _index_outbox_claim),
+    ("008_proposals_digest_indexes", _index_proposals_for_digest),
 ]
 
 
 def connect(path: str | Path, busy_timeout: float = BUSY_TIMEOUT_SECONDS) -> Database:
+    """Open the database. A file the process may not write is opened read-only without a
+    word (SQLite falls back to O_RDONLY) and stays so after its mode is fixed; `probe_write`
+    tells, and `Store` reopens it."""
     conn = sqlite3.connect(str(path), timeout=busy_timeout, check_same_thread=False)
     db = Database(conn)
     with db.ensure_autocommit_on():
@@ -177,14 +253,48 @@ def connect(path: str | Path, busy_timeout: float = BUSY_TIMEOUT_SECONDS) -> Dat
     return db
 
 
+def probe_write(db: Database) -> None:
+    """Raise the error a write would meet now (read-only, locked), changing nothing.
+    `BEGIN IMMEDIATE` alone succeeds on a read-only file; a statement that would write (and
+    touches no row) fails there. Waits the busy timeout at most for another writer."""
+    conn = db.conn
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        conn.execute("DELETE FROM migrations WHERE 0")
+    finally:
+        conn.execute("ROLLBACK")
+
+
 class Store:
-    def __init__(self, path: str | Path, *, busy_timeout: float = BUSY_TIMEOUT_SECONDS) -> None:
+    def __init__(
+        self, path: str | Path, *, busy_timeout: float = BUSY_TIMEOUT_SECONDS,
+        clock: Clock = utcnow,
+    ) -> None:
         self.path = Path(path)
+        self.busy_timeout = busy_timeout
+        self.clock = clock
+        # The connection refused a write as read-only: reopen it once the file can be written.
+        self._read_only = False
+        self._reopened_at: dt.datetime | None = None
+        # The last write's transient failure and when, until a write commits again.
+        self._failed_write: tuple[str, dt.datetime] | None = None
         # At start the migrations may wait longer (another process may be migrating the same
-        # file in a rolling restart); afterwards a write waits `busy_timeout` at most.
+        # file in a rolling restart); afterwards a write waits `busy_timeout` at most. A file
+        # that is read-only but up to date starts (reads work, writes are "prøv igen", GET
+        # /readyz says why) and heals when it can be written; one that still needs a
+        # migration cannot be served and the start fails with StoreUnavailable.
         self.db = connect(self.path, max(busy_timeout, BUSY_TIMEOUT_SECONDS))
-        self.migrate()
+        try:
+            self.migrate()
+        except StoreUnavailable as exc:
+            self.db.close()
+            raise StoreUnavailable(
+                f"cannot migrate {self.path} ({exc}): the server cannot run on an old schema;"
+                " start it again once the database can be written"
+            ) from exc
         self.db.execute(f"PRAGMA busy_timeout = {round(busy_timeout * 1000)}")
+        # Find a read-only connection now, so that the first write after the fix reopens it.
+        self.write_problem()
 
     def close(self) -> None:
         self.db.close()
@@ -192,20 +302,113 @@ class Store:
     @contextlib.contextmanager
     def transaction(self) -> Iterator[Database]:
         """One write transaction; nested calls join the outer one."""
-        conn = self.db.conn
-        if conn.in_transaction:
+        if self.db.conn.in_transaction:
             yield self.db
             return
-        # Locked, read-only or full: the rollback below keeps nothing half-written.
-        with unavailable_on_transient():
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield self.db
-                conn.execute("COMMIT")
-            except BaseException:
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
+        self._reopen_if_writable_again()
+        conn = self.db.conn
+        changes = conn.total_changes
+        try:
+            # Locked, read-only or full: the rollback below keeps nothing half-written.
+            with unavailable_on_transient():
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    yield self.db
+                    conn.execute("COMMIT")
+                except BaseException:
+                    if conn.in_transaction:
+                        conn.execute("ROLLBACK")
+                    raise
+        except (sqlite3.Error, StoreUnavailable) as exc:
+            self._note_failed_write(exc)
+            raise
+        # Only a commit that changed rows shows the database can write: a read-only
+        # connection commits a transaction that wrote nothing just as well.
+        if conn.total_changes > changes:
+            self._failed_write = None
+            self._read_only = False
+
+    def write_problem(self) -> str | None:
+        """None when the database can take a write now, else why not (READ_ONLY, LOCKED,
+        FULL, UNAVAILABLE): for GET /readyz. Probes the connection itself, not the file, as
+        that is what the writes use; reopens a read-only one first when the file can be
+        written again (as a write would), so readiness heals without any user writing.
+        Waits the busy timeout at most."""
+        if self.db.conn.in_transaction:  # a write of ours is under way: it can write
+            return None
+        self._reopen_if_writable_again()
+        try:
+            probe_write(self.db)
+        except sqlite3.Error as exc:
+            if not is_transient(exc):
                 raise
+            problem = write_problem_of(exc)
+            self._read_only = problem == READ_ONLY
+            return problem
+        self._read_only = False
+        return self._recent_failed_write()
+
+    def _recent_failed_write(self) -> str | None:
+        """A full disk or an I/O error a recent write met: a probe writes nothing to see it."""
+        if self._failed_write is None:
+            return None
+        problem, at = self._failed_write
+        if problem in (FULL, UNAVAILABLE) and at <= self.clock() < at + FAILED_WRITE_MEMORY:
+            return problem
+        return None
+
+    def _note_failed_write(self, exc: BaseException) -> None:
+        error = _sqlite_error(exc)
+        if error is None or not is_transient(error):
+            return
+        problem = write_problem_of(error)
+        self._failed_write = (problem, self.clock())
+        if problem == READ_ONLY and not self._read_only:
+            self._read_only = True
+            log.warning("databasen %s kan ikke skrive (skrivebeskyttet); forbindelsen åbnes "
+                        "igen, når filen kan skrives", self.path)
+
+    def _reopen_if_writable_again(self) -> None:
+        """A connection SQLite opened read-only stays read-only after the file's mode is
+        fixed: open a new one once the file and its folder can be written, at most every
+        REOPEN_EVERY (a clock that went back counts as time passed)."""
+        if not self._read_only or self.db.conn.in_transaction:
+            return
+        now = self.clock()
+        last = self._reopened_at
+        if last is not None and last <= now < last + REOPEN_EVERY:
+            return
+        if not self._writable_on_disk():
+            return
+        self._reopened_at = now
+        self.reopen()
+
+    def _writable_on_disk(self) -> bool:
+        """The file, its WAL files and the folder (where SQLite makes them) may be written."""
+        wal_files = (self.path.with_name(self.path.name + suffix) for suffix in ("-wal", "-shm"))
+        files = [self.path, *(path for path in wal_files if path.exists())]
+        return all(os.access(path, os.W_OK) for path in [*files, self.path.parent])
+
+    def reopen(self) -> None:
+        """Close the connection and open a new one, outside any transaction (nothing of a
+        write is lost). The old one stays when a new one cannot be opened."""
+        try:
+            fresh = connect(self.path, self.busy_timeout)
+        except sqlite3.Error as exc:
+            log.warning("databasen %s kunne ikke åbnes igen: %s", self.path, exc)
+            return
+        self.db.close()
+        self.db = fresh
+        try:
+            probe_write(fresh)
+        except sqlite3.Error as exc:
+            if not is_transient(exc):
+                raise
+            log.warning("databasen %s er åbnet igen, men kan stadig ikke skrive: %s",
+                        self.path, exc)
+            return
+        self._read_only = False
+        log.info("databasen %s er åbnet igen og kan skrive", self.path)
 
     def migrate(self) -> None:
         with self.transaction() as db:
@@ -277,17 +480,34 @@ class Store:
         """Approved proposals planned for a day from `first` to `last`, both included."""
         return _approved_planned_between(self.db, first, last)
 
-    def approved_without_date(self) -> list[Proposal]:
+    def approved_without_date(self, limit: int | None = None) -> list[Proposal]:
+        """Approved proposals without a date, earliest approved first (`limit` of them)."""
         sql = (
             "SELECT * FROM proposals WHERE status = 'approved' AND planned_for IS NULL"
-            " ORDER BY id"
+            " ORDER BY coalesce(decided_at, updated_at), id"
         )
-        return [_proposal_from_row(row, []) for row in self.db.query(sql)]
+        return [_proposal_from_row(row, []) for row in self.db.query(_limited(sql, limit))]
 
-    def pending_oldest_first(self) -> list[Proposal]:
-        """Pending proposals by how long they have waited since they were last (re)submitted."""
+    def pending_oldest_first(self, limit: int | None = None) -> list[Proposal]:
+        """Pending proposals by how long they have waited since they were last (re)submitted
+        (the `limit` oldest)."""
         sql = "SELECT * FROM proposals WHERE status = 'pending' ORDER BY updated_at, id"
-        return [_proposal_from_row(row, []) for row in self.db.query(sql)]
+        return [_proposal_from_row(row, []) for row in self.db.query(_limited(sql, limit))]
+
+    def digest_counts(self, first: dt.date, last: dt.date) -> tuple[int, int, dict[str, int]]:
+        """For a digest that lists only the first few: how many proposals are pending, how
+        many approved have no date, and the pending ones planned from `first` to `last` by
+        theme. Counted in the indexes, without reading a proposal."""
+        pending, tray = self.db.execute(
+            "SELECT (SELECT count(*) FROM proposals WHERE status = 'pending'),"
+            " (SELECT count(*) FROM proposals WHERE status = 'approved' AND planned_for IS NULL)"
+        ).fetchone()
+        rows = self.db.execute(
+            "SELECT theme, count(*) FROM proposals WHERE status = 'pending'"
+            " AND planned_for >= ? AND planned_for <= ? GROUP BY theme",
+            [first.isoformat(), last.isoformat()],
+        ).fetchall()
+        return int(pending), int(tray), {str(theme): int(count) for theme, count in rows}
 
     def mark_escalated(self, proposal_id: int, at: dt.datetime) -> bool:
         """Set `escalated_at` once, while the proposal is pending; False when it was already
@@ -373,7 +593,10 @@ class Store:
         if not platforms:
             return []
         sql = (
-            "SELECT o.* FROM outbox o WHERE o.status = 'pending' AND o.next_attempt_at <= ?"
+            # Walk the pending rows in id order in the claim index (see OUTBOX_CLAIM_INDEX);
+            # left to itself SQLite picks the (status, next_attempt_at) index and sorts.
+            f"SELECT o.* FROM outbox o INDEXED BY {OUTBOX_CLAIM_INDEX}"
+            " WHERE o.status = 'pending' AND o.next_attempt_at <= ?"
             f" AND o.platform IN ({','.join('?' for _ in platforms)})"
             " AND (o.claimed_until IS NULL OR o.claimed_until <= ?)"
             " AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.status IN ('pending', 'failed')"
@@ -389,12 +612,20 @@ class Store:
         with self.transaction() as db:
             rows = list(db.query(sql, params))
             until = iso(now + lease)
+            claimed = []
             for row in rows:
+                # A due row still has `claimed_until` only when its lease ran out unmarked
+                # (mark_sent, mark_retry and give_up clear it). That claim counts as an attempt:
+                # it may have reached the platform, and a later retry must still know that.
+                reclaimed = row["claimed_until"] is not None
                 db.execute(
-                    "UPDATE outbox SET claimed_until = ?, claimed_by = ? WHERE id = ?",
-                    [until, worker, row["id"]],
+                    "UPDATE outbox SET claimed_until = ?, claimed_by = ?,"
+                    " attempts = attempts + ? WHERE id = ?",
+                    [until, worker, int(reclaimed), row["id"]],
                 )
-        return [_outbox_from_row(row) for row in rows]
+                claimed.append({**row, "attempts": row["attempts"] + int(reclaimed),
+                                "reclaimed": reclaimed})
+        return [_outbox_from_row(row) for row in claimed]
 
     def mark_sent(self, row_id: int, worker: str, at: dt.datetime, result: dict[str, Any]) -> None:
         """Raises StoreUnavailable when the database cannot write now (nothing changed)."""
@@ -589,6 +820,10 @@ def _approved_planned_between(db: Database, first: dt.date, last: dt.date) -> li
     )
     rows = db.query(sql, [first.isoformat(), last.isoformat()])
     return [_proposal_from_row(row, []) for row in rows]
+
+
+def _limited(sql: str, limit: int | None) -> str:
+    return sql if limit is None else f"{sql} LIMIT {int(limit)}"
 
 
 def _proposal_row(proposal: Proposal) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from bot.digest import (
     Item,
     PendingItem,
     age_text,
+    capped,
     coverage_sections,
     coverage_text,
     more_text,
@@ -28,9 +29,10 @@ def render_digest(digest: Digest) -> str:
     lines = [f"{digest.title} · {digest.period}", ""]
     lines += _planned(digest)
     lines += ["", TEXT["pending"]]
-    lines += _listed([_pending_line(p, digest.sla_hours) for p in digest.pending], "no_pending")
+    lines += _listed([_pending_line(p, digest.sla_hours) for p in digest.pending], "no_pending",
+                     digest.pending_more)
     lines += ["", TEXT["tray"]]
-    lines += _listed([_item_line(item) for item in digest.tray], "no_tray")
+    lines += _listed([_item_line(item) for item in digest.tray], "no_tray", digest.tray_more)
     lines += ["", TEXT["coverage"], *_coverage(digest)]
     lines += ["", TEXT["platforms"], f"  {platform_balance_text(digest.platforms)}"]
     return "\n".join(lines)
@@ -46,12 +48,13 @@ def _planned(digest: Digest) -> list[str]:
     return lines
 
 
-def _listed(lines: list[str], empty: str | None) -> list[str]:
+def _listed(lines: list[str], empty: str | None, more: int = 0) -> list[str]:
     if not lines:
         return [f"  {TEXT[empty]}"] if empty else []
-    shown = [f"  • {line}" for line in lines[:MAX_LISTED]]
-    if len(lines) > MAX_LISTED:
-        shown.append(f"  {more_text(len(lines) - MAX_LISTED)}")
+    listed, left_out = capped(lines, MAX_LISTED, more)
+    shown = [f"  • {line}" for line in listed]
+    if left_out:
+        shown.append(f"  {more_text(left_out)}")
     return shown
 
 

@@ -49,7 +49,7 @@ class Recorder:
             self.notices.append(delivery.payload)
         if delivery.row.kind == "review_post":
             return {"ts": f"ts-{delivery.row.proposal_id}"}
-        return {"replied_to": (delivery.earlier_result("review_post") or {}).get("ts")}
+        return {"replied_to": (await delivery.earlier_result("review_post") or {}).get("ts")}
 
 
 def make(db_path: Path, clock: FakeClock, recorder: Recorder) -> tuple[Workflow, Outbox]:

@@ -52,8 +52,9 @@ def _review_buttons(bolt_app: AsyncApp, core: Core) -> None:
         await after_ack()
         proposal_id, revision = _review_target(body)
         try:
-            outcome = core.workflow.decide(
-                proposal_id, Decision.APPROVE, actor_from(body), revision=revision
+            outcome = await core.run(
+                core.workflow.decide, proposal_id, Decision.APPROVE, actor_from(body),
+                revision=revision,
             )
         except NotAllowed:  # the workflow decides who is central; the answer is ours
             await tell(client, body, T.NOT_CENTRAL)
@@ -72,7 +73,7 @@ def _review_buttons(bolt_app: AsyncApp, core: Core) -> None:
         if not core.workflow.is_central(actor):
             await tell(client, body, T.NOT_CENTRAL)
             return
-        proposal = _open_proposal(core, *_review_target(body), decision)
+        proposal = await core.run(_open_proposal, core, *_review_target(body), decision)
         if isinstance(proposal, str):
             await tell(client, body, proposal)
             return
@@ -110,7 +111,7 @@ def _proposer_buttons(bolt_app: AsyncApp, core: Core) -> None:
         await ack()
         await after_ack()
         try:
-            proposal = core.workflow.get(_proposal_id(body))
+            proposal = await core.run(core.workflow.get, _proposal_id(body))
         except WorkflowError as exc:
             await tell(client, body, escape(exc.message))
             return
@@ -128,7 +129,8 @@ def _proposer_buttons(bolt_app: AsyncApp, core: Core) -> None:
         await ack()
         await after_ack()
         try:
-            proposal = core.workflow.withdraw(_proposal_id(body), actor_from(body))
+            proposal = await core.run(core.workflow.withdraw, _proposal_id(body),
+                                      actor_from(body))
         except WorkflowError as exc:
             await tell(client, body, escape(exc.message))
             return
@@ -153,7 +155,8 @@ def _form_changes(bolt_app: AsyncApp, core: Core) -> None:
         answers = answers_from_state((view.get("state") or {}).get("values") or {})
         proposal_id = read_metadata(view).get("proposal_id")
         try:
-            proposal = core.workflow.get(proposal_number(proposal_id)) if proposal_id else None
+            proposal = (await core.run(core.workflow.get, proposal_number(proposal_id))
+                        if proposal_id else None)
         except WorkflowError:
             proposal = None
         try:

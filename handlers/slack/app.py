@@ -18,6 +18,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.core import Core
 from handlers.slack import actions, commands, events, payload, shortcuts, socket_mode, submissions
+from handlers.slack import text as T
+from handlers.slack.identity import BotIdentity
 from handlers.slack.roster import UsergroupRoster
 from handlers.slack.sender import SlackSender
 
@@ -27,13 +29,22 @@ API_TIMEOUT_SECONDS = 10
 EVENTS_PATH = "/slack/events"
 
 
-def build_bolt_app(core: Core, client: AsyncWebClient) -> AsyncApp:
-    """The bolt app with every listener. Signatures are verified (bolt's default); listeners
-    acknowledge first and work after (process_before_response stays False)."""
+def build_bolt_app(core: Core, identity: BotIdentity) -> AsyncApp:
+    """The bolt app with every listener. Signatures are verified; listeners acknowledge first
+    and work after (process_before_response stays False).
+
+    `authorize` answers from what the start-up task learnt from auth.test, so no request waits
+    for auth.test or fails with it (see handlers/slack/identity.py). bolt's own client has no
+    token: each request's client gets the bot token from `authorize` (given a token as well,
+    bolt would warn that it ignores it). Should bolt find no way to act after all, it answers
+    in Danish, not with its English "reinstall this app"."""
     secret = core.settings.slack_signing_secret
     bolt_app = AsyncApp(
-        client=client,
+        client=_api_client(core, token=None),
         signing_secret=secret.get_secret_value() if secret else "",
+        request_verification_enabled=True,
+        authorize=identity.authorizer(),
+        user_facing_authorize_error_message=T.NOT_READY,
         process_before_response=False,
         name="opslag",
     )
@@ -43,9 +54,14 @@ def build_bolt_app(core: Core, client: AsyncWebClient) -> AsyncApp:
 
 
 def web_client(core: Core) -> AsyncWebClient:
+    """The bot's client, with its token: for the outbox, the roster and auth.test."""
     token = core.settings.slack_bot_token
+    return _api_client(core, token=token.get_secret_value() if token else None)
+
+
+def _api_client(core: Core, *, token: str | None) -> AsyncWebClient:
     return AsyncWebClient(
-        token=token.get_secret_value() if token else None,
+        token=token,
         base_url=core.settings.slack_api_url,
         timeout=API_TIMEOUT_SECONDS,
         logger=_client_logger(),
@@ -85,6 +101,7 @@ def _freeze_startup_heap() -> None:
 class SlackEdge:
     core: Core
     client: AsyncWebClient
+    identity: BotIdentity
     bolt_app: AsyncApp
     roster: UsergroupRoster | None = None
     _socket: Any = None
@@ -92,7 +109,9 @@ class SlackEdge:
     @classmethod
     def build(cls, core: Core) -> SlackEdge:
         client = web_client(core)
-        edge = cls(core=core, client=client, bolt_app=build_bolt_app(core, client))
+        identity = BotIdentity(client)
+        edge = cls(core=core, client=client, identity=identity,
+                   bolt_app=build_bolt_app(core, identity))
         core.outbox.register("slack", SlackSender(core, client))
         group = core.settings.slack_central_usergroup
         if group:
@@ -141,10 +160,12 @@ class SlackEdge:
 
     async def start(self) -> None:
         _freeze_startup_heap()
-        # One connection pool for the listeners' calls and the outbox's.
-        self.client.session = aiohttp.ClientSession(
-            timeout=aiohttp.ClientTimeout(total=API_TIMEOUT_SECONDS)
-        )
+        # One connection pool for the listeners' calls and the outbox's (each request's client
+        # is a copy of bolt's).
+        session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=API_TIMEOUT_SECONDS))
+        self.client.session = session
+        self.bolt_app.client.session = session
+        self.identity.start()
         if self.roster is not None:
             self.roster.ids()  # first fill, in the background
         app_token = self.core.settings.slack_app_token
@@ -156,6 +177,7 @@ class SlackEdge:
     async def stop(self) -> None:
         # The outbox may be sending through our session: stop it first (stopping is idempotent).
         await self.core.outbox.stop()
+        await self.identity.stop()
         if self._socket is not None:
             await socket_mode.stop(self._socket)
         if self.roster is not None:

@@ -26,7 +26,7 @@ def register(bolt_app: AsyncApp, core: Core) -> None:
         respond: AsyncRespond,
     ) -> None:
         words = str(command.get("text") or "").strip()
-        answer = quick_answer(words, core)
+        answer = await quick_answer(words, core)
         if answer is not None:
             await ack(response_type="ephemeral", **answer.as_kwargs())
             return
@@ -41,11 +41,12 @@ def register(bolt_app: AsyncApp, core: Core) -> None:
         bolt_app.command(name)(on_command)
 
 
-def quick_answer(words: str, core: Core) -> Message | None:
+async def quick_answer(words: str, core: Core) -> Message | None:
     """Help or the week's overview, answered in the acknowledgement itself; None for a draft."""
     keyword = words.lower()
     if keyword in T.HELP_WORDS:
         return help_message()
     if keyword in T.WEEK_WORDS:
-        return week_overview(core)
+        # Read and built on the store thread, so other requests are answered meanwhile.
+        return await core.run(week_overview, core)
     return None

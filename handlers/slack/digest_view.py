@@ -27,6 +27,7 @@ from bot.digest import (
     Item,
     PendingItem,
     age_text,
+    capped,
     coverage_sections,
     coverage_text,
     more_text,
@@ -71,8 +72,10 @@ def _blocks(digest: Digest, cap: int) -> list[Block]:
         HeaderBlock(text=PlainTextObject(text=digest.title[:HEADER_MAX])),
         ContextBlock(elements=[MarkdownTextObject(text=intro)]),
         *_planned(digest, cap),
-        *_section(TEXT["pending"], _capped(pending, cap), TEXT["no_pending"]),
-        *_section(TEXT["tray"], _capped([_item(i) for i in digest.tray], cap), TEXT["no_tray"]),
+        *_section(TEXT["pending"], _capped(pending, cap, digest.pending_more),
+                  TEXT["no_pending"]),
+        *_section(TEXT["tray"], _capped([_item(i) for i in digest.tray], cap, digest.tray_more),
+                  TEXT["no_tray"]),
         *_coverage(digest),
     ]
 
@@ -113,10 +116,9 @@ def _pending(item: PendingItem, sla_hours: int) -> str:
     return f"• *{escape(item.title)}* · {waiting}{flags} · _{by}_ ({number})"
 
 
-def _capped(lines: list[str], cap: int) -> list[str]:
-    if len(lines) <= cap:
-        return lines
-    return [*lines[:cap], escape(more_text(len(lines) - cap))]
+def _capped(lines: list[str], cap: int, more: int = 0) -> list[str]:
+    shown, left_out = capped(lines, cap, more)
+    return [*shown, escape(more_text(left_out))] if left_out else shown
 
 
 def _packed(heading: str, lines: list[str]) -> list[Block]:

@@ -35,7 +35,8 @@ class OncePerEvent(AsyncMiddleware):
     ) -> BoltResponse | None:
         body = req.body
         event_id = body.get("event_id") if body.get("type") == "event_callback" else None
-        if event_id and not self.core.store.first_time(str(event_id), self.core.clock()):
+        core = self.core
+        if event_id and not await core.run(core.store.first_time, str(event_id), core.clock()):
             return BoltResponse(status=200, body="")
         return await next()
 

@@ -11,10 +11,26 @@ it raises `RetryLater` and waits.
 Posts keep to Slack's rate for chat.postMessage (about one message a second per channel, short
 bursts allowed): a `Pacer` per channel, set by SLACK_CHANNEL_RATE and SLACK_CHANNEL_BURST.
 A 429 is a rate limit for the outbox (Retry-After honoured, no attempt used up).
+
+Posted once. chat.postMessage takes no idempotency key, so a post that Slack accepted but whose
+"sent" mark never reached the database (the server was killed while Slack answered, or the
+answer timed out) would be posted again when the outbox retries it. For the messages where
+that does harm — the weekly digest, and the review message (decisions would land in two
+threads) — each post carries message metadata naming its outbox row (`event_type`
+`opslag_digest` or `opslag_review`, `event_payload.key` = the row's dedupe key). When an earlier
+attempt may have gone through (`Delivery.may_have_been_sent`), the sender first reads the
+channel's history since the row was stored (conversations.history with include_all_metadata;
+scopes channels:history and groups:history) and, if the message is there, reports its ts
+instead of posting again. A lookup that fails is retried later like a failed post; it never
+falls back to posting blindly. The remaining window: a post still on its way to Slack when the
+lookup runs (a worker that hangs longer than the outbox lease) is not seen. Thread replies and
+DMs are not looked up (conversations.replies on a channel needs a user token, and a DM twice
+does less harm).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -22,6 +38,7 @@ from typing import Any
 import aiohttp
 from slack_sdk.errors import SlackApiError, SlackObjectFormationError
 from slack_sdk.models.blocks import SectionBlock
+from slack_sdk.models.metadata import Metadata
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.core import Core
@@ -63,6 +80,17 @@ TRANSIENT_ERRORS = frozenset({
 # chat.update answers these when the review message is gone: post a fresh one instead.
 MESSAGE_GONE = frozenset({"message_not_found", "cant_update_message", "edit_window_closed"})
 DEFAULT_RETRY_AFTER = 30.0
+
+# The metadata event type of the posts that are looked up before they are posted again (letters,
+# digits and underscores only, as Slack requires); `event_payload.key` is the outbox dedupe key.
+POSTED_ONCE = {DIGEST: "opslag_digest", REVIEW_POST: "opslag_review",
+               REVIEW_UPDATE: "opslag_review"}
+# The lookup reads from a little before the row was stored: our clock and Slack's may differ.
+LOOKUP_MARGIN = dt.timedelta(minutes=5)
+LOOKUP_PAGE_SIZE = 200
+# A review channel does not see thousands of top-level posts while a message waits; past that
+# the lookup gives no answer and the message waits (and is given up after the outbox's limit).
+LOOKUP_PAGES = 10
 
 
 class SlackSender:
@@ -110,16 +138,17 @@ class SlackSender:
         return await self._dm(proposal.proposer.user_id, message)
 
     async def _review_post(self, delivery: Delivery) -> Result:
-        return await self._post(self._review_channel(), self._review(_proposal(delivery)))
+        message = self._review(_proposal(delivery))
+        return await self._post_once(delivery, self._review_channel(), message)
 
     async def _review_update(self, delivery: Delivery) -> Result:
         message = self._review(_proposal(delivery))
-        where = review_location(delivery)
+        where = await review_location(delivery)
         # No review post (the channel was configured after the proposal, or an operator let a
         # failed post go): this update is the whole review message, so it becomes the post.
         # Its lane waits while an earlier post is undelivered, so this never doubles one.
         if where is None:
-            return await self._post(self._review_channel(), message)
+            return await self._post_once(delivery, self._review_channel(), message)
         try:
             response = await self.client.chat_update(
                 channel=where["channel"], ts=where["ts"], **message.as_kwargs()
@@ -127,7 +156,7 @@ class SlackSender:
         except SlackApiError as exc:
             if _error(exc) not in MESSAGE_GONE:
                 raise
-            return await self._post(self._review_channel(), message)
+            return await self._post_once(delivery, self._review_channel(), message)
         return {"channel": response["channel"], "ts": response["ts"]}
 
     async def _thread_reply(self, delivery: Delivery) -> Result:
@@ -145,7 +174,7 @@ class SlackSender:
         return await self._in_thread(delivery, message, broadcast=True)
 
     async def _escalation_dm(self, delivery: Delivery) -> Result:
-        where = review_location(delivery)
+        where = await review_location(delivery)
         channel = where["channel"] if where else self.settings.slack_review_channel
         message = messages.escalation_dm(_proposal(delivery), channel=channel)
         return await self._dm(str(delivery.payload["user"]), message)
@@ -156,8 +185,8 @@ class SlackSender:
         if not channel:
             raise PermanentFailure("ingen kanal til ugeoversigten", T.NO_DIGEST_CHANNEL)
         digest = Digest.model_validate(payload["digest"])
-        return await self._post(channel, Message(text=fallback_of(digest),
-                                                 sized=blocks_of(digest)))
+        message = Message(text=fallback_of(digest), sized=blocks_of(digest))
+        return await self._post_once(delivery, channel, message)
 
     async def _undelivered(self, delivery: Delivery) -> Result:
         """The central team's notice that a message was given up (it is never itself retried
@@ -186,8 +215,49 @@ class SlackSender:
             )
         return {"channel": response["channel"], "ts": response["ts"]}
 
+    async def _post_once(self, delivery: Delivery, channel: str, message: Message) -> Result:
+        """Post a message that must not come twice: tagged with its outbox row, and looked up
+        in the channel first when an earlier attempt may have posted it (see the module doc)."""
+        row = delivery.row
+        event_type = POSTED_ONCE[row.kind]
+        if delivery.may_have_been_sent:
+            since = row.created_at - LOOKUP_MARGIN
+            found = await self._find_post(channel, event_type, row.dedupe_key, since)
+            if found is not None:
+                log.info("outbox %s (%s) var allerede sendt i Slack (%s); sendes ikke igen",
+                         row.id, row.kind, found["ts"])
+                return found
+        tag = Metadata(event_type=event_type, event_payload={"key": row.dedupe_key})
+        return await self._post(channel, message, metadata=tag)
+
+    async def _find_post(self, channel: str, event_type: str, key: str,
+                         since: dt.datetime) -> Result | None:
+        """Where the channel's post tagged with `key` since `since` is, or None when there is
+        none. A failing call raises (the outbox retries later); too much history to read
+        through raises RetryLater, never a guess."""
+        try:
+            response = await self.client.conversations_history(
+                channel=channel, oldest=f"{since.timestamp():.6f}", include_all_metadata=True,
+                limit=LOOKUP_PAGE_SIZE,
+            )
+            pages = 0
+            async for page in response:  # slack_sdk follows next_cursor, page by page
+                for found in page.get("messages") or []:
+                    if _tagged(found, event_type, key):
+                        return {"channel": channel, "ts": str(found["ts"])}
+                pages += 1
+                if pages >= LOOKUP_PAGES and page.get("has_more"):
+                    raise RetryLater(f"Slack: for mange beskeder at se igennem i {channel}")
+        except SlackApiError as exc:
+            # An app installed before the history scopes were added: say which ones it lacks.
+            if _error(exc) == "missing_scope":
+                raise PermanentFailure("Slack: missing_scope (conversations.history)",
+                                       T.NO_HISTORY) from exc
+            raise
+        return None
+
     async def _in_thread(self, delivery: Delivery, message: Message, *, broadcast: bool) -> Result:
-        where = review_location(delivery)
+        where = await review_location(delivery)
         if where is None:
             # Never at the top level: a reply there reads as a message of its own. Its lane
             # waits behind an undelivered post, so this is only reached when the post was let
@@ -212,13 +282,22 @@ def _proposal(delivery: Delivery) -> Proposal:
     return Proposal.model_validate(delivery.payload["proposal"])
 
 
-def review_location(delivery: Delivery) -> Result | None:
+async def review_location(delivery: Delivery) -> Result | None:
     """Where the review message is: the latest update's answer, else the post's."""
     for kind in (REVIEW_UPDATE, REVIEW_POST):
-        result = delivery.earlier_result(kind)
+        result = await delivery.earlier_result(kind)
         if result and result.get("channel") and result.get("ts"):
             return result
     return None
+
+
+def _tagged(message: Any, event_type: str, key: str) -> bool:
+    """Whether a message from conversations.history carries this post's metadata."""
+    metadata = message.get("metadata") if isinstance(message, dict) else None
+    if not isinstance(metadata, dict) or metadata.get("event_type") != event_type:
+        return False
+    payload = metadata.get("event_payload")
+    return isinstance(payload, dict) and payload.get("key") == key
 
 
 def _error(exc: SlackApiError) -> str | None:

@@ -35,8 +35,10 @@ def register(bolt_app: AsyncApp, core: Core) -> None:
             return
         proposal_id = read_metadata(view).get("proposal_id")
         try:
-            proposal = _store(core, parse_intake(answers), actor_from(body), proposal_id,
-                              view.get("id"))
+            # On the store thread: the event loop answers other requests while this waits
+            # for the database (another process's lock, up to the busy timeout).
+            proposal = await core.run(_store, core, parse_intake(answers), actor_from(body),
+                                      proposal_id, view.get("id"))
         except Unavailable as exc:  # nothing stored: the modal stays open with the answers
             await ack(response_action="errors", errors={_retry_block(view, values): exc.message})
             return
@@ -59,7 +61,8 @@ def register(bolt_app: AsyncApp, core: Core) -> None:
             await ack(response_action="errors", errors={ids.REASON_BLOCK: T.REASON_LOST})
             return
         try:
-            outcome = core.workflow.decide(
+            outcome = await core.run(
+                core.workflow.decide,
                 proposal_number(meta.get("proposal_id")), decision, actor_from(body),
                 note if isinstance(note, str) else None,
                 revision=ids.read_revision(meta.get("revision")),

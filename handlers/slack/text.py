@@ -233,4 +233,15 @@ REFUSED: Final = {
 }
 NO_REVIEW_CHANNEL: Final = "Der er ikke valgt en godkendelseskanal i Slack (SLACK_REVIEW_CHANNEL)."
 NO_DIGEST_CHANNEL: Final = "Der er ingen kanal at sende ugeoversigten til i Slack."
+NO_HISTORY: Final = (
+    "Opslag kunne ikke se efter, om beskeden allerede var sendt, fordi appen ikke må læse "
+    "kanalens historik (channels:history og groups:history). Tilføj tilladelserne fra "
+    "slack/manifest.yaml, installér appen igen, og send så beskeden igen."
+)
 UNKNOWN_KIND: Final = "Slack-delen af Opslag kender ikke denne slags besked."
+
+# -- bolt's own answers, in Danish ----------------------------------------------------------------
+
+# What bolt would answer if it found no way to act for the workspace (its English default asks
+# to reinstall the app). `authorize` always finds one, so this is only a safety net.
+NOT_READY: Final = "Opslag kan ikke svare lige nu. Prøv igen om lidt."

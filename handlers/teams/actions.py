@@ -158,7 +158,8 @@ FORMS: dict[str, Callable[[TeamsEdge, Activity, Any], Card]] = {
 
 def _form_handler(edge: TeamsEdge, verb: str) -> Execute:
     async def handle(context: TurnContext, state: TurnState, data: Any) -> CardResponse:
-        return respond(FORMS[verb](edge, context.activity, data))
+        # The whole answer (store, reload, card) on the store thread: see bot/store_thread.
+        return respond(await edge.core.run(FORMS[verb], edge, context.activity, data))
 
     return handle
 
@@ -168,7 +169,7 @@ def _form_fallback(edge: TeamsEdge) -> Callable[[TurnContext, TurnState, Any], A
 
     async def handle(context: TurnContext, state: TurnState, data: Any) -> None:
         verb = str(data.get("verb")) if isinstance(data, dict) else SUBMIT_INTAKE
-        reply = card_message(FORMS[verb](edge, context.activity, data))
+        reply = card_message(await edge.core.run(FORMS[verb], edge, context.activity, data))
         card_id = context.activity.reply_to_id
         if card_id:
             reply.id = card_id
@@ -185,8 +186,8 @@ def _form_fallback(edge: TeamsEdge) -> Callable[[TurnContext, TurnState, Any], A
 def _decide_handler(edge: TeamsEdge, verb: str, decision: Decision) -> Execute:
     async def handle(context: TurnContext, state: TurnState, data: Any) -> CardResponse:
         note = data.get(NOTE_INPUT.get(verb, "")) if isinstance(data, dict) else None
-        return respond(decide(edge, context.activity, _proposal_id(data), decision, note,
-                              revision=_revision(data)))
+        return respond(await edge.core.run(decide, edge, context.activity, _proposal_id(data),
+                                           decision, note, revision=_revision(data)))
 
     return handle
 

@@ -17,6 +17,7 @@ from bot.digest import (
     Item,
     PendingItem,
     age_text,
+    capped,
     coverage_sections,
     coverage_text,
     more_text,
@@ -53,9 +54,9 @@ def _body(digest: Digest, cap: int) -> list[Element]:
         _section(TEXT["planned"]),
         *_planned(digest, cap),
         _section(TEXT["pending"]),
-        *_listed(pending, cap, TEXT["no_pending"]),
+        *_listed(pending, cap, TEXT["no_pending"], digest.pending_more),
         _section(TEXT["tray"]),
-        *_listed([_item(item) for item in digest.tray], cap, TEXT["no_tray"]),
+        *_listed([_item(item) for item in digest.tray], cap, TEXT["no_tray"], digest.tray_more),
         _section(TEXT["coverage"]),
         *_coverage(digest),
     ]
@@ -85,12 +86,11 @@ def _planned(digest: Digest, cap: int) -> list[Element]:
     return elements
 
 
-def _listed(lines: list[Element], cap: int, empty: str) -> list[Element]:
+def _listed(lines: list[Element], cap: int, empty: str, more: int = 0) -> list[Element]:
     if not lines:
         return [_line(_run(empty, isSubtle=True, italic=True))]
-    if len(lines) > cap:
-        return [*lines[:cap], _line(_run(more_text(len(lines) - cap), isSubtle=True))]
-    return lines
+    shown, left_out = capped(lines, cap, more)
+    return [*shown, _line(_run(more_text(left_out), isSubtle=True))] if left_out else shown
 
 
 def _item(item: Item) -> Element:

@@ -39,7 +39,7 @@ def register(edge: TeamsEdge) -> None:
 
     async def submit(context: TeamsTurnContext, state: TurnState,
                      action: MessagingExtensionAction) -> MessagingExtensionActionResponse:
-        result = accept_form(edge, context.activity, action.data)
+        result = await edge.core.run(accept_form, edge, context.activity, action.data)
         if result.proposal is not None:
             return MessagingExtensionActionResponse(task=TaskModuleMessageResponse(
                 value=T.EXTENSION_SUBMITTED.format(id=result.proposal.id)))

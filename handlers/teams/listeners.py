@@ -32,7 +32,7 @@ def register(edge: TeamsEdge) -> None:
     app = edge.app
 
     async def remember(context: TurnContext, state: TurnState) -> bool:
-        refs.remember_user(edge.core, context.activity)
+        await edge.core.run(refs.remember_user, edge.core, context.activity)
         return True
 
     async def on_message(context: TurnContext, state: TurnState) -> None:
@@ -44,7 +44,9 @@ def register(edge: TeamsEdge) -> None:
         elif command in T.HELP_COMMANDS:
             await context.send_activity(text_message(T.HELP))
         elif command == T.WEEK_COMMAND:
-            await context.send_activity(week_overview(edge.core))
+            # Read and built on the store thread: a long list of pending proposals must not
+            # hold up other requests.
+            await context.send_activity(await edge.core.run(week_overview, edge.core))
         else:
             await context.send_activity(text_message(T.UNKNOWN_COMMAND))
 
@@ -77,8 +79,9 @@ async def choose_review_channel(edge: TeamsEdge, context: TurnContext) -> None:
         await context.send_activity(text_message(T.REVIEW_CHANNEL_ONLY_IN_CHANNEL))
         return
     try:
-        edge.core.workflow.choose_review_channel(
-            refs.person(activity), TEAMS_REVIEW_REF, refs.reference(activity, top_level=True)
+        await edge.core.run(
+            edge.core.workflow.choose_review_channel,
+            refs.person(activity), TEAMS_REVIEW_REF, refs.reference(activity, top_level=True),
         )
     except NotAllowed:
         await context.send_activity(text_message(T.REVIEW_CHANNEL_NOT_CENTRAL))

@@ -5,6 +5,17 @@ change the review card in place and a thread reply can find its thread (without 
 waits: it is never posted outside its thread). A 429 is a rate limit for the outbox (Retry-After
 honoured, no attempt used up); a 5xx, a timeout or a dropped connection means "try again later";
 other 4xx answers are final, with a Danish explanation for the central team's notice.
+
+At least once, not exactly once, after a crash. A card the connector accepted whose "sent" mark
+never reached the database (the server was killed while Teams answered) is sent again after the
+dead server's lease: the weekly digest and the review card included. The Slack sender closes
+that window by looking for the post in the channel first (message metadata and
+conversations.history); Teams offers a bot nothing like it. The Bot Framework connector cannot
+list a channel's messages (its conversation listing serves Direct Line and Web Chat only), takes
+no client-chosen activity id and no idempotency key; reading a channel's messages needs
+Microsoft Graph (ChannelMessage.Read.All, a protected application permission, or the
+resource-specific ChannelMessage.Read.Group consent), which Opslag does not ask for. So a card
+in flight at a kill may come twice (see the README).
 """
 
 from __future__ import annotations
@@ -86,13 +97,13 @@ class TeamsSender:
 
     async def review_post(self, delivery: Delivery) -> Result:
         card = review_card(_proposal(delivery), self.edge.zone)
-        return await self.post(self._review_ref(), card, T.SUMMARY_REVIEW)
+        return await self.post(await self._review_ref(), card, T.SUMMARY_REVIEW)
 
     async def review_update(self, delivery: Delivery) -> Result:
         card = review_card(_proposal(delivery), self.edge.zone)
-        root = _thread_root(delivery)
+        root = await _thread_root(delivery)
         if root is None:  # the review channel was chosen after the proposal: post it now
-            return await self.post(self._review_ref(), card, T.SUMMARY_REVIEW)
+            return await self.post(await self._review_ref(), card, T.SUMMARY_REVIEW)
         await self.send(root["reference"], lambda ops: ops.update_activity(
             root["conversation_id"], root["activity_id"],
             _with_id(card_message(card), root["activity_id"])))
@@ -100,7 +111,7 @@ class TeamsSender:
 
     async def thread_reply(self, delivery: Delivery) -> Result:
         card = thread_card(str(delivery.payload.get("event")), _proposal(delivery))
-        root = _thread_root(delivery)
+        root = await _thread_root(delivery)
         if root is None:
             # Never outside its thread: its lane waits behind an undelivered review card, so
             # this is only reached when that card was let go and no update has posted one
@@ -111,16 +122,18 @@ class TeamsSender:
 
     async def escalation(self, delivery: Delivery) -> Result:
         card = escalation_card(_proposal(delivery), self.edge.zone)
-        return await self.post(self._review_ref(), card, T.SUMMARY_ESCALATION)
+        return await self.post(await self._review_ref(), card, T.SUMMARY_ESCALATION)
 
     async def escalation_dm(self, delivery: Delivery) -> Result:
-        ref = self.store.get_ref(refs.user_key(str(delivery.payload.get("user", ""))))
+        ref = await self._ref(refs.user_key(str(delivery.payload.get("user", ""))))
         if ref is None:
             return {"skipped": "ingen personlig chat med denne person"}
         card = escalation_card(_proposal(delivery), self.edge.zone)
         return await self.post(ref, card, T.SUMMARY_ESCALATION)
 
     async def digest(self, delivery: Delivery) -> Result:
+        """The weekly digest card. Unlike Slack's, it is not looked up before a retry (see the
+        module doc): a digest in flight when the server was killed may come twice."""
         try:
             from handlers.teams.digest_card import digest_card  # written with the digest
         except ImportError as exc:
@@ -128,12 +141,12 @@ class TeamsSender:
                                    T.NO_DIGEST_CARD) from exc
         card: Card = digest_card(delivery.payload)
         key = str(delivery.payload.get("channel") or TEAMS_REVIEW_REF)
-        return await self.post(self.store.get_ref(key), card)
+        return await self.post(await self._ref(key), card)
 
     async def undelivered(self, delivery: Delivery) -> Result:
         """The central team's notice that a message was given up (never itself the subject of
         another notice: see bot.outbox)."""
-        review = self._review_ref()
+        review = await self._review_ref()
         if review is None:
             return {"skipped": "ingen godkendelseskanal i Teams"}
         return await self.post(review, undelivered_card(delivery.payload),
@@ -165,7 +178,7 @@ class TeamsSender:
 
     async def _proposer_ref(self, proposal: Proposal) -> dict[str, Any] | None:
         """The proposer's personal chat: known, or opened now; else where they acted."""
-        personal = self.store.get_ref(refs.user_key(proposal.proposer.user_id))
+        personal = await self._ref(refs.user_key(proposal.proposer.user_id))
         acted_in = proposal.proposer.address.get("ref")
         if personal or acted_in is None or refs.is_personal_ref(acted_in):
             return personal or acted_in
@@ -186,11 +199,16 @@ class TeamsSender:
             log.info("Teams: kunne ikke åbne en personlig chat med %s", user_id)
             return None
         personal = refs.personal_chat(acted_in, created.id)
-        self.store.put_ref(refs.user_key(user_id), personal, self.edge.core.clock())
+        core = self.edge.core
+        await core.run(self.store.put_ref, refs.user_key(user_id), personal, core.clock())
         return personal
 
-    def _review_ref(self) -> dict[str, Any] | None:
-        return self.store.get_ref(TEAMS_REVIEW_REF)
+    async def _review_ref(self) -> dict[str, Any] | None:
+        return await self._ref(TEAMS_REVIEW_REF)
+
+    async def _ref(self, key: str) -> dict[str, Any] | None:
+        """A stored conversation reference, read on the store thread (see bot/store_thread)."""
+        return await self.edge.core.run(self.store.get_ref, key)
 
 
 KINDS: dict[str, KindSender] = {
@@ -245,10 +263,10 @@ def _proposal(delivery: Delivery) -> Proposal:
     return Proposal.model_validate(delivery.payload["proposal"])
 
 
-def _thread_root(delivery: Delivery) -> Result | None:
+async def _thread_root(delivery: Delivery) -> Result | None:
     """Where the review card of this proposal is: its post, or a card an update posted."""
     for kind in (REVIEW_POST, REVIEW_UPDATE):
-        result = delivery.earlier_result(kind)
+        result = await delivery.earlier_result(kind)
         if result and result.get("activity_id"):
             return result
     return None

@@ -9,17 +9,27 @@ method. `response_url` posts land on /response/<id> and are recorded as method "
 a 429 (a workspace over its limits) until `heal()`; `pace_channels()` holds chat.postMessage to
 Slack's per-channel rate with a token bucket per channel and answers a 429 with Retry-After
 (whole seconds, as Slack sends it) when a channel is over it.
+
+Like Slack it keeps what was posted: `conversations.history` answers with a channel's top-level
+messages (thread replies only when broadcast), newest first, between `oldest` and `latest`
+(exclusive unless `inclusive`), `limit` at a time with a cursor, and with each message's
+`metadata` only when `include_all_metadata` is true. A message's ts is the time of `now` (the
+real clock unless a test sets its own) and a counter, so `oldest` means what it means in Slack.
+A scripted `delay` alone is a slow answer to work already done: a post is kept before the wait,
+so a server killed while it waits has lost the answer, not the message.
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
 import itertools
 import json
 import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from aiohttp import web
@@ -27,7 +37,11 @@ from aiohttp import web
 BLOCKS_MAX_CHARS = 12_000
 SECTION_MAX_CHARS = 3_000
 BOT_USER = "UBOT"
+BOT_ID = "BBOT"
 TEAM = "T0NORDDJURS"
+HISTORY_LIMIT_DEFAULT = 100
+HISTORY_LIMIT_MAX = 999
+SHUTDOWN_SECONDS = 0.1
 
 
 @dataclass
@@ -72,6 +86,10 @@ class FakeSlackApi:
     latency: float = 0.0
     _throttle: float | None = None
     _buckets: ChannelBuckets | None = None
+    # Seconds since the epoch for the ts of a new message (a test may pass its FakeClock's).
+    now: Callable[[], float] = time.time
+    # What was posted, per channel, oldest first, as conversations.history returns messages.
+    history: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
     # -- lifecycle -----------------------------------------------------------------------
 
@@ -80,7 +98,8 @@ class FakeSlackApi:
         app.router.add_post("/api/{method}", self._api)
         app.router.add_get("/api/{method}", self._api)
         app.router.add_post("/response/{key}", self._response_url)
-        self._runner = web.AppRunner(app, access_log=None)
+        # Stopping does not wait out answers a test told the fake to hold (`delay`).
+        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=SHUTDOWN_SECONDS)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
@@ -201,9 +220,9 @@ class FakeSlackApi:
             call.ok = False
             return await self._flaky.answer(flake)  # type: ignore[union-attr]
         failure = self._scripted(method, args)
-        if failure is not None and failure.delay:
-            await asyncio.sleep(failure.delay)
         if failure is not None and failure.fails:
+            if failure.delay:
+                await asyncio.sleep(failure.delay)
             call.ok = False
             return _failure(failure)
         problem = _block_problem(args.get("blocks"))
@@ -211,6 +230,8 @@ class FakeSlackApi:
             call.ok = False
             return web.json_response({"ok": False, "error": problem})
         call.response = {"ok": True, **self._answer(method, args)}
+        if failure is not None and failure.delay:
+            await asyncio.sleep(failure.delay)  # done, only the answer is slow
         return web.json_response(call.response)
 
     def _over_limit(self, method: str, args: dict[str, Any]) -> float | None:
@@ -234,13 +255,14 @@ class FakeSlackApi:
 
     def _answer(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
         number = next(self._counter)
-        ts = f"1767000000.{number:06d}"
+        ts = f"{int(self.now())}.{number:06d}"
         answers: dict[str, Callable[[], dict[str, Any]]] = {
             "auth.test": lambda: {
                 "url": "https://norddjurs.slack.com/", "team": "Norddjurs", "user": "opslag",
-                "team_id": TEAM, "user_id": BOT_USER, "bot_id": "BBOT",
+                "team_id": TEAM, "user_id": BOT_USER, "bot_id": BOT_ID,
             },
-            "chat.postMessage": lambda: {"channel": args.get("channel"), "ts": ts},
+            "chat.postMessage": lambda: self._keep_post(args, ts),
+            "conversations.history": lambda: self._history(args),
             "chat.update": lambda: {"channel": args.get("channel"), "ts": args.get("ts")},
             "chat.postEphemeral": lambda: {"message_ts": ts},
             "conversations.open": lambda: {"channel": {"id": f"D{args.get('users')}"}},
@@ -250,6 +272,44 @@ class FakeSlackApi:
         }
         answer = answers.get(method)
         return answer() if answer else {}
+
+    def _keep_post(self, args: dict[str, Any], ts: str) -> dict[str, Any]:
+        """Keep a posted message in its channel's history, as Slack does: a thread reply is
+        not a message of the channel unless it is broadcast."""
+        channel = str(args.get("channel"))
+        message: dict[str, Any] = {
+            "type": "message", "user": BOT_USER, "bot_id": BOT_ID, "ts": ts,
+            "text": args.get("text", ""),
+        }
+        if args.get("blocks"):
+            message["blocks"] = args["blocks"]
+        if isinstance(args.get("metadata"), dict):
+            message["metadata"] = args["metadata"]
+        if args.get("thread_ts"):
+            message["thread_ts"] = args["thread_ts"]
+        if not args.get("thread_ts") or _truthy(args.get("reply_broadcast")):
+            self.history.setdefault(channel, []).append(message)
+        return {"channel": channel, "ts": ts}
+
+    def _history(self, args: dict[str, Any]) -> dict[str, Any]:
+        """A page of a channel's messages, newest first, as conversations.history answers."""
+        oldest = _ts(args.get("oldest"), Decimal(0))
+        latest = _ts(args.get("latest"), Decimal("Infinity"))
+        inclusive = _truthy(args.get("inclusive"))
+        limit = min(int(args.get("limit") or HISTORY_LIMIT_DEFAULT), HISTORY_LIMIT_MAX)
+        start = _offset(args.get("cursor"))
+        newest_first = [
+            message for message in reversed(self.history.get(str(args.get("channel")), []))
+            if _between(Decimal(message["ts"]), oldest, latest, inclusive=inclusive)
+        ]
+        page = newest_first[start:start + limit]
+        if not _truthy(args.get("include_all_metadata")):
+            page = [_without_metadata(message) for message in page]
+        more = start + limit < len(newest_first)
+        return {
+            "messages": page, "has_more": more, "pin_count": 0,
+            "response_metadata": {"next_cursor": _cursor(start + limit) if more else ""},
+        }
 
 
 @dataclass
@@ -320,10 +380,42 @@ async def _arguments(request: web.Request) -> dict[str, Any]:
             args.update(await request.json())
         else:
             args.update(dict(await request.post()))
-    for key in ("blocks", "view"):  # form-encoded calls send these as JSON text
+    for key in ("blocks", "view", "metadata"):  # form-encoded calls send these as JSON text
         if isinstance(args.get(key), str):
             args[key] = json.loads(args[key])
     return args
+
+
+def _truthy(value: Any) -> bool:
+    """A boolean argument as Slack reads it: true, "true" or "1"."""
+    return value is True or str(value).lower() in ("1", "true")
+
+
+def _ts(value: Any, default: Decimal) -> Decimal:
+    try:
+        return Decimal(str(value)) if value not in (None, "") else default
+    except InvalidOperation:
+        return default
+
+
+def _between(ts: Decimal, oldest: Decimal, latest: Decimal, *, inclusive: bool) -> bool:
+    if inclusive:
+        return oldest <= ts <= latest
+    return oldest < ts < latest
+
+
+def _cursor(offset: int) -> str:
+    return base64.b64encode(f"next_offset:{offset}".encode()).decode()
+
+
+def _offset(cursor: Any) -> int:
+    if not cursor:
+        return 0
+    return int(base64.b64decode(str(cursor)).decode().rpartition(":")[2])
+
+
+def _without_metadata(message: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in message.items() if key != "metadata"}
 
 
 def _rate_limited(after: float) -> web.Response:

@@ -4,14 +4,19 @@ Both edges tell the user, in Danish, to try again (Slack: the modal stays open w
 error, a refused click gets an ephemeral answer; Teams: the form comes back with the answers,
 a refused click shows it on the card), never a traceback; nothing is half-written; GET /healthz
 keeps answering; and once the database can write again the same submission goes through and the
-outbox delivers, without a restart.
+outbox delivers, without a restart. A server started on a read-only file says so on GET /readyz
+and takes writes once the file can be written, also without a restart.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
+import shutil
 import sqlite3
+import stat
+import subprocess
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -19,9 +24,11 @@ from typing import Any
 
 import pytest
 
+from bot import store as store_module
 from bot.config import Settings
 from bot.core import build_core
 from bot.outbox import LEASE
+from bot.store import REOPEN_EVERY, Store, StoreUnavailable
 from bot.workflow import Unavailable
 from handlers.slack.ids import APPROVE
 from tests.conftest import FakeClock
@@ -63,15 +70,50 @@ def locked(server: SlackServer, db_path: Path) -> Iterator[None]:
         blocker.close()
 
 
+def _chattr(path: Path, flag: str) -> bool:
+    """chattr +i or -i; False where there is no chattr or the file system refuses the flag."""
+    chattr = shutil.which("chattr")
+    if chattr is None:
+        return False
+    return subprocess.run([chattr, flag, str(path)], capture_output=True).returncode == 0
+
+
+@contextlib.contextmanager
+def read_only_file(db_path: Path) -> Iterator[Callable[[], None]]:
+    """The database file cannot be opened for writing (SQLite then opens it read-only without a
+    word): chmod 0444, and as root, who ignores file modes, immutable as well (chattr +i, which
+    root obeys on ext4, xfs, btrfs and recent tmpfs). Skipped where neither holds. Yields the
+    fix: a function that makes the file writable again."""
+    mode = stat.S_IMODE(db_path.stat().st_mode)
+    immutable = False
+
+    def make_writable() -> None:
+        nonlocal immutable
+        if immutable:
+            immutable = not _chattr(db_path, "-i")
+        db_path.chmod(mode)
+
+    db_path.chmod(0o444)
+    try:
+        if os.access(db_path, os.W_OK):  # root
+            immutable = _chattr(db_path, "+i")
+        if os.access(db_path, os.W_OK):
+            pytest.skip("no way to make a file read-only for this user here (root, no chattr)")
+        yield make_writable
+    finally:
+        make_writable()
+
+
 @contextlib.contextmanager
 def read_only(server: SlackServer, db_path: Path) -> Iterator[None]:
-    """The server's own connection refuses writes, as with a read-only file or mount."""
-    db = server.core.store.db
-    db.execute("PRAGMA query_only = ON")
-    try:
+    """The file turns read-only under the running server: it cannot be opened for writing, and
+    the server's open connection refuses writes as one that SQLite opened read-only does
+    (query_only; an open read-write descriptor would still write). The fix makes the file
+    writable and leaves the connection as it is: the server must open a new one by itself."""
+    with read_only_file(db_path) as make_writable:
+        server.core.store.db.execute("PRAGMA query_only = ON")
         yield
-    finally:
-        db.execute("PRAGMA query_only = OFF")
+        make_writable()
 
 
 @contextlib.contextmanager
@@ -200,6 +242,103 @@ async def test_a_database_that_cannot_write_is_a_danish_try_again_and_heals_by_i
 async def _delivered(server: SlackServer) -> None:
     while unsent(server.core.store):
         await asyncio.sleep(0.02)
+
+
+class CountedConnects:
+    """Counts the connections the store opens (a reopen is one)."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, *, read_only: bool = False) -> None:
+        self.opened = 0
+        self.read_only = read_only
+        self._connect = store_module.connect
+        monkeypatch.setattr(store_module, "connect", self)
+
+    def __call__(self, path: str | Path, busy_timeout: float) -> Any:
+        self.opened += 1
+        db = self._connect(path, busy_timeout)
+        if self.read_only:  # a file SQLite keeps opening read-only though its mode says writable
+            db.execute("PRAGMA query_only = ON")
+        return db
+
+
+async def test_a_server_started_on_a_read_only_file_is_not_ready_and_takes_writes_once_it_can(
+    start_server: StartServer, make_client: MakeClient, slack_api: FakeSlackApi,
+    db_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Issue 15: a server started while its database file was read-only answered "prøv igen"
+    until it was restarted, long after the file's permissions were fixed. Now GET /readyz says
+    why it cannot take work, and the first submission after the fix is stored."""
+    Store(db_path).close()  # an up-to-date database, as a restore or a copy leaves it
+    anna = teams_user(1)
+    with read_only_file(db_path) as make_writable:
+        server = await start_server()
+        connects = CountedConnects(monkeypatch)
+        client = await make_client(server.url)
+        view = await open_intake_modal(client, slack_api)
+
+        slack = await client.slack_submit(view, "U0001", "V-ro", title="Høstmarked")
+        teams = await client.teams_submit(anna, "form-ro", title="Julemarked")
+        ready = await client.get("/readyz")
+        health = await client.get("/healthz")
+
+        assert slack.status == 200 and slack.json()["errors"] == {"text": TRY_AGAIN}
+        no_traceback(slack)
+        assert teams.status == 200 and TRY_AGAIN in str(teams.json()["value"])
+        no_traceback(teams)
+        assert ready.status == 503
+        assert ready.json() == {"status": "not_ready", "reason": "database_read_only",
+                                "besked": "Databasen kan ikke skrive (skrivebeskyttet)."}
+        assert health.status == 200  # alive, just not ready
+        assert counts(db_path) == dict.fromkeys(TABLES, 0)  # nothing half-stored
+        assert connects.opened == 0  # a file that stays read-only costs no reconnects
+
+        make_writable()
+        slack_ok = await client.slack_submit(view, "U0001", "V-ro", title="Høstmarked")
+        teams_ok = await client.teams_submit(anna, "form-ro", title="Julemarked")
+        ready = await client.get("/readyz")
+
+    assert slack_ack_id(slack_ok) is not None, slack_ok.body
+    assert teams_ack_id(teams_ok) is not None, teams_ok.body
+    assert ready.status == 200 and ready.json() == {"status": "ready"}
+    assert connects.opened == 1  # one new connection, no restart
+    assert sorted(str(p.intake.title) for p in server.core.store.list_proposals()) == [
+        "Høstmarked", "Julemarked"]
+    await asyncio.wait_for(_delivered(server), timeout=8)
+
+
+def test_a_connection_that_stays_read_only_is_reopened_at_most_every_ten_seconds(
+    db_path: Path, clock: FakeClock, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The file's mode says writable, but SQLite keeps opening it read-only (a read-only -shm,
+    an ACL): each write is "prøv igen" without a reconnect per request; one attempt per
+    REOPEN_EVERY. Once a new connection can write, the next write or readiness probe uses it."""
+    store = Store(db_path, clock=clock)
+    store.db.execute("PRAGMA query_only = ON")
+    connects = CountedConnects(monkeypatch, read_only=True)
+
+    def write(key: str) -> None:
+        with store.transaction():
+            store.claim_run(key, clock())
+
+    for attempt in range(30):
+        with pytest.raises(StoreUnavailable, match="readonly"):
+            write(f"run-{attempt}")
+        clock.advance(seconds=0.2)
+    assert connects.opened == 1  # the second write tried a new connection; the rest waited
+    assert store.write_problem() == "database_read_only"
+
+    clock.advance(seconds=REOPEN_EVERY.total_seconds())
+    with pytest.raises(StoreUnavailable):
+        write("run-after-ten-seconds")
+    assert connects.opened == 2
+
+    connects.read_only = False  # the file opens read-write again
+    clock.advance(seconds=REOPEN_EVERY.total_seconds())
+    assert store.write_problem() is None  # the readiness probe reopened it
+    write("run-ok")
+    assert connects.opened == 3
+    assert [row["key"] for row in read_db(db_path, "SELECT key FROM runs")] == ["run-ok"]
+    store.close()
 
 
 async def test_a_lock_while_messages_are_in_flight_does_not_send_them_twice(
