@@ -50,7 +50,7 @@ class Runner(Protocol):
                  **kwargs: P.kwargs) -> Awaitable[T]: ...
 
 
-async def inline(fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
+async def inline[**P, T](fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
     """Run `fn` right here: for an Outbox or Delivery built without a store thread (tests)."""
     return fn(*args, **kwargs)
 
