@@ -41,7 +41,7 @@ async def trace(request: web.Request) -> web.Response:
     names = list(_snapshots)
     lines: list[str] = []
     pairs = {(names[0], names[-1]), (names[-2], names[-1])} if len(names) >= 2 else set()
-    for before, after in sorted(pairs, key=names.index):
+    for before, after in sorted(pairs, key=lambda pair: names.index(pair[0])):
         lines.append(f"== growth {before} -> {after}, by line ==")
         stats = _snapshots[after].compare_to(_snapshots[before], "lineno")
         total = sum(stat.size_diff for stat in stats)
