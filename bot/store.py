@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
+import inspect
 import json
 import logging
 import os
 import sqlite3
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -265,11 +268,39 @@ def probe_write(db: Database) -> None:
         conn.execute("ROLLBACK")
 
 
+_UNLOCKED = frozenset({"transaction"})  # takes the lock itself, for the whole transaction
+
+
+def _one_thread_at_a_time[T](cls: type[T]) -> type[T]:
+    """Hold the store's lock around each public method. The server runs store calls on its one
+    store thread (bot/store_thread.py), so the lock is not contended there; but a caller on
+    another thread (a test reading what the server stored, a terminal command) must not run a
+    statement on the shared connection in the middle of that thread's transaction: it would
+    join the transaction, or break sqlite-utils' savepoints."""
+    for name, member in list(vars(cls).items()):
+        if name.startswith("_") or name in _UNLOCKED or not inspect.isfunction(member):
+            continue
+        setattr(cls, name, _locked(member))
+    return cls
+
+
+def _locked(method: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(method)
+    def locked(self: Store, *args: Any, **kwargs: Any) -> Any:
+        with self._lock:
+            return method(self, *args, **kwargs)
+
+    return locked
+
+
+@_one_thread_at_a_time
 class Store:
     def __init__(
         self, path: str | Path, *, busy_timeout: float = BUSY_TIMEOUT_SECONDS,
         clock: Clock = utcnow,
     ) -> None:
+        # Reentrant: a transaction calls other store methods on the same thread.
+        self._lock = threading.RLock()
         self.path = Path(path)
         self.busy_timeout = busy_timeout
         self.clock = clock
@@ -301,7 +332,13 @@ class Store:
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[Database]:
-        """One write transaction; nested calls join the outer one."""
+        """One write transaction; nested calls on the same thread join the outer one, another
+        thread waits until it is over."""
+        with self._lock, self._transaction() as db:
+            yield db
+
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[Database]:
         if self.db.conn.in_transaction:
             yield self.db
             return
