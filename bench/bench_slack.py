@@ -75,6 +75,9 @@ def _servers() -> tuple[Served, Served, Served]:
         SLACK_SIGNING_SECRET=SIGNING_SECRET, SLACK_REVIEW_CHANNEL=REVIEW_CHANNEL,
         SLACK_CENTRAL_USERS="UCHEF", SLACK_API_URL=api,
         OPSLAG_DIGEST_CRON="0 8 1 1 *",  # no weekly digest during the run
+        # The fake has no rate limit and this measures our own throughput: paced at Slack's
+        # 1 post/s per channel, 500 review posts to one channel would take 8 minutes.
+        SLACK_CHANNEL_RATE="100000", SLACK_CHANNEL_BURST="1000",
     ))
     bare = Served("bolt", ["-m", "bench._apps", "bolt"], clean_env(SLACK_API_URL=api))
     return fake, ours, bare
