@@ -163,7 +163,7 @@ def refresh(path: str, days: Window, timezone: str,
     """In the worker: the data's version and the feed built from it, or no feed when `known`
     is still the version (the cached one holds, and its bytes need not travel back). Version
     and rows come from one snapshot of a read-only connection of its own, so the version kept
-    is the version of the rows built; the Store's connection belongs to the event loop."""
+    is the version of the rows built; the Store's connection belongs to the store thread."""
     reader = Reader(path)
     try:
         with reader.snapshot():

@@ -67,6 +67,8 @@ STORE_RETRY_MAX_SECONDS = 5.0
 DRAIN_SECONDS = 8.0
 # The longest a message waits in `Pacer` for its turn in a channel while holding its claim.
 MAX_PACE_WAIT_SECONDS = 5.0
+# `Pacer` forgets the channels it no longer paces once it remembers at least this many.
+PACER_SWEEP_MIN = 256
 
 # The notice to the central team about a message that was given up.
 UNDELIVERED = "undelivered"
@@ -155,6 +157,12 @@ class Pacer:
         self._due: dict[str, float] = {}  # when each key could next take a message at `rate`
         self._waiting: dict[str, int] = {}  # messages sending or in line, per key
         self._locks: dict[str, asyncio.Lock] = {}
+        self._sweep_at = PACER_SWEEP_MIN
+
+    @property
+    def tracked(self) -> int:
+        """How many keys it remembers (each DM is a channel of its own: this stays bounded)."""
+        return len(self._due.keys() | self._waiting.keys() | self._locks.keys())
 
     @contextlib.asynccontextmanager
     async def turn(self, key: str) -> AsyncIterator[None]:
@@ -175,6 +183,23 @@ class Pacer:
                 yield
         finally:
             self._waiting[key] -= 1
+            if not self._waiting[key]:  # nobody holds or waits for its lock
+                del self._waiting[key]
+                self._locks.pop(key, None)
+            self._forget_past()
+
+    def _forget_past(self) -> None:
+        """Drop the keys whose next slot has passed and that nobody waits for: such a key
+        paces exactly as one never seen (see `_start`). Swept when the table has doubled since
+        the last sweep, so a turn costs O(1) on average; without it every person who ever got
+        a DM would stay in memory for good."""
+        if len(self._due) < self._sweep_at:
+            return
+        now = self._now()
+        for key in [key for key, due in self._due.items()
+                    if due <= now and key not in self._waiting]:
+            del self._due[key]
+        self._sweep_at = max(PACER_SWEEP_MIN, 2 * len(self._due))
 
     def _start(self, key: str, now: float) -> float:
         """The earliest moment the next message to `key` may go."""

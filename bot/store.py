@@ -809,10 +809,11 @@ class Store:
 
 
 class Reader:
-    """A read-only connection of its own, for reads done in a worker thread (the calendar
-    feed). The Store's connection belongs to the event loop, and one sqlite3 connection must
-    not be used by two threads at once; in WAL mode this reader sees the last commit while
-    the Store writes. Open, use and close it in one thread (sqlite3 checks that)."""
+    """A read-only connection of its own, for reads done elsewhere (the calendar worker). The
+    Store's connection belongs to the server's store thread (bot/store_thread.py), and one
+    sqlite3 connection must not be used by two threads at once; in WAL mode this reader sees
+    the last commit while the Store writes. Open, use and close it in one thread (sqlite3
+    checks that)."""
 
     def __init__(self, path: str | Path, *, busy_timeout: float = BUSY_TIMEOUT_SECONDS) -> None:
         uri = f"{Path(path).resolve().as_uri()}?mode=ro"

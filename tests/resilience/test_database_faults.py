@@ -374,7 +374,8 @@ def test_requests_wait_the_configured_busy_timeout_and_a_start_waits_longer(
     """OPSLAG_DB_BUSY_TIMEOUT is what a request waits for a lock; a server that starts while
     another process holds the lock (migrating the same file) waits longer instead of failing."""
     core = build_core(both_settings())
-    assert core.store.db.execute("PRAGMA busy_timeout").fetchone()[0] == 250  # the default
+    default = Settings.model_fields["opslag_db_busy_timeout"].default
+    assert core.store.db.execute("PRAGMA busy_timeout").fetchone()[0] == round(default * 1000)
     core.close()
 
     blocker = sqlite3.connect(db_path, isolation_level=None, check_same_thread=False)
