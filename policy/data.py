@@ -138,17 +138,54 @@ class ReviewSpec(_Strict):
 
 
 class PlainWord(_Strict):
-    """An officialese word and its plain alternative; `forms` maps inflections likewise."""
+    """An officialese word and its plain alternative; `forms` maps inflections likewise.
+
+    A plain value may offer alternatives separated by " | ", and "-" among them means "drop
+    the word" ("- | her" for "hermed"). policy/textchecks.py turns them into one sentence."""
 
     word: str = Field(min_length=1)
     plain: str = Field(min_length=1)
     forms: dict[str, str] = Field(default_factory=dict)
 
+    @model_validator(mode="after")
+    def _alternatives_are_words(self) -> PlainWord:
+        for value in (self.plain, *self.forms.values()):
+            parts = [part.strip() for part in value.split("|")]
+            if not all(parts) or parts.count("-") > 1 or parts == ["-"]:
+                raise ValueError(f"plain word {self.word}: bad alternatives {value!r}")
+        return self
+
+
+class PassiveWords(_Strict):
+    """The s-forms the text checks know by name, and who does what they name.
+
+    All three lists' forms are found anywhere in a text (forms of four letters or fewer only
+    where the grammar says passive, see policy/textchecks.py). A passive whose verb is in
+    `reader` is rewritten for the reader ("Send din ansøgning"), one in `either` both ways
+    ("Vi henter pakken", or "Hent pakken"), every other one with "vi" ("Vi lukker vejen").
+    `active` gives the active verb, as an infinitive phrase, where the regular one is wrong;
+    "{object}" marks where the object goes."""
+
+    municipality: list[str] = Field(min_length=1)
+    reader: list[str] = Field(default_factory=list)
+    either: list[str] = Field(default_factory=list)
+    active: dict[str, str] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _each_form_once(self) -> PassiveWords:
+        lists = (self.municipality, self.reader, self.either)
+        every = [word for words in lists for word in words]
+        twice = sorted({word for word in every if every.count(word) > 1})
+        if twice:
+            raise ValueError(f"passive words listed more than once: {twice}")
+        return self
+
 
 class PassiveSpec(_Strict):
-    words: list[str] = Field(min_length=1)
+    words: PassiveWords
     auxiliaries: list[str] = Field(min_length=1)
     adverbs: list[str] = Field(default_factory=list)
+    # Words that look passive but are not: whole words, or endings written "-proces".
     not_passive: list[str] = Field(default_factory=list)
 
 
