@@ -131,9 +131,7 @@ def fake_slack_app() -> web.Application:
                 found["review" if review else "dm"].append(call.at)
         return web.json_response(found)
 
-    app = _app()
-    app.router.add_post("/api/{method}", api._api)
-    app.router.add_get("/api/{method}", api._api)
+    app = api.routes(_app())
     app.router.add_get("/bench/wait", wait)
     app.router.add_post("/bench/reset", reset)
     app.router.add_get("/bench/arrivals", arrivals)

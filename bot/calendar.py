@@ -144,7 +144,7 @@ class Unavailable(Exception):
 def worker_pool() -> Executor:
     """Where the server builds the feed: a process of its own. A build of thousands of events
     takes seconds of CPU; in a thread of the server it would hold the GIL the event loop needs
-    to answer Slack and Teams. `spawn` starts a clean interpreter (forking a process that runs
+    to answer the chat platforms. `spawn` starts a clean interpreter (forking a process that runs
     threads is unsafe); it starts at the first request and then stays."""
     return ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
                                initializer=_in_the_background)
@@ -152,7 +152,7 @@ def worker_pool() -> Executor:
 
 def _in_the_background() -> None:
     """The worker yields the CPU to the server (and to anything else) when both want it: a
-    calendar app can wait a few seconds, an ack to Slack cannot. Ctrl-C reaches the whole
+    calendar app can wait a few seconds, a chat platform's ack cannot. Ctrl-C reaches the whole
     process group; the server stops its worker itself."""
     os.nice(WORKER_NICENESS)
     signal.signal(signal.SIGINT, signal.SIG_IGN)

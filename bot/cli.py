@@ -16,10 +16,11 @@ from bot import cli_outbox, cli_reports
 from bot.cli_reports import JSON_HELP, say
 from bot.config import SettingsError, load_settings
 from bot.core import Core, build_core
-from bot.proposal import Actor, Decision
+from bot.proposal import Actor, Decision, whole_number
+from bot.submission import check_intake, store
 from bot.workflow import NotAllowed, WorkflowError
-from handlers import console, console_digest
-from policy import intake_errors, parse_intake, recommend
+from handlers import console, console_digest, platforms
+from policy import recommend
 from policy.models import Intake
 
 # The Danish verbs beside the English ones scripts use.
@@ -220,9 +221,10 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _proposal_id(text: str) -> int:
-    if not text.isascii() or not text.isdigit():
+    number = whole_number(text)
+    if number is None:
         raise argparse.ArgumentTypeError(f"{text!r} er ikke et forslagsnummer")
-    return int(text)
+    return number
 
 
 def _decision(text: str) -> Decision:
@@ -235,7 +237,10 @@ def _decision(text: str) -> Decision:
 
 
 def _core() -> Core:
-    return build_core(load_settings())
+    """The core with every platform's routing (not its sending): a proposal made here reaches
+    the review channels, and a decision made here the proposer, when the server sends them."""
+    settings = load_settings()
+    return build_core(settings, platforms=platforms(settings))
 
 
 def _console_actor(user: str | None) -> Actor:
@@ -257,11 +262,11 @@ def read_intake(stream: Any = None) -> Intake:
         raise CliError("ugyldig JSON: lister eller objekter er indlejret for dybt") from None
     if not isinstance(data, dict):
         raise CliError("input skal være et JSON-objekt med felterne fra spørgsmålene")
-    errors = intake_errors(data)
-    if errors:
-        field, message = next(iter(errors.items()))
+    checked = check_intake(data)
+    if checked.intake is None:
+        field, message = next(iter(checked.errors.items()))
         raise CliError(f"feltet '{field}': {message}")
-    return parse_intake(data)
+    return checked.intake
 
 
 def _print_json(data: Any) -> None:
@@ -317,13 +322,16 @@ def _decide(args: argparse.Namespace) -> int:
 def _chat(args: argparse.Namespace) -> int:
     with _core() as core:
         try:
-            intake = console.run_chat(input, say)
+            checked = console.run_chat(input, say)
         except (KeyboardInterrupt, EOFError):
             say(f"\n{console.TEXT['aborted']}")
             return 130
-        say(console.render_recommendation(recommend(intake)))
-        proposal = core.workflow.submit(intake, _console_actor(args.user), source="console")
-        say(console.render_stored(proposal))
+        if checked.intake is not None:
+            say(console.render_recommendation(recommend(checked.intake)))
+        result = store(core.workflow, checked, _console_actor(args.user), source="console")
+        if result.proposal is None:  # refused (the store busy): nothing is stored
+            raise result.refused or CliError(console.TEXT["aborted"])
+        say(console.render_stored(result.proposal))
     return 0
 
 

@@ -1,14 +1,16 @@
-"""Builds the platform-agnostic core once from settings; the entry points add the platforms."""
+"""Builds the platform-agnostic core once from settings; the entry points add the platforms
+(`Core.add_platform`, see bot/platform.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import ParamSpec, TypeVar
 
 from bot.clock import Clock, utcnow
 from bot.config import Settings
 from bot.outbox import Outbox
+from bot.platform import Platform, Platforms
 from bot.store import Store
 from bot.store_thread import StoreThread
 from bot.workflow import CentralRoster, Workflow
@@ -16,9 +18,8 @@ from bot.workflow import CentralRoster, Workflow
 P = ParamSpec("P")
 T = TypeVar("T")
 
-# The store key under which the Teams edge keeps the review channel's conversation reference.
-TEAMS_REVIEW_REF = "teams:review_channel"
-PLATFORMS = ("slack", "teams")
+# The people who act in the terminal (`opslag decide`): not a platform, nothing is sent there.
+CONSOLE = "console"
 
 
 @dataclass
@@ -30,6 +31,18 @@ class Core:
     clock: Clock
     # Where async code runs its store and workflow calls (see bot/store_thread.py).
     store_thread: StoreThread = field(default_factory=StoreThread)
+    platforms: Platforms = field(default_factory=Platforms)
+
+    def add_platform(self, platform: Platform) -> None:
+        """Register a platform edge: the one call an edge makes. The contract is checked
+        first (`Platforms.add` raises PlatformError at start); then the workflow asks it where
+        it reviews and who is central, messages for its people are stored, and, when this
+        process delivers for it, the outbox sends through its sender."""
+        self.platforms.add(platform)
+        self.workflow.roster.sources[platform.name] = platform.central_members
+        self.workflow.delivery_platforms.add(platform.name)
+        if platform.sender is not None:
+            self.outbox.register(platform.name, platform.sender, platform.label)
 
     async def run(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
         """`fn(*args, **kwargs)` on the store thread: for every call from async code that
@@ -48,36 +61,29 @@ class Core:
         self.close()
 
 
-def review_platforms(settings: Settings, store: Store) -> list[str]:
-    """Where the central team reviews: Slack when a review channel is set, Teams once a central
-    member has chosen the review channel there."""
-    platforms = []
-    if settings.slack_enabled and settings.slack_review_channel:
-        platforms.append("slack")
-    if store.get_ref(TEAMS_REVIEW_REF) is not None:
-        platforms.append("teams")
-    return platforms
-
-
-def build_core(settings: Settings, *, clock: Clock = utcnow) -> Core:
+def build_core(settings: Settings, *, clock: Clock = utcnow,
+               platforms: Iterable[Platform] = ()) -> Core:
+    """The core, with `platforms` registered (more may be added with `Core.add_platform`)."""
     store = Store(settings.opslag_db, busy_timeout=settings.opslag_db_busy_timeout, clock=clock)
     store_thread = StoreThread()
     # The outbox's short calls go ahead of the requests' (see bot/store_thread.py).
     outbox = Outbox(store, clock=clock, run=store_thread.run_first)
-    roster = CentralRoster(
-        members={
-            "console": set(settings.opslag_central_users),
-            "slack": set(settings.slack_central_users),
-            "teams": set(settings.teams_central_users),
-        }
-    )
+    roster = CentralRoster(members={CONSOLE: set(settings.opslag_central_users)})
+    registry = Platforms()
     workflow = Workflow(
         store,
         roster,
-        review_platforms=lambda: review_platforms(settings, store),
-        delivery_platforms=PLATFORMS,
+        # Asked at each change: a review channel can be chosen while the server runs.
+        review_platforms=lambda: registry.reviewing(store),
         clock=clock,
         on_enqueue=outbox.notify,
     )
-    return Core(settings=settings, store=store, workflow=workflow, outbox=outbox, clock=clock,
-                store_thread=store_thread)
+    core = Core(settings=settings, store=store, workflow=workflow, outbox=outbox, clock=clock,
+                store_thread=store_thread, platforms=registry)
+    try:
+        for platform in platforms:
+            core.add_platform(platform)
+    except BaseException:
+        core.close()
+        raise
+    return core

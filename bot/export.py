@@ -22,19 +22,22 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import IO, Any
 
+from bot import readout
 from bot.proposal import Proposal
 from bot.workflow import status_label
 from policy import label
 
-CSV_COLUMNS = [
-    "proposal_id", "title", "proposer_name", "proposer_platform", "proposer_id",
-    "source", "created_at", "department", "theme", "content_type", "audience",
-    "planned_for", "crisis", "recommended_platforms", "review_route", "policy_version",
-    "revision", "status", "event_at", "event", "event_revision", "actor_name", "actor_platform",
-    "actor_id", "note", "text",
+# The record's own columns around the facts every surface shows (bot/readout.py), which get
+# a column each, named by the fact's key.
+_HEAD_COLUMNS = ["proposal_id", "title"]
+_RECORD_COLUMNS = [
+    "proposer_platform", "proposer_id", "source", "created_at", "crisis",
+    "recommended_platforms", "policy_version", "revision", "status",
 ]
-# User-written columns that a spreadsheet could take for a formula.
-_FREE_TEXT = {"title", "proposer_name", "department", "actor_name", "note", "text"}
+_EVENT_COLUMNS = [
+    "event_at", "event", "event_revision", "actor_name", "actor_platform", "actor_id", "note",
+    "text",
+]
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 # The first and last day a period may have. The store compares UTC times, and the midnight
 # before date.min or after date.max has no UTC time in some time zones.
@@ -84,6 +87,12 @@ def to_json_document(
     }
 
 
+def csv_columns() -> list[str]:
+    """The CSV's header: asked of the model each time, so a new fact is a new column."""
+    return [*_HEAD_COLUMNS, *(about.key for about in readout.FACTS), *_RECORD_COLUMNS,
+            *_EVENT_COLUMNS]
+
+
 def csv_rows(
     proposal: Proposal, tz: dt.tzinfo, event_labels: Mapping[str, str]
 ) -> list[dict[str, Any]]:
@@ -91,21 +100,15 @@ def csv_rows(
     base = {
         "proposal_id": proposal.id,
         "title": proposal.title,
-        "proposer_name": proposal.proposer.display,
+        **{fact.key: fact.value for fact in readout.facts(proposal)},
         "proposer_platform": proposal.proposer.platform,
         "proposer_id": proposal.proposer.user_id,
         "source": proposal.source,
         "created_at": local_time(proposal.created_at, tz),
-        "department": intake.department or "",
-        "theme": label("theme", intake.theme),
-        "content_type": label("content_type", intake.content_type),
-        "audience": ", ".join(label("audience", a) for a in intake.audience),
-        "planned_for": intake.planned_for.isoformat() if intake.planned_for else "",
         "crisis": "ja" if intake.crisis else "nej",
         "recommended_platforms": ", ".join(
             label("platform", p) for p in proposal.recommended_platforms
         ),
-        "review_route": label("route", proposal.recommendation.review.route),
         "policy_version": proposal.policy_version,
         "revision": proposal.revision,
         "status": status_label(proposal.status),
@@ -140,14 +143,15 @@ def write_csv(
 ) -> None:
     """`event_labels`: the Danish name of each history event (the surface that writes owns
     them); an event without one is written as its code."""
-    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS)
+    writer = csv.DictWriter(out, fieldnames=csv_columns())
     writer.writeheader()
     for proposal in proposals:
         for row in csv_rows(proposal, tz, event_labels):
-            writer.writerow({key: _cell(key, value) for key, value in row.items()})
+            writer.writerow({key: _cell(value) for key, value in row.items()})
 
 
-def _cell(column: str, value: Any) -> Any:
-    if column in _FREE_TEXT and isinstance(value, str) and value.startswith(_FORMULA_START):
+def _cell(value: Any) -> Any:
+    # Any text cell, not only the free-text ones: a fact added later may hold what someone typed.
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
         return "'" + value
     return value

@@ -32,16 +32,19 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import email.utils
 import logging
+import math
 import os
 import random
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from bot.clock import Clock, iso, utcnow
+from bot.platform import Kind
 from bot.proposal import Proposal
 from bot.store import NewMessage, OutboxRow, Store, StoreUnavailable
 from bot.store_thread import Runner, inline
@@ -71,7 +74,10 @@ MAX_PACE_WAIT_SECONDS = 5.0
 PACER_SWEEP_MIN = 256
 
 # The notice to the central team about a message that was given up.
-UNDELIVERED = "undelivered"
+UNDELIVERED = Kind.UNDELIVERED
+# The central team's notice about a row of a kind this version does not know.
+UNKNOWN_KIND = "Denne version af Opslag kender ikke den slags besked."
+Result = dict[str, Any]
 
 
 class RetryLater(Exception):
@@ -121,14 +127,83 @@ class Delivery:
         sent_back = row.retried_at is not None and row.last_error is not None
         return row.reclaimed or row.attempts > 0 or sent_back
 
+    @property
+    def proposal(self) -> Proposal:
+        """The proposal as it was when the message was stored."""
+        return Proposal.model_validate(self.payload["proposal"])
+
     async def earlier_result(self, kind: str) -> dict[str, Any] | None:
+        """What the platform answered to this proposal's latest sent message of `kind` here."""
         if self.row.proposal_id is None:
             return None
         return await self.run(self.store.last_result, self.row.proposal_id, self.row.platform,
                               kind)
 
+    async def review_message(self, *keys: str) -> Result | None:
+        """Where the proposal's review message is on this platform: the answer to the latest
+        review update (which posts the message afresh when the first post is gone), else to
+        the review post; only an answer that holds `keys` (the sender's address of it)."""
+        for kind in (Kind.REVIEW_UPDATE, Kind.REVIEW_POST):
+            result = await self.earlier_result(kind)
+            if result and all(result.get(key) for key in keys):
+                return result
+        return None
 
-Sender = Callable[[Delivery], Awaitable[dict[str, Any] | None]]
+
+# What the outbox calls to deliver one message (a `Sender`, or a plain function in tests).
+Deliver = Callable[[Delivery], Awaitable[dict[str, Any] | None]]
+
+
+class Sender:
+    """The skeleton of a platform's sender: one async method per `Kind`, named as its value,
+    taking the `Delivery` and returning what the platform answered (stored with the row, for
+    the later messages of its lane). Registration checks that every kind has its method.
+
+    An edge overrides `failure` to say what its platform's errors mean for the outbox
+    (`RetryLater`, `PermanentFailure`); anything else it raises is retried with backoff."""
+
+    async def __call__(self, delivery: Delivery) -> Result | None:
+        try:
+            kind = Kind(delivery.row.kind)
+        except ValueError:  # stored by another version of Opslag
+            raise PermanentFailure(f"ukendt beskedtype: {delivery.row.kind}",
+                                   UNKNOWN_KIND) from None
+        send: Callable[[Delivery], Awaitable[Result | None]] = getattr(self, kind.value)
+        try:
+            return await send(delivery)
+        except (RetryLater, PermanentFailure):
+            raise
+        except Exception as exc:
+            translated = self.failure(exc)
+            if translated is exc:
+                raise
+            raise translated from exc
+
+    def failure(self, exc: Exception) -> Exception:
+        """What a platform error means for the outbox; by default the error itself."""
+        return exc
+
+
+def retry_after(headers: Mapping[str, Any] | None, *,
+                now: Callable[[], float] = time.time) -> float | None:
+    """Seconds to wait from a Retry-After header, given in seconds or as an HTTP date; None
+    when there is none or it can't be read. The name is matched in any case: some clients
+    hand over a plain dict of what the server sent."""
+    value = next((str(v) for k, v in (headers or {}).items()
+                  if str(k).lower() == "retry-after" and v), None)
+    if value is None:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            seconds = email.utils.parsedate_to_datetime(value).timestamp() - now()
+        except (TypeError, ValueError, OverflowError):
+            return None
+    if not math.isfinite(seconds):  # "inf", "nan": no wait we could schedule
+        return None
+    # Longer than the outbox waits for any message would only mean giving it up.
+    return min(max(0.0, seconds), GIVE_UP_AFTER.total_seconds())
 
 
 def backoff_seconds(attempts: int) -> float:
@@ -136,7 +211,7 @@ def backoff_seconds(attempts: int) -> float:
 
 
 class Pacer:
-    """Keeps to a platform's rate per conversation (Slack: about one message a second per
+    """Keeps to a platform's rate per conversation (e.g. about one message a second per
     channel, short bursts allowed): at most `rate` messages a second to one key, `burst` in a
     row after a quiet spell (a generic cell rate algorithm), one at a time and in the order
     they asked. One at a time, the pace holds where the platform counts it: a message that
@@ -226,14 +301,18 @@ class Outbox:
         self.rng = rng or random.Random()
         self.give_up_after = give_up_after
         self.worker = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
-        self._senders: dict[str, Sender] = {}
+        self._senders: dict[str, Deliver] = {}
+        self._labels: dict[str, str] = {}  # each platform's name as people read it
         self._wake = asyncio.Event()
         self._loop: asyncio.AbstractEventLoop | None = None  # the loop `run_forever` runs on
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
 
-    def register(self, platform: str, sender: Sender) -> None:
+    def register(self, platform: str, sender: Deliver, label: str | None = None) -> None:
+        """Deliver `platform`'s rows through `sender` (`Core.add_platform` checks a platform
+        and registers its sender here)."""
         self._senders[platform] = sender
+        self._labels[platform] = label or platform
 
     @property
     def platforms(self) -> set[str]:
@@ -290,7 +369,7 @@ class Outbox:
             return False
         except PermanentFailure as exc:
             log.error("outbox %s (%s) opgivet: %s", row.id, row.kind, exc)
-            why = exc.explanation or f"{_platform_da(row.platform)} afviste beskeden ({exc})."
+            why = exc.explanation or f"{self._label(row)} afviste beskeden ({exc})."
             await self._give_up(row, Undelivered(str(exc), why))
             return False
         except Exception as exc:  # any other platform trouble: try again later
@@ -306,7 +385,7 @@ class Outbox:
         if now - (row.retried_at or row.created_at) >= self.give_up_after:
             hours = round(self.give_up_after.total_seconds() / 3600)
             log.error("outbox %s (%s) opgivet efter %s timer: %s", row.id, row.kind, hours, exc)
-            why = (f"{_platform_da(row.platform)} har ikke taget imod beskeden i {hours} timer "
+            why = (f"{self._label(row)} har ikke taget imod beskeden i {hours} timer "
                    f"(sidste svar: {exc}).")
             await self._give_up(row, Undelivered(str(exc), why))
             return
@@ -330,7 +409,7 @@ class Outbox:
     def _notices(self, row: OutboxRow, reason: Undelivered) -> list[NewMessage]:
         """One notice per platform; each sender posts it in its review channel (if any)."""
         since = row.retried_at or row.created_at
-        payload = undelivered_notice(row, reason.why)
+        payload = undelivered_notice(row, reason.why, where=self._label(row))
         return [
             NewMessage(
                 platform=platform, kind=UNDELIVERED, proposal_id=row.proposal_id,
@@ -339,6 +418,9 @@ class Outbox:
             )
             for platform in sorted(self.platforms)
         ]
+
+    def _label(self, row: OutboxRow) -> str:
+        return self._labels.get(row.platform, row.platform)
 
     async def _record(self, row: OutboxRow, write: Callable[[], Any]) -> None:
         """Store what became of a delivery. The platform has the message now: if the database
@@ -414,28 +496,24 @@ def _running_loop() -> asyncio.AbstractEventLoop | None:
 
 # -- the notice about a given-up message (Danish: the central team reads it) -----------------
 
-_KIND_DA = {
-    "recommendation": "anbefalingen til forslagsstilleren",
-    "review_post": "forslaget i godkendelseskanalen",
-    "review_update": "opdateringen af forslaget i godkendelseskanalen",
-    "thread_reply": "svaret i forslagets tråd i godkendelseskanalen",
-    "decision_notice": "beskeden om afgørelsen til forslagsstilleren",
-    "escalation": "påmindelsen om kriseopslaget i godkendelseskanalen",
-    "escalation_dm": "den personlige påmindelse om kriseopslaget",
-    "digest": "ugeoversigten",
+_KIND_DA: dict[str, str] = {
+    Kind.RECOMMENDATION: "anbefalingen til forslagsstilleren",
+    Kind.REVIEW_POST: "forslaget i godkendelseskanalen",
+    Kind.REVIEW_UPDATE: "opdateringen af forslaget i godkendelseskanalen",
+    Kind.THREAD_REPLY: "svaret i forslagets tråd i godkendelseskanalen",
+    Kind.DECISION_NOTICE: "beskeden om afgørelsen til forslagsstilleren",
+    Kind.ESCALATION: "påmindelsen om kriseopslaget i godkendelseskanalen",
+    Kind.ESCALATION_DM: "den personlige påmindelse om kriseopslaget",
+    Kind.DIGEST: "ugeoversigten",
 }
 NOTICE_TITLE = "⚠️ En besked fra Opslag kunne ikke leveres"
 
 
-def _platform_da(platform: str) -> str:
-    return {"slack": "Slack", "teams": "Teams"}.get(platform, platform)
-
-
-def undelivered_notice(row: OutboxRow, why: str) -> dict[str, Any]:
+def undelivered_notice(row: OutboxRow, why: str, *, where: str) -> dict[str, Any]:
     """The notice's payload: a title and plain-text lines (no markup; each sender escapes them
-    for its platform), and the facts for anyone who reads the outbox."""
+    for its platform), and the facts for anyone who reads the outbox. `where` names the
+    platform the message was for, as people read it."""
     what = _KIND_DA.get(row.kind, f"en besked af typen {row.kind}")
-    where = _platform_da(row.platform)
     title = _proposal_title(row)
     if row.proposal_id is None:
         first = f"{what[0].upper()}{what[1:]} kunne ikke leveres i {where}."

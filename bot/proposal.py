@@ -38,6 +38,26 @@ _DECISION_STATUS = {
 
 OPEN_STATUSES = frozenset({Status.PENDING, Status.CHANGES_REQUESTED})
 
+# Proposal numbers are SQLite integers: at most 19 digits.
+_NUMBER_DIGITS = 19
+
+
+def whole_number(raw: Any) -> int | None:
+    """A number as our buttons, cards, forms and the command line send it: an int (not a
+    bool) or ASCII digits, at most 19 of them; None for anything else."""
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        return raw
+    if isinstance(raw, str) and raw.isascii() and raw.isdigit() and len(raw) <= _NUMBER_DIGITS:
+        return int(raw)
+    return None
+
+
+def proposal_number(raw: Any) -> int:
+    """The proposal a button value, a card's data or a form's metadata names; 0 (which names
+    none, so the workflow answers "findes ikke") for anything but a whole number."""
+    number = whole_number(raw)
+    return 0 if number is None else number
+
 
 class Actor(BaseModel):
     """A person acting through one platform. `address` is how that platform reaches them."""

@@ -11,10 +11,11 @@ One loop wakes every `poll_seconds` and asks two questions:
   escalates it, once.
 
 Digest channels: the review channel on every review platform, plus `OPSLAG_DIGEST_CHANNELS`,
-whose entries name their platform: `slack:C123` (or a bare `C123`, meaning Slack) is a Slack
-channel id; `teams:<name>` is the store key under which the Teams edge keeps that channel's
-conversation reference (the review channel's is `teams:review_channel`). The outbox payload is
-`{"digest": <Digest JSON>, "channel": <Slack channel id | Teams reference key>}`.
+whose entries name their platform, `<platform>:<channel>`; each registered platform says which
+entries are its own, what channel they name and whether it can be reached now, and one of them
+may take entries written without a platform (see `bot.platform.Platforms.target` and the
+README). The outbox payload is `{"digest": <Digest JSON>, "channel": <the channel, as that
+platform's sender reads it>}`.
 """
 
 from __future__ import annotations
@@ -23,29 +24,21 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
-from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from croniter import croniter
 
 from bot import digest
 from bot.config import Settings, SettingsError
-from bot.core import TEAMS_REVIEW_REF, Core
+from bot.core import Core
 from bot.digest import Digest, Totals, Week
+from bot.platform import Kind, Platforms, Target
 from bot.store import NewMessage
 
 log = logging.getLogger(__name__)
 
-DIGEST = "digest"
+DIGEST = Kind.DIGEST
 POLL_SECONDS = 30.0
-
-
-@dataclass(frozen=True, order=True)
-class Target:
-    """Where one digest goes: a Slack channel id, or a Teams conversation-reference key."""
-
-    platform: str
-    channel: str
 
 
 def timezone(settings: Settings) -> ZoneInfo:
@@ -57,22 +50,19 @@ def timezone(settings: Settings) -> ZoneInfo:
         ) from None
 
 
-def parse_channel(entry: str) -> Target:
-    """'slack:C123' or 'C123' -> Slack channel C123; 'teams:x' -> Teams reference key 'teams:x'."""
-    platform, sep, rest = entry.partition(":")
-    if not sep:
-        return Target("slack", entry)
-    if platform == "slack" and rest:
-        return Target("slack", rest)
-    if platform == "teams" and rest:
-        return Target("teams", entry)
-    raise SettingsError(
-        f"Ugyldig indstilling OPSLAG_DIGEST_CHANNELS: {entry!r} skal være slack:<kanal-id> "
-        "eller teams:<reference>"
-    )
+def parse_channel(entry: str, platforms: Platforms) -> Target:
+    """The platform and channel an OPSLAG_DIGEST_CHANNELS entry names, as the registered
+    platform that owns it reads it; SettingsError when none does."""
+    target = platforms.target(entry)
+    if target is None:
+        raise SettingsError(
+            f"Ugyldig indstilling OPSLAG_DIGEST_CHANNELS: {entry!r} skal være "
+            f"{platforms.syntax()}"
+        )
+    return target
 
 
-def check_settings(settings: Settings) -> None:
+def check_settings(settings: Settings, platforms: Platforms) -> None:
     """Fail at start, with one line naming the variable, on a setting the schedule can't use."""
     timezone(settings)
     if not croniter.is_valid(settings.opslag_digest_cron):
@@ -81,30 +71,24 @@ def check_settings(settings: Settings) -> None:
             f"{settings.opslag_digest_cron!r} er ikke et cron-udtryk (fx '0 8 * * 1')"
         )
     for entry in settings.opslag_digest_channels:
-        parse_channel(entry)
+        parse_channel(entry, platforms)
 
 
 def digest_targets(core: Core) -> list[Target]:
     """The review channel on each review platform and every configured extra channel that
-    its platform can reach now (a Teams channel needs its stored conversation reference)."""
-    settings = core.settings
-    targets = set()
-    for platform in core.workflow.review_platforms():
-        if platform == "slack" and settings.slack_review_channel:
-            targets.add(Target("slack", settings.slack_review_channel))
-        elif platform == "teams":
-            targets.add(Target("teams", TEAMS_REVIEW_REF))
-    for entry in settings.opslag_digest_channels:
-        target = parse_channel(entry)
+    its platform can reach now (e.g. one whose address the platform has not learnt yet is
+    left out)."""
+    targets = set(core.platforms.review_targets(core.store))
+    for entry in core.settings.opslag_digest_channels:
+        target = parse_channel(entry, core.platforms)
         if _reachable(core, target):
             targets.add(target)
     return sorted(targets)
 
 
 def _reachable(core: Core, target: Target) -> bool:
-    if target.platform == "slack":
-        return core.settings.slack_enabled
-    return core.store.get_ref(target.channel) is not None
+    platform = core.platforms.get(target.platform)
+    return platform is not None and platform.reachable(target.channel, core.store)
 
 
 def due_week(cron: str, now: dt.datetime, tz: dt.tzinfo) -> Week | None:
@@ -174,7 +158,7 @@ def post_digest(core: Core, week: Week, targets: list[Target]) -> list[Target]:
 
 class Scheduler:
     def __init__(self, core: Core, *, poll_seconds: float = POLL_SECONDS) -> None:
-        check_settings(core.settings)
+        check_settings(core.settings, core.platforms)
         self.core = core
         self.poll_seconds = poll_seconds
         self.tz = timezone(core.settings)

@@ -1,5 +1,5 @@
-"""The aiohttp server: health and readiness, Slack and Teams endpoints, the outbox and the
-schedule."""
+"""The aiohttp server: health and readiness, the platforms' endpoints (each edge registers
+itself: `EDGES`), the outbox and the schedule."""
 
 from __future__ import annotations
 
@@ -13,14 +13,17 @@ from bot import calendar, schedule, store
 from bot.clock import Clock, utcnow
 from bot.config import Settings
 from bot.core import Core, build_core
+from handlers import platforms
 from handlers import slack as slack_handlers
 from handlers import teams as teams_handlers
-from handlers.teams import hosting as teams_hosting
 
 log = logging.getLogger(__name__)
 
 # Slack and Teams bodies are small; anything bigger is refused before it is parsed.
 MAX_BODY_BYTES = 1024 * 1024
+# The platform edges this server serves; each `register(app, core)` mounts its routes and
+# makes the one `core.add_platform` call.
+EDGES = (slack_handlers, teams_handlers)
 CORE_KEY = web.AppKey("core", Core)
 SCHEDULER_KEY = web.AppKey("scheduler", schedule.Scheduler)
 CALENDAR_KEY = web.AppKey("calendar", calendar.Feed)
@@ -96,16 +99,14 @@ def build_app(settings: Settings, *, clock: Clock = utcnow) -> web.Application:
     core = build_core(settings, clock=clock)
     app = web.Application(client_max_size=MAX_BODY_BYTES)
     app[CORE_KEY] = core
-    app[SCHEDULER_KEY] = schedule.Scheduler(core)
-    app[CALENDAR_KEY] = calendar.Feed(core)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     app.router.add_get("/kalender.ics", kalender)
-    if settings.slack_enabled:
-        slack_handlers.register(app, core)
-    else:
-        log.info("Slack er slået fra: SLACK_BOT_TOKEN og SLACK_SIGNING_SECRET er ikke sat")
-    teams_handlers.register(app, core)
+    for edge in EDGES:
+        edge.register(app, core)
+    # After the platforms: the schedule checks the digest channels against them.
+    app[SCHEDULER_KEY] = schedule.Scheduler(core)
+    app[CALENDAR_KEY] = calendar.Feed(core)
     app.on_startup.append(_start_background)
     app.on_startup.append(_report_not_ready)
     app.on_cleanup.append(_stop_background)
@@ -146,7 +147,8 @@ class PathOnlyAccessLogger(AbstractAccessLogger):
 
 def main(settings: Settings) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    host = settings.listen_host(teams_credentials=teams_hosting.credentials_configured())
+    public = any(platform.public for platform in platforms(settings))
+    host = settings.listen_host(public=public)
     web.run_app(
         build_app(settings),
         host=host,

@@ -3,10 +3,10 @@
 The Store has one sqlite3 connection. A call on it can wait: for another process's write lock
 (up to the busy timeout), or through a big read (a week's digest over thousands of pending
 proposals). On the event loop that wait stops every other request, GET /healthz included. So
-the server's listeners, the outbox, the scheduler and the Teams references hand their store and
-workflow calls to `StoreThread.run`, which runs them one after another on a single thread: the
-event loop awaits the answer and serves other requests meanwhile, and because there is only
-one thread, transactions never interleave (`Store.transaction` joins a transaction that is
+the server's listeners, the outbox, the scheduler and the edges' stored references hand their
+store and workflow calls to `StoreThread.run`, which runs them one after another on a single
+thread: the event loop awaits the answer and serves other requests meanwhile, and because there
+is only one thread, transactions never interleave (`Store.transaction` joins a transaction that is
 already open on the connection, so two threads on it would mix their writes).
 
 Two lanes, one thread. Under a burst the thread has a queue of submissions waiting (50 users at
@@ -16,7 +16,7 @@ could mark only a batch or two a second while proposals came in at a hundred, an
 would grow for as long as the burst lasted. Marking first also narrows the window in which a
 message the platform has is not yet marked (a crash then sends it again).
 
-Anything run here may call back into other code (the workflow asks the Slack user-group roster
+Anything run here may call back into other code (the workflow asks a platform's live roster
 who is central, and tells the outbox that something was enqueued): such callbacks must not
 touch the event loop directly, only through `loop.call_soon_threadsafe`.
 

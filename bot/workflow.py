@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from bot.clock import Clock, utcnow
+from bot.platform import Kind
 from bot.proposal import Actor, Decision, Proposal, Status
 from bot.store import NewMessage, Store, StoreUnavailable
 from policy import Intake, blank, recommend
@@ -23,14 +24,14 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-# Outgoing message kinds; each platform adapter renders them in its own format.
-RECOMMENDATION = "recommendation"
-REVIEW_POST = "review_post"
-REVIEW_UPDATE = "review_update"
-THREAD_REPLY = "thread_reply"
-DECISION_NOTICE = "decision_notice"
-ESCALATION = "escalation"
-ESCALATION_DM = "escalation_dm"
+# Outgoing message kinds (bot/platform.py); each platform's sender renders them its own way.
+RECOMMENDATION = Kind.RECOMMENDATION
+REVIEW_POST = Kind.REVIEW_POST
+REVIEW_UPDATE = Kind.REVIEW_UPDATE
+THREAD_REPLY = Kind.THREAD_REPLY
+DECISION_NOTICE = Kind.DECISION_NOTICE
+ESCALATION = Kind.ESCALATION
+ESCALATION_DM = Kind.ESCALATION_DM
 
 # The bot itself, as the actor of the history rows it writes (an escalation).
 _BOT = Actor(platform="opslag", user_id="opslag", name="Opslag")
@@ -85,8 +86,9 @@ class Unavailable(WorkflowError):
 class CentralRoster:
     """Who belongs to the central communications team, per platform.
 
-    `members` are configured ids; `sources` are extra live lists (such as a Slack user group)
-    that a platform adapter keeps fresh. The decision itself is made in `Workflow.is_central`.
+    `members` are configured ids; `sources` are each registered platform's own list
+    (`Platform.central_members`: its configured ids and any live list it keeps fresh). The
+    decision itself is made in `Workflow.is_central`.
     """
 
     members: dict[str, set[str]] = field(default_factory=dict)
@@ -148,6 +150,11 @@ class Workflow:
         return (actor.platform, actor.user_id) == (
             proposal.proposer.platform, proposal.proposer.user_id
         )
+
+    def can_resubmit(self, proposal: Proposal, actor: Actor) -> bool:
+        """Whether `actor` may edit `proposal` and send it again (`resubmit` would not refuse):
+        only its proposer, and only after a request for changes."""
+        return self.is_proposer(proposal, actor) and proposal.status is Status.CHANGES_REQUESTED
 
     # -- actions -------------------------------------------------------------------------
 
@@ -232,8 +239,8 @@ class Workflow:
         now = self.clock()
         with self._writing():
             proposal = self._get(proposal_id)
-            self._require_proposer(proposal, actor)
-            if proposal.status is not Status.CHANGES_REQUESTED:
+            if not self.can_resubmit(proposal, actor):
+                self._require_proposer(proposal, actor)
                 raise InvalidState("Forslaget kan kun rettes, når der er bedt om ændringer.")
             recommendation = recommend(intake)
             proposal = proposal.model_copy(

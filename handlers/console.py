@@ -6,17 +6,18 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
+from bot import readout
 from bot.proposal import Proposal
+from bot.submission import Checked, check_intake
 from bot.workflow import status_label
-from policy import TEXT_MAX, Question, Recommendation, intake_errors, label, parse_intake, questions
-from policy.models import Intake
+from policy import TEXT_MAX, Question, Recommendation, intake_errors, label
+from policy.answers import question_list, read_value
+from policy.models import QuestionKind
 
 Ask = Callable[[str], str]
 Say = Callable[[str], None]
 
 FIT_MARK = {"recommended": "✔", "possible": "~", "not_recommended": "✘"}
-YES = {"j", "ja", "y", "yes", "true", "1"}
-NO = {"n", "nej", "no", "false", "0"}
 
 EVENT_DA = {
     "submitted": "foreslået",
@@ -37,8 +38,6 @@ TEXT = {
     "bad_date": "Skriv datoen som ÅÅÅÅ-MM-DD, fx 2026-12-03.",
     "aborted": "Afbrudt. Intet er gemt.",
     "stored": "Gemt som forslag nr. {id}. Det afventer nu {route}.",
-    "route_central": "den centrale kommunikationsafdeling",
-    "route_department": "din egen afdeling",
     "decided": "Forslag nr. {id}: {status}",
     "unchanged": " (uændret: det var allerede besluttet)",
     "recommendation": "Anbefaling",
@@ -48,37 +47,34 @@ TEXT = {
     "review": "Godkendelse: {reason}{urgent}",
     "urgent": " Haster.",
     "no_proposals": "Ingen forslag endnu.",
-    "no_date": "uden dato",
     "heading": "Forslag nr. {id}: {title}",
     "status": "Status: {status}",
-    "proposed_by": "Foreslået af: {who} ({source})",
-    "audience": "Målgruppe: {audience}",
-    "theme": "Tema: {theme}",
-    "content_type": "Indholdstype: {content_type}",
-    "planned": "Planlagt: {planned}",
+    "fact": "{label}: {value}",
+    "source": "Via: {source}",
     "history": "Historik",
     "not_central": "'{user}' står ikke i OPSLAG_CENTRAL_USERS.",
 }
 
 
-def run_chat(ask: Ask, say: Say) -> Intake:
-    """Ask every question that applies until the answers make a valid intake.
+def run_chat(ask: Ask, say: Say) -> Checked:
+    """Ask every question that applies until the answers make a valid intake (the result's
+    `intake`), for the one path to a stored proposal (bot/submission.py).
 
     Raises KeyboardInterrupt or EOFError when the user leaves; nothing is stored before the end.
     """
     say(TEXT["welcome"])
     answers: dict[str, Any] = {}
-    for question in questions():
+    for question in question_list():
         if question.applies(answers):
             value = _ask_until_valid(question, answers, ask, say)
             if value is not None:
                 answers[question.id] = value
-    while errors := intake_errors(answers):
-        field, message = next(iter(errors.items()))
+    while (checked := check_intake(answers)).intake is None:
+        field, message = next(iter(checked.errors.items()))
         say(message)
-        question = next(q for q in questions() if q.id == field)
+        question = next(q for q in question_list() if q.id == field)
         answers[field] = _ask_until_valid(question, answers, ask, say)
-    return parse_intake(answers)
+    return checked
 
 
 def _ask_until_valid(question: Question, answers: dict[str, Any], ask: Ask, say: Say) -> Any:
@@ -89,10 +85,10 @@ def _ask_until_valid(question: Question, answers: dict[str, Any], ask: Ask, say:
     for number, option in enumerate(question.options, start=1):
         say(f"  {number}. {option.label}")
     while True:
-        raw = _read_text(ask) if question.kind == "long_text" else ask("> ").strip()
+        raw = _read_text(ask) if question.kind == QuestionKind.LONG_TEXT else ask("> ").strip()
         if not raw and not question.required:
             return None
-        value, problem = _parse_answer(question, raw)
+        value, problem = TYPED[question.kind](question, raw)
         if problem is None:
             field_error = intake_errors({**answers, question.id: value}).get(question.id)
             if field_error is None:
@@ -112,34 +108,47 @@ def _read_text(ask: Ask) -> str:
             return "\n".join(lines)
 
 
-def _parse_answer(question: Question, raw: str) -> tuple[Any, str | None]:
-    if question.kind in ("choice", "multi_choice"):
-        return _parse_choice(question, raw)
-    if question.kind == "bool":
-        lowered = raw.lower()
-        if lowered in YES:
-            return True, None
-        if lowered in NO:
-            return False, None
-        return None, TEXT["yes_no"]
-    if question.kind == "date":
-        try:
-            return dt.date.fromisoformat(raw).isoformat(), None
-        except ValueError:
-            return None, TEXT["bad_date"]
-    return raw, None
-
-
-def _parse_choice(question: Question, raw: str) -> tuple[Any, str | None]:
-    hint = TEXT["choose_many"] if question.kind == "multi_choice" else TEXT["choose_one"]
+def _typed_choice(question: Question, raw: str) -> tuple[Any, str | None]:
+    """Options are chosen by their numbers: "2", or "1,3" where several may be chosen."""
+    hint = (TEXT["choose_many"] if question.kind == QuestionKind.MULTI_CHOICE
+            else TEXT["choose_one"])
     picked = []
     for part in raw.replace(" ", "").split(","):
         if not part.isdigit() or not 1 <= int(part) <= len(question.options):
             return None, hint
         picked.append(question.options[int(part) - 1].value)
-    if question.kind == "choice":
+    if question.kind == QuestionKind.CHOICE:
         return (picked[0], None) if len(picked) == 1 else (None, hint)
     return picked, None
+
+
+def _typed_yes_no(question: Question, raw: str) -> tuple[Any, str | None]:
+    value = read_value(question, raw)  # the policy's words for yes and no
+    return (value, None) if isinstance(value, bool) else (None, TEXT["yes_no"])
+
+
+def _typed_date(question: Question, raw: str) -> tuple[Any, str | None]:
+    try:
+        return dt.date.fromisoformat(raw).isoformat(), None
+    except ValueError:
+        return None, TEXT["bad_date"]
+
+
+def _typed_text(question: Question, raw: str) -> tuple[Any, str | None]:
+    return read_value(question, raw), None
+
+
+# How a typed answer is read, per question kind (tests/test_question_kinds.py checks each
+# kind has one): the answer, or what to tell the user before asking again.
+TYPED: dict[QuestionKind, Callable[[Question, str], tuple[Any, str | None]]] = {
+    QuestionKind.MULTI_CHOICE: _typed_choice,
+    QuestionKind.CHOICE: _typed_choice,
+    QuestionKind.BOOL: _typed_yes_no,
+    QuestionKind.SHORT_TEXT: _typed_text,
+    QuestionKind.LONG_TEXT: _typed_text,
+    QuestionKind.DATE: _typed_date,
+    QuestionKind.URL: _typed_text,
+}
 
 
 def render_recommendation(rec: Recommendation) -> str:
@@ -162,13 +171,15 @@ def render_recommendation(rec: Recommendation) -> str:
         lines.append(TEXT["warnings"])
         lines.extend(f"  - {warning}" for warning in rec.warnings)
     urgent = TEXT["urgent"] if rec.review.urgent else ""
+    route = readout.route_name(rec.review.route, start=True)
+    lines.append(TEXT["fact"].format(label=readout.REVIEW_BY, value=route))
     lines.append(TEXT["review"].format(reason=rec.review.reason, urgent=urgent))
     return "\n".join(lines)
 
 
 def render_stored(proposal: Proposal) -> str:
-    route = proposal.recommendation.review.route
-    return TEXT["stored"].format(id=proposal.id, route=TEXT[f"route_{route}"])
+    route = readout.route_name(proposal.recommendation.review.route)
+    return TEXT["stored"].format(id=proposal.id, route=route)
 
 
 def render_decided(proposal: Proposal, *, changed: bool) -> str:
@@ -178,7 +189,7 @@ def render_decided(proposal: Proposal, *, changed: bool) -> str:
 
 def _planned(proposal: Proposal) -> str:
     day = proposal.intake.planned_for
-    return day.isoformat() if day else TEXT["no_date"]
+    return day.isoformat() if day else readout.NO_DATE
 
 
 def render_list(proposals: list[Proposal]) -> str:
@@ -195,19 +206,14 @@ def render_list(proposals: list[Proposal]) -> str:
 
 
 def render_proposal(p: Proposal) -> str:
-    intake = p.intake
     lines = [
         TEXT["heading"].format(id=p.id, title=p.title),
         TEXT["status"].format(status=status_label(p.status)),
-        TEXT["proposed_by"].format(who=p.proposer.display, source=p.source),
-        TEXT["audience"].format(
-            audience=", ".join(label("audience", a) for a in intake.audience)
-        ),
-        TEXT["theme"].format(theme=label("theme", intake.theme)),
-        TEXT["content_type"].format(content_type=label("content_type", intake.content_type)),
-        TEXT["planned"].format(planned=_planned(p)),
+        *[TEXT["fact"].format(label=fact.label, value=fact.shown)
+          for fact in readout.facts(p) if fact.shown],
+        TEXT["source"].format(source=p.source),
         "",
-        intake.text,
+        p.intake.text,
         render_recommendation(p.recommendation),
         "",
         TEXT["history"],

@@ -56,6 +56,7 @@ __all__ = [
     "parse_intake",
     "questions",
     "recommend",
+    "validation_errors",
 ]
 
 DATA_FILE = "strategy.yaml"
@@ -306,15 +307,22 @@ def intake_errors(data: dict[str, Any]) -> dict[str, str]:
     try:
         Intake.model_validate(data)
     except ValidationError as exc:
-        for error in exc.errors():
-            if not error["loc"]:
-                errors.setdefault("intake", messages.not_an_object)
-                continue
-            field = str(error["loc"][0])
-            errors.setdefault(field, _message(field, error))
+        errors = validation_errors(exc)
     content_type, job_level = data.get("content_type"), data.get("job_level")
     if content_type == "jobopslag" and (job_level is None or str(job_level).strip() == ""):
         errors.setdefault("job_level", state.question_specs["job_level"].errors.missing)
+    return errors
+
+
+def validation_errors(exc: ValidationError) -> dict[str, str]:
+    """Field name -> one short Danish message, for what `parse_intake` refused."""
+    errors: dict[str, str] = {}
+    for error in exc.errors():
+        if not error["loc"]:
+            errors.setdefault("intake", _state().strategy.messages.not_an_object)
+            continue
+        field = str(error["loc"][0])
+        errors.setdefault(field, _message(field, error))
     return errors
 
 
@@ -334,7 +342,7 @@ def _message(field: str, error: ErrorDetails) -> str:
     if spec is None:  # cannot happen while the questions cover the intake; be safe anyway
         return messages.unknown_field.format(field=field)
     blank = isinstance(error.get("input"), str) and not str(error.get("input")).strip()
-    if kind in ("missing", "too_short", "string_too_short") or blank:
+    if kind in ("missing", "too_short", "string_too_short", "job_level_required") or blank:
         return spec.errors.missing
     if kind in _SPECIFIC_ERRORS and getattr(spec.errors, kind):
         return str(getattr(spec.errors, kind))

@@ -10,6 +10,7 @@ import datetime as dt
 import re
 import unicodedata
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Annotated, Any, Literal
 
 import idna
@@ -303,7 +304,18 @@ class Recommendation(BaseModel):
     policy_version: str
 
 
-QuestionKind = Literal["multi_choice", "choice", "bool", "short_text", "long_text", "date", "url"]
+class QuestionKind(StrEnum):
+    """How a question is asked and its answer read: a closed set, and every surface has a
+    renderer for each member (tests/test_question_kinds.py checks that, so a new kind fails a
+    test rather than a user)."""
+
+    MULTI_CHOICE = "multi_choice"
+    CHOICE = "choice"
+    BOOL = "bool"
+    SHORT_TEXT = "short_text"
+    LONG_TEXT = "long_text"
+    DATE = "date"
+    URL = "url"
 
 
 class Option(BaseModel):

@@ -1,9 +1,13 @@
-"""Shared fixtures: a real SQLite file in a temporary folder and a clock the test controls."""
+"""The test kit, shared by every folder: a real SQLite file in a temporary folder, a clock the
+test controls, settings from explicit values only, the local fakes of the platforms (the Slack
+Web API and the Bot Framework connector, each on its own loopback port) and valid answers as
+people send them."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+import os
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -11,9 +15,31 @@ import pytest
 
 from bot.config import Settings, load_settings
 from bot.core import Core, build_core
+from tests.fakes.connector import FakeConnector
+from tests.fakes.slack_api import FakeSlackApi
 
 # Posts a second per Slack channel in tests: so fast that no test waits for its turn.
 TEST_CHANNEL_RATE = 10_000.0
+# Where settings come from besides explicit values; a test clears them (`isolate_settings`).
+ENV_PREFIXES = ("OPSLAG_", "SLACK_", "TEAMS_", "CONNECTIONS__")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # microsoft-teams-api warns about its own bot client on every Teams turn.
+    config.addinivalue_line(
+        "filterwarnings", "ignore:The bot client is deprecated:DeprecationWarning"
+    )
+    # The SDK's JWT decorator keeps the claims under a plain string request key.
+    config.addinivalue_line("filterwarnings", "ignore::aiohttp.web_exceptions.NotAppKeyWarning")
+
+
+def isolate_settings(patch: pytest.MonkeyPatch, folder: Path) -> None:
+    """No setting from the developer's environment or a .env file: work in `folder`, with every
+    OPSLAG_/SLACK_/TEAMS_/CONNECTIONS__ variable removed (until `patch` is undone)."""
+    for name in list(os.environ):
+        if name.startswith(ENV_PREFIXES):
+            patch.delenv(name)
+    patch.chdir(folder)
 
 
 class FakeClock:
@@ -42,12 +68,7 @@ def db_path(tmp_path: Path) -> Path:
 @pytest.fixture
 def make_settings(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
     """Settings from explicit values only: the developer's own environment never leaks in."""
-    import os
-
-    for name in list(os.environ):
-        if name.startswith(("OPSLAG_", "SLACK_", "TEAMS_", "CONNECTIONS__")):
-            monkeypatch.delenv(name)
-    monkeypatch.chdir(db_path.parent)
+    isolate_settings(monkeypatch, db_path.parent)
 
     def make(**values: Any) -> Settings:
         values.setdefault("opslag_db", db_path)
@@ -82,3 +103,35 @@ def intake_data(**overrides: Any) -> dict[str, Any]:
     }
     data.update(overrides)
     return data
+
+
+def card_form(**overrides: Any) -> dict[str, Any]:
+    """A valid intake as the Teams card submits it: strings, comma lists, "true"/"false"."""
+    form: dict[str, Any] = {}
+    for key, value in intake_data(**overrides).items():
+        if isinstance(value, bool):
+            form[key] = "true" if value else "false"
+        elif isinstance(value, list):
+            form[key] = ",".join(value)
+        elif value is not None:
+            form[key] = value
+    return form
+
+
+# -- the platforms' fakes ---------------------------------------------------------------------
+
+
+@pytest.fixture
+async def slack_api() -> AsyncIterator[FakeSlackApi]:
+    """The fake Slack Web API on loopback; it records every call and fails when told."""
+    api = await FakeSlackApi().start()
+    yield api
+    await api.stop()
+
+
+@pytest.fixture
+async def connector() -> AsyncIterator[FakeConnector]:
+    """The fake Bot Framework connector (a Teams service URL) on loopback."""
+    fake = await FakeConnector().start()
+    yield fake
+    await fake.close()

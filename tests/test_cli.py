@@ -145,6 +145,9 @@ DEEP_JSON = '{"audience": ' + "[" * 100_000 + "]" * 100_000 + "}"
         (["decide", "1"], "", ["mangler BESLUTNING, --by", "opslag decide -h"]),
         (["decide", "1", "ja", "--by", "chef"], "", ["'ja' er ikke en beslutning", "godkend"]),
         (["show", "abc"], "", ["'abc' er ikke et forslagsnummer"]),
+        # One rule for proposal numbers everywhere (bot/proposal.py): at most 19 digits.
+        (["show", "1" * 20], "", [f"'{'1' * 20}' er ikke et forslagsnummer"]),
+        (["show", "٣"], "", ["'٣' er ikke et forslagsnummer"]),
         (["list", "--jsn"], "", ["ukendte argumenter: --jsn"]),
         (["show"], "", ["mangler NUMMER"]),
         (["digest", "--week", "9999-W52"], "", ["--week", "kalenderens sidste dag"]),

@@ -9,8 +9,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from bot.core import TEAMS_REVIEW_REF, Core, build_core
+from bot.core import Core, build_core
 from bot.proposal import Actor, Decision
+from handlers import platforms
+from handlers.teams import TEAMS_REVIEW_REF
 from policy import parse_intake
 from tests.conftest import FakeClock, intake_data
 
@@ -56,7 +58,8 @@ def decide(
 
 def platform_core(make_settings: Any, clock: FakeClock, **extra: Any) -> Core:
     """A core with Slack and Teams review channels; close it when done."""
-    core = build_core(make_settings(**{**PLATFORMS, **extra}), clock=clock)
+    settings = make_settings(**{**PLATFORMS, **extra})
+    core = build_core(settings, clock=clock, platforms=platforms(settings))
     core.store.put_ref(TEAMS_REVIEW_REF, TEAMS_REF, clock())
     return core
 

@@ -14,12 +14,15 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from bot import schedule
 from bot.config import SettingsError
-from bot.core import TEAMS_REVIEW_REF, Core, build_core
+from bot.core import Core, build_core
 from bot.outbox import Delivery
+from bot.platform import Platforms
 from bot.schedule import Scheduler, Target, due_week, parse_channel, run_key
 from bot.server import CORE_KEY, build_app
 from bot.store import OutboxRow, Store
+from handlers import platforms
 from handlers.slack.digest_view import digest_blocks
+from handlers.teams import TEAMS_REVIEW_REF
 from handlers.teams.digest_card import digest_card
 from tests.conftest import FakeClock
 from tests.data_files import schema
@@ -89,8 +92,11 @@ def test_a_weekend_cron_is_about_the_coming_week() -> None:
         ("teams:marketing", Target("teams", "teams:marketing")),
     ],
 )
-def test_parse_channel(entry: str, target: Target) -> None:
-    assert parse_channel(entry) == target
+def test_parse_channel(make_settings: Any, entry: str, target: Target) -> None:
+    registry = Platforms()
+    for platform in platforms(make_settings()):
+        registry.add(platform)
+    assert parse_channel(entry, registry) == target
 
 
 @pytest.mark.parametrize(

@@ -10,9 +10,11 @@ from pathlib import Path
 from typing import Any
 
 from bot.config import load_settings
-from bot.core import TEAMS_REVIEW_REF, Core, build_core
+from bot.core import Core, build_core
 from bot.schedule import Scheduler, Target
 from bot.store import OutboxRow
+from handlers import platforms
+from handlers.teams import TEAMS_REVIEW_REF
 from tests.conftest import FakeClock
 from tests.test_digest_support import MONDAY_0800, PLATFORMS, platform_core
 
@@ -56,7 +58,8 @@ def test_concurrent_runners_in_threads_post_once(make_settings: Any, clock: Fake
 
 def _run_in_process(db: str, now: str, barrier: Any, results: Any) -> None:
     moment = dt.datetime.fromisoformat(now)
-    core = build_core(load_settings(opslag_db=db, **PLATFORMS), clock=lambda: moment)
+    settings = load_settings(opslag_db=db, **PLATFORMS)
+    core = build_core(settings, clock=lambda: moment, platforms=platforms(settings))
     try:
         scheduler = Scheduler(core)
         barrier.wait()

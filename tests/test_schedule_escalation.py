@@ -9,10 +9,11 @@ from typing import Any
 
 import pytest
 
-from bot.core import TEAMS_REVIEW_REF, Core
+from bot.core import Core
 from bot.proposal import Decision
 from bot.schedule import Scheduler
 from bot.store import OutboxRow
+from handlers.teams import TEAMS_REVIEW_REF
 from policy import parse_intake
 from tests.conftest import FakeClock, intake_data
 from tests.test_digest_support import ANNA, decide, platform_core, propose, utc

@@ -10,8 +10,8 @@ from typing import Any
 import jsonschema
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot.core import TEAMS_REVIEW_REF
 from bot.server import CORE_KEY, SCHEDULER_KEY, build_app
+from handlers.teams import TEAMS_REVIEW_REF
 from tests.conftest import FakeClock
 from tests.data_files import schema
 from tests.fakes.connector import FakeConnector

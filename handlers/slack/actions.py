@@ -15,7 +15,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.core import Core
-from bot.proposal import Decision, Proposal, Status
+from bot.proposal import Decision, Proposal, proposal_number
 from bot.workflow import NotAllowed, WorkflowError
 from handlers.slack import ids
 from handlers.slack import text as T
@@ -24,17 +24,12 @@ from handlers.slack.common import (
     after_ack,
     already_text,
     open_view,
-    proposal_number,
     tell,
 )
-from handlers.slack.form import (
-    answers_from_state,
-    controlling_fields,
-    from_intake,
-    question_list,
-)
+from handlers.slack.form import answers_from_state, controlling_fields
 from handlers.slack.mrkdwn import escape
 from handlers.slack.views import intake_modal, read_metadata, reason_modal
+from policy.answers import from_intake, question_list
 
 Body = dict[str, Any]
 
@@ -115,11 +110,11 @@ def _proposer_buttons(bolt_app: AsyncApp, core: Core) -> None:
         except WorkflowError as exc:
             await tell(client, body, escape(exc.message))
             return
-        if not core.workflow.is_proposer(proposal, actor_from(body)):
-            await tell(client, body, T.NOT_PROPOSER)
-            return
-        if proposal.status is not Status.CHANGES_REQUESTED:
-            await tell(client, body, already_text(proposal))
+        actor = actor_from(body)
+        if not core.workflow.can_resubmit(proposal, actor):
+            # Only the wording is ours: the workflow has decided.
+            mine = core.workflow.is_proposer(proposal, actor)
+            await tell(client, body, already_text(proposal) if mine else T.NOT_PROPOSER)
             return
         view = intake_modal(from_intake(proposal.intake), proposal=proposal)
         await open_view(client, body["trigger_id"], view)

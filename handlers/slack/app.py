@@ -22,6 +22,7 @@ from handlers.slack import text as T
 from handlers.slack.identity import BotIdentity
 from handlers.slack.roster import UsergroupRoster
 from handlers.slack.sender import SlackSender
+from handlers.slack.settings import SlackSettings
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +30,7 @@ API_TIMEOUT_SECONDS = 10
 EVENTS_PATH = "/slack/events"
 
 
-def build_bolt_app(core: Core, identity: BotIdentity) -> AsyncApp:
+def build_bolt_app(core: Core, settings: SlackSettings, identity: BotIdentity) -> AsyncApp:
     """The bolt app with every listener. Signatures are verified; listeners acknowledge first
     and work after (process_before_response stays False).
 
@@ -38,9 +39,9 @@ def build_bolt_app(core: Core, identity: BotIdentity) -> AsyncApp:
     token: each request's client gets the bot token from `authorize` (given a token as well,
     bolt would warn that it ignores it). Should bolt find no way to act after all, it answers
     in Danish, not with its English "reinstall this app"."""
-    secret = core.settings.slack_signing_secret
+    secret = settings.signing_secret
     bolt_app = AsyncApp(
-        client=_api_client(core, token=None),
+        client=_api_client(settings, token=None),
         signing_secret=secret.get_secret_value() if secret else "",
         request_verification_enabled=True,
         authorize=identity.authorizer(),
@@ -53,16 +54,16 @@ def build_bolt_app(core: Core, identity: BotIdentity) -> AsyncApp:
     return bolt_app
 
 
-def web_client(core: Core) -> AsyncWebClient:
+def web_client(settings: SlackSettings) -> AsyncWebClient:
     """The bot's client, with its token: for the outbox, the roster and auth.test."""
-    token = core.settings.slack_bot_token
-    return _api_client(core, token=token.get_secret_value() if token else None)
+    token = settings.bot_token
+    return _api_client(settings, token=token.get_secret_value() if token else None)
 
 
-def _api_client(core: Core, *, token: str | None) -> AsyncWebClient:
+def _api_client(settings: SlackSettings, *, token: str | None) -> AsyncWebClient:
     return AsyncWebClient(
         token=token,
-        base_url=core.settings.slack_api_url,
+        base_url=settings.api_url,
         timeout=API_TIMEOUT_SECONDS,
         logger=_client_logger(),
     )
@@ -100,23 +101,25 @@ def _freeze_startup_heap() -> None:
 @dataclass
 class SlackEdge:
     core: Core
+    settings: SlackSettings
     client: AsyncWebClient
     identity: BotIdentity
     bolt_app: AsyncApp
+    sender: SlackSender
     roster: UsergroupRoster | None = None
     _socket: Any = None
 
     @classmethod
-    def build(cls, core: Core) -> SlackEdge:
-        client = web_client(core)
+    def build(cls, core: Core, settings: SlackSettings) -> SlackEdge:
+        """The edge's objects; `handlers.slack.register` hands the sender and the roster to
+        the core."""
+        client = web_client(settings)
         identity = BotIdentity(client)
-        edge = cls(core=core, client=client, identity=identity,
-                   bolt_app=build_bolt_app(core, identity))
-        core.outbox.register("slack", SlackSender(core, client))
-        group = core.settings.slack_central_usergroup
-        if group:
-            edge.roster = UsergroupRoster(client, group)
-            core.workflow.roster.sources["slack"] = edge.roster.ids
+        edge = cls(core=core, settings=settings, client=client, identity=identity,
+                   bolt_app=build_bolt_app(core, settings, identity),
+                   sender=SlackSender(core, client))
+        if settings.central_usergroup:
+            edge.roster = UsergroupRoster(client, settings.central_usergroup)
         return edge
 
     async def handle(self, request: web.Request) -> web.Response:
@@ -146,7 +149,7 @@ class SlackEdge:
         return await to_aiohttp_response(response)
 
     def _signed(self, body: str, request: web.Request) -> bool:
-        secret = self.core.settings.slack_signing_secret
+        secret = self.settings.signing_secret
         if secret is None:
             return False
         try:
@@ -168,7 +171,7 @@ class SlackEdge:
         self.identity.start()
         if self.roster is not None:
             self.roster.ids()  # first fill, in the background
-        app_token = self.core.settings.slack_app_token
+        app_token = self.settings.app_token
         if app_token:
             self._socket = await socket_mode.start(
                 self.bolt_app, app_token.get_secret_value(), self.client

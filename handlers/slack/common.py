@@ -47,16 +47,6 @@ def command_actor(command: dict[str, Any]) -> Actor:
     )
 
 
-def proposal_number(raw: Any) -> int:
-    """The proposal a button value or a modal's metadata names; 0 (which names none, so the
-    workflow answers "findes ikke") for anything but a plain number."""
-    if isinstance(raw, int) and not isinstance(raw, bool):
-        return raw
-    if isinstance(raw, str) and raw.isascii() and raw.isdigit() and len(raw) <= 19:
-        return int(raw)
-    return 0
-
-
 def channel_of(body: dict[str, Any]) -> str | None:
     channel = (body.get("channel") or {}).get("id")
     return channel or (body.get("container") or {}).get("channel_id")

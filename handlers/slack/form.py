@@ -1,28 +1,24 @@
-"""The guided questions as a Slack form: answers read from a modal's state and back.
+"""The guided questions as a Slack form: raw answers read from a modal's state, and the
+policy's field errors placed on the modal's blocks.
 
 Block ids and action ids are the intake's field names; option values are the policy's machine
-keys; a yes/no question's values are "true" and "false".
+keys; a yes/no question's values are "true" and "false". What a raw value means is the
+policy's (policy/answers.py); the one path to a stored proposal is bot/submission.py.
 """
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
-from policy import Intake, Question, intake_errors, questions
+from policy import Question
+from policy.answers import Answers, question_list, read_all
+from policy.models import QuestionKind
 
-Answers = dict[str, Any]
 StateValues = Mapping[str, Mapping[str, Mapping[str, Any]]]
+Element = Mapping[str, Any]
 
 TRUE, FALSE = "true", "false"
-
-
-@functools.cache
-def question_list() -> tuple[Question, ...]:
-    """The policy's questions, read once: they are the policy's static data, and copying them
-    on every request showed up in the slash-command benchmark. Treat them as read-only."""
-    return tuple(questions())
 
 
 def controlling_fields(items: tuple[Question, ...] | list[Question]) -> set[str]:
@@ -34,59 +30,62 @@ def visible(items: tuple[Question, ...], answers: Answers) -> list[Question]:
     return [question for question in items if question.applies(answers)]
 
 
-def answers_from_state(values: StateValues) -> Answers:
-    """What the user has chosen or typed so far; unanswered questions are left out."""
-    answers: Answers = {}
+def raw_answers(values: StateValues) -> dict[str, Any]:
+    """What each input of the modal holds, as Slack sent it, keyed by question id."""
+    raw: dict[str, Any] = {}
     for question in question_list():
         block = values.get(question.id)
         if not block:
             continue
         element = block.get(question.id) or next(iter(block.values()))
-        value = _element_value(question, element)
-        if value not in (None, "", []):
-            answers[question.id] = value
-    return answers
+        raw[question.id] = ELEMENT_VALUES[question.kind](element)
+    return raw
 
 
-def _element_value(question: Question, element: Mapping[str, Any]) -> Any:
-    if question.kind == "multi_choice":
-        return [option["value"] for option in element.get("selected_options") or []]
-    if question.kind in ("choice", "bool"):
-        option = element.get("selected_option")
-        if not option:
-            return None
-        value = option.get("value")
-        if question.kind == "bool":  # anything but our two values: the policy names it
-            return {TRUE: True, FALSE: False}.get(value, value) if isinstance(value, str) else value
-        return value
-    if question.kind == "date":
-        return element.get("selected_date")
-    value = element.get("value")
-    return value.strip() if isinstance(value, str) else value
+def answers_from_state(values: StateValues) -> Answers:
+    """What the user has chosen or typed so far; unanswered questions are left out."""
+    return read_all(raw_answers(values))
 
 
-def applicable(answers: Answers) -> Answers:
-    """Only the answers to questions that apply: a job level left over from a content type the
-    user then changed is dropped, not stored."""
-    shown = {question.id for question in visible(question_list(), answers)}
-    return {name: value for name, value in answers.items() if name in shown}
+def _selected_options(element: Element) -> Any:
+    return [option["value"] for option in element.get("selected_options") or []]
 
 
-def from_intake(intake: Intake) -> Answers:
-    """An intake as answers, to prefill the modal when the proposer edits it."""
-    return intake.model_dump(mode="json", exclude_none=True)
+def _selected_option(element: Element) -> Any:
+    option = element.get("selected_option")
+    return option.get("value") if option else None
 
 
-def field_errors(answers: Answers, blocks: set[str]) -> dict[str, str]:
+def _selected_date(element: Element) -> Any:
+    return element.get("selected_date")
+
+
+def _typed(element: Element) -> Any:
+    return element.get("value")
+
+
+# Where each kind's input element keeps its value (see views._BUILDERS for the elements).
+ELEMENT_VALUES: dict[QuestionKind, Callable[[Element], Any]] = {
+    QuestionKind.MULTI_CHOICE: _selected_options,
+    QuestionKind.CHOICE: _selected_option,
+    QuestionKind.BOOL: _selected_option,
+    QuestionKind.SHORT_TEXT: _typed,
+    QuestionKind.LONG_TEXT: _typed,
+    QuestionKind.DATE: _selected_date,
+    QuestionKind.URL: _typed,
+}
+
+
+def block_errors(errors: dict[str, str], blocks: set[str]) -> dict[str, str]:
     """The policy's Danish field errors, keyed by a block the modal shows.
 
     An error for a question the modal doesn't show (its condition was never dispatched) goes to
     the question that decides it, else to the draft text."""
-    errors: dict[str, str] = {}
+    placed: dict[str, str] = {}
     by_id = {question.id: question for question in question_list()}
-    for name, message in intake_errors(answers).items():
-        errors.setdefault(_block_for(name, by_id, blocks), message)
-    return errors
+    for name, message in errors.items():
+        placed.setdefault(_block_for(name, by_id, blocks), message)
+    return placed
 
 
 def _block_for(name: str, by_id: dict[str, Question], blocks: set[str]) -> str:

@@ -24,7 +24,9 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
+from bot import readout
 from bot.proposal import Proposal, Status
+from bot.readout import Fact
 from bot.workflow import status_label
 from handlers.slack import ids
 from handlers.slack import text as T
@@ -54,6 +56,10 @@ class Detail:
 
 
 DETAIL_LEVELS = (Detail(6, 300), Detail(4, 200), Detail(3, 120), Detail(2, 60))
+# How long one fact's value may be once escaped, and how many fields a section holds (Slack's
+# limit); the draft gets what the message has left.
+FACT_MAX = 300
+FIELDS_PER_SECTION = 10
 
 
 @dataclass
@@ -175,7 +181,7 @@ def _warnings_blocks(rec: Recommendation, detail: Detail) -> list[Block]:
 
 
 def _review_line(rec: Recommendation, sla_hours: int, escalate_minutes: int) -> str:
-    route = T.REC_WHO.get(rec.review.route, T.REC_WHO["central"])
+    route = readout.route_name(rec.review.route, start=True)
     who_text = f"{route}. {escaped(rec.review.reason, 300)}"
     urgent = rec.review.urgent
     when_text = (
@@ -231,35 +237,33 @@ def _review_head(proposal: Proposal, usergroup: str | None) -> list[Block]:
         blocks.append(SectionBlock(
             text=T.REVIEW_CRISIS_PING.format(group=f"<!subteam^{usergroup}>")
         ))
-    blocks.append(SectionBlock(fields=[user_text(f) for f in _summary_fields(proposal)]))
-    details = [T.REVIEW_TITLE.format(title=escaped(proposal.title, 200))]
-    if intake.link:
-        details.append(T.REVIEW_LINK.format(link=link(intake.link)))
-    if intake.has_media:
-        media = (T.REVIEW_MEDIA_YES.format(alt=escaped(intake.alt_text, 300)) if intake.alt_text
-                 else T.REVIEW_MEDIA_NO_ALT)
-        details.append(T.REVIEW_MEDIA.format(media=media))
-    blocks.append(SectionBlock(text=user_text("\n".join(details))))
+    fields = _fact_fields(readout.facts(proposal))
+    for start in range(0, len(fields), FIELDS_PER_SECTION):
+        blocks.append(SectionBlock(fields=fields[start:start + FIELDS_PER_SECTION]))
+    title = T.REVIEW_TITLE.format(title=escaped(proposal.title, 200))
+    blocks.append(SectionBlock(text=user_text(title)))
     blocks.append(SectionBlock(text=user_text(_recommended_lines(proposal.recommendation))))
     blocks.append(SectionBlock(text=T.REVIEW_DRAFT))
     return blocks
 
 
-def _summary_fields(proposal: Proposal) -> list[str]:
-    intake = proposal.intake
-    audience = ", ".join(escape(label("audience", key)) for key in intake.audience)
-    department = escaped(intake.department, 120) if intake.department else T.NO_DEPARTMENT
-    content_type = escape(label("content_type", intake.content_type))
-    if intake.job_level:
-        content_type += f" ({escape(label('job_level', intake.job_level))})"
+def _fact_fields(facts: list[Fact]) -> list[MarkdownTextObject]:
+    """Each fact as a field: its label in bold over its value, escaped (verbatim: the values
+    hold what people typed)."""
     return [
-        T.REVIEW_PROPOSER.format(who=who(proposal.proposer)),
-        T.REVIEW_DEPARTMENT.format(department=department),
-        T.REVIEW_AUDIENCE.format(audience=audience),
-        T.REVIEW_THEME.format(theme=escape(label("theme", intake.theme))),
-        T.REVIEW_TYPE.format(content_type=content_type),
-        T.REVIEW_PLANNED.format(planned=danish_date(intake.planned_for)),
+        user_text(f"*{escape(fact.label)}*\n{value}")
+        for fact in facts if (value := _fact_value(fact))
     ]
+
+
+def _fact_value(fact: Fact) -> str:
+    if fact.person is not None:
+        return who(fact.person)
+    if fact.day is not None:
+        return danish_date(fact.day)
+    if fact.link and fact.value and len(shown := link(fact.value)) <= FACT_MAX:
+        return shown
+    return escaped(fact.shown, FACT_MAX)
 
 
 def _recommended_lines(rec: Recommendation) -> str:
@@ -272,8 +276,6 @@ def _recommended_lines(rec: Recommendation) -> str:
     lines.append(T.REVIEW_CHECKS.format(
         words=checks.words, lix=f"{checks.lix:.0f}", findings=len(checks.findings)
     ))
-    if rec.review.route == "department":
-        lines.append(T.REVIEW_ROUTE_DEPARTMENT)
     return "\n".join(lines)
 
 
@@ -291,14 +293,15 @@ def _review_tail(proposal: Proposal) -> list[Block]:
         id=proposal.id, revision=proposal.revision, policy=escape(proposal.policy_version)
     )
     blocks: list[Block] = [ContextBlock(elements=[MarkdownTextObject(text=context)])]
-    if proposal.status is Status.PENDING:
+    status = readout.status_line(proposal)
+    if status is None:
         if proposal.revision > 1:
-            blocks.append(SectionBlock(text=user_text(T.OUTCOME_RESUBMITTED.format(
+            blocks.append(SectionBlock(text=user_text(readout.RESUBMITTED.format(
                 revision=proposal.revision, who=who(proposal.proposer)
             ))))
         blocks.append(_decision_buttons(proposal))
     else:
-        blocks.append(SectionBlock(text=user_text(_outcome_text(proposal))))
+        blocks.append(SectionBlock(text=user_text(_outcome_text(status))))
     return blocks
 
 
@@ -317,13 +320,10 @@ def _decision_buttons(proposal: Proposal) -> ActionsBlock:
     )
 
 
-def _outcome_text(proposal: Proposal) -> str:
-    template = T.OUTCOME[proposal.status]
-    line = template.format(
-        who=who(proposal.decided_by), when=when(proposal.decided_at or proposal.updated_at)
-    )
-    if proposal.decision_note:
-        chunks, _ = quote(proposal.decision_note, 1500)
+def _outcome_text(status: readout.StatusLine) -> str:
+    line = status.template.format(who=who(status.actor), when=when(status.at))
+    if status.note:
+        chunks, _ = quote(status.note, 1500)
         line += "\n" + "\n".join(chunks)
     return line
 
@@ -332,18 +332,15 @@ def _outcome_text(proposal: Proposal) -> str:
 
 
 def thread_message(proposal: Proposal, event: str) -> Message:
-    actor = proposal.proposer if event in ("resubmitted", "withdrawn") else proposal.decided_by
-    template = T.THREAD.get(event)
-    line = (
-        template.format(who=who(actor), revision=proposal.revision) if template
-        else T.THREAD_OTHER.format(status=status_label(proposal.status))
-    )
+    thread = readout.thread_line(proposal, event, status_label(proposal.status))
+    line = thread.template.format(who=who(thread.actor))
     # `who` is a Teams user's display name when they acted there: user text, so verbatim.
     blocks: list[Block] = [SectionBlock(text=user_text(line))]
-    note = proposal.decision_note if event in T.NOTICE else None
-    if note:
-        chunks, _ = quote(note, 2500)
-        blocks.append(SectionBlock(text=user_text(f"{T.THREAD_NOTE}\n" + "\n".join(chunks))))
+    if thread.note:
+        chunks, _ = quote(thread.note, 2500)
+        blocks.append(SectionBlock(
+            text=user_text(f"*{readout.NOTE}:*\n" + "\n".join(chunks))
+        ))
     return Message(text=line, blocks=blocks)
 
 
@@ -351,20 +348,21 @@ def thread_message(proposal: Proposal, event: str) -> Message:
 
 
 def decision_notice(proposal: Proposal) -> Message:
-    event = str(proposal.status)
-    line = T.NOTICE[event].format(
-        title=escaped(proposal.title, 200), id=proposal.id, who=who(proposal.decided_by)
-    )
-    blocks: list[Block] = [SectionBlock(text=user_text(line))]
-    if proposal.decision_note:
-        chunks, _ = quote(proposal.decision_note, 2500)
+    told = readout.notice(proposal)
+    by = readout.NOTICE_BY.format(who=who(told.by), when=when(told.at)).rstrip()
+    lines = [f"*{told.headline}*: {escaped(told.title, 200)}", by]
+    if told.next_step:
+        lines.append(told.next_step)
+    blocks: list[Block] = [SectionBlock(text=user_text("\n".join(lines)))]
+    if told.note:
+        chunks, _ = quote(told.note, 2500)
         blocks.append(SectionBlock(text=user_text("\n".join(chunks))))
     if proposal.status is Status.CHANGES_REQUESTED:
         blocks.append(ActionsBlock(block_id=f"resubmit-{proposal.id}", elements=[
             ButtonElement(text=T.NOTICE_RESUBMIT, action_id=ids.RESUBMIT,
                           value=str(proposal.id), style="primary")
         ]))
-    return Message(text=T.NOTICE_FALLBACK[event].format(id=proposal.id), blocks=blocks)
+    return Message(text=told.headline, blocks=blocks)
 
 
 # -- escalation ---------------------------------------------------------------------------------

@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 import aiohttp
@@ -43,23 +42,15 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.core import Core
 from bot.digest import Digest
-from bot.outbox import UNDELIVERED, Delivery, Pacer, PermanentFailure, RetryLater
+from bot.outbox import Delivery, Pacer, PermanentFailure, RetryLater, Sender, retry_after
+from bot.platform import Kind
 from bot.proposal import Proposal
-from bot.schedule import DIGEST
-from bot.workflow import (
-    DECISION_NOTICE,
-    ESCALATION,
-    ESCALATION_DM,
-    RECOMMENDATION,
-    REVIEW_POST,
-    REVIEW_UPDATE,
-    THREAD_REPLY,
-)
 from handlers.slack import messages
 from handlers.slack import text as T
 from handlers.slack.digest_view import blocks_of, fallback_of
 from handlers.slack.messages import Message
 from handlers.slack.mrkdwn import SECTION_MAX, escape, user_text
+from handlers.slack.settings import SlackSettings
 
 log = logging.getLogger(__name__)
 
@@ -79,12 +70,16 @@ TRANSIENT_ERRORS = frozenset({
 })
 # chat.update answers these when the review message is gone: post a fresh one instead.
 MESSAGE_GONE = frozenset({"message_not_found", "cant_update_message", "edit_window_closed"})
+# A 429 without (a readable) Retry-After; and the least a 429 waits, so that "0" is no spin.
 DEFAULT_RETRY_AFTER = 30.0
+MIN_RETRY_AFTER = 1.0
 
 # The metadata event type of the posts that are looked up before they are posted again (letters,
 # digits and underscores only, as Slack requires); `event_payload.key` is the outbox dedupe key.
-POSTED_ONCE = {DIGEST: "opslag_digest", REVIEW_POST: "opslag_review",
-               REVIEW_UPDATE: "opslag_review"}
+POSTED_ONCE: dict[str, str] = {
+    Kind.DIGEST: "opslag_digest", Kind.REVIEW_POST: "opslag_review",
+    Kind.REVIEW_UPDATE: "opslag_review",
+}
 # The lookup reads from a little before the row was stored: our clock and Slack's may differ.
 LOOKUP_MARGIN = dt.timedelta(minutes=5)
 LOOKUP_PAGE_SIZE = 200
@@ -93,56 +88,43 @@ LOOKUP_PAGE_SIZE = 200
 LOOKUP_PAGES = 10
 
 
-class SlackSender:
-    def __init__(self, core: Core, client: AsyncWebClient) -> None:
-        self.settings = core.settings
-        self.client = client
-        self.pacer = Pacer(self.settings.slack_channel_rate, self.settings.slack_channel_burst)
-        self._dm_channels: dict[str, str] = {}
-        self._kinds: dict[str, Callable[[Delivery], Awaitable[Result]]] = {
-            RECOMMENDATION: self._recommendation,
-            REVIEW_POST: self._review_post,
-            REVIEW_UPDATE: self._review_update,
-            THREAD_REPLY: self._thread_reply,
-            DECISION_NOTICE: self._decision_notice,
-            ESCALATION: self._escalation,
-            ESCALATION_DM: self._escalation_dm,
-            DIGEST: self._digest,
-            UNDELIVERED: self._undelivered,
-        }
+class SlackSender(Sender):
+    """The outbox's Slack sender (the skeleton is bot.outbox.Sender): one method per kind."""
 
-    async def __call__(self, delivery: Delivery) -> Result:
-        send = self._kinds.get(delivery.row.kind)
-        if send is None:
-            raise PermanentFailure(f"ukendt beskedtype for Slack: {delivery.row.kind}",
-                                   T.UNKNOWN_KIND)
-        try:
-            return await send(delivery)
-        except SlackApiError as exc:
-            raise classify(exc) from exc
-        except (aiohttp.ClientError, TimeoutError) as exc:
-            raise RetryLater(f"Slack svarede ikke: {type(exc).__name__}") from exc
-        except SlackObjectFormationError as exc:
-            raise PermanentFailure(f"ugyldige blocks: {exc}") from exc
+    def __init__(self, core: Core, client: AsyncWebClient) -> None:
+        self.core_settings = core.settings
+        self.settings = core.settings.section(SlackSettings)
+        self.client = client
+        self.pacer = Pacer(self.settings.channel_rate, self.settings.channel_burst)
+        self._dm_channels: dict[str, str] = {}
+
+    def failure(self, exc: Exception) -> Exception:
+        if isinstance(exc, SlackApiError):
+            return classify(exc)
+        if isinstance(exc, aiohttp.ClientError | TimeoutError):
+            return RetryLater(f"Slack svarede ikke: {type(exc).__name__}")
+        if isinstance(exc, SlackObjectFormationError):
+            return PermanentFailure(f"ugyldige blocks: {exc}")
+        return exc
 
     # -- one method per kind -------------------------------------------------------------
 
-    async def _recommendation(self, delivery: Delivery) -> Result:
-        proposal = _proposal(delivery)
+    async def recommendation(self, delivery: Delivery) -> Result:
+        proposal = delivery.proposal
         message = messages.recommendation_message(
             proposal,
-            sla_hours=self.settings.opslag_review_sla_hours,
-            escalate_minutes=self.settings.opslag_crisis_escalate_minutes,
+            sla_hours=self.core_settings.opslag_review_sla_hours,
+            escalate_minutes=self.core_settings.opslag_crisis_escalate_minutes,
             again=delivery.payload.get("event") == "resubmitted",
         )
         return await self._dm(proposal.proposer.user_id, message)
 
-    async def _review_post(self, delivery: Delivery) -> Result:
-        message = self._review(_proposal(delivery))
+    async def review_post(self, delivery: Delivery) -> Result:
+        message = self._review(delivery.proposal)
         return await self._post_once(delivery, self._review_channel(), message)
 
-    async def _review_update(self, delivery: Delivery) -> Result:
-        message = self._review(_proposal(delivery))
+    async def review_update(self, delivery: Delivery) -> Result:
+        message = self._review(delivery.proposal)
         where = await review_location(delivery)
         # No review post (the channel was configured after the proposal, or an operator let a
         # failed post go): this update is the whole review message, so it becomes the post.
@@ -159,39 +141,39 @@ class SlackSender:
             return await self._post_once(delivery, self._review_channel(), message)
         return {"channel": response["channel"], "ts": response["ts"]}
 
-    async def _thread_reply(self, delivery: Delivery) -> Result:
-        message = messages.thread_message(_proposal(delivery), delivery.payload["event"])
+    async def thread_reply(self, delivery: Delivery) -> Result:
+        message = messages.thread_message(delivery.proposal, delivery.payload["event"])
         return await self._in_thread(delivery, message, broadcast=False)
 
-    async def _decision_notice(self, delivery: Delivery) -> Result:
-        proposal = _proposal(delivery)
+    async def decision_notice(self, delivery: Delivery) -> Result:
+        proposal = delivery.proposal
         return await self._dm(proposal.proposer.user_id, messages.decision_notice(proposal))
 
-    async def _escalation(self, delivery: Delivery) -> Result:
+    async def escalation(self, delivery: Delivery) -> Result:
         message = messages.escalation_message(
-            _proposal(delivery), usergroup=self.settings.slack_central_usergroup
+            delivery.proposal, usergroup=self.settings.central_usergroup
         )
         return await self._in_thread(delivery, message, broadcast=True)
 
-    async def _escalation_dm(self, delivery: Delivery) -> Result:
+    async def escalation_dm(self, delivery: Delivery) -> Result:
         where = await review_location(delivery)
-        channel = where["channel"] if where else self.settings.slack_review_channel
-        message = messages.escalation_dm(_proposal(delivery), channel=channel)
+        channel = where["channel"] if where else self.settings.review_channel
+        message = messages.escalation_dm(delivery.proposal, channel=channel)
         return await self._dm(str(delivery.payload["user"]), message)
 
-    async def _digest(self, delivery: Delivery) -> Result:
+    async def digest(self, delivery: Delivery) -> Result:
         payload = delivery.payload
-        channel = payload.get("channel") or self.settings.slack_review_channel
+        channel = payload.get("channel") or self.settings.review_channel
         if not channel:
             raise PermanentFailure("ingen kanal til ugeoversigten", T.NO_DIGEST_CHANNEL)
         digest = Digest.model_validate(payload["digest"])
         message = Message(text=fallback_of(digest), sized=blocks_of(digest))
         return await self._post_once(delivery, channel, message)
 
-    async def _undelivered(self, delivery: Delivery) -> Result:
+    async def undelivered(self, delivery: Delivery) -> Result:
         """The central team's notice that a message was given up (it is never itself retried
         into another notice: see bot.outbox)."""
-        channel = self.settings.slack_review_channel
+        channel = self.settings.review_channel
         if not channel:
             return {"skipped": "ingen godkendelseskanal i Slack"}
         return await self._post(channel, undelivered_message(delivery.payload))
@@ -199,10 +181,10 @@ class SlackSender:
     # -- Web API calls -------------------------------------------------------------------
 
     def _review(self, proposal: Proposal) -> Message:
-        return messages.review_message(proposal, usergroup=self.settings.slack_central_usergroup)
+        return messages.review_message(proposal, usergroup=self.settings.central_usergroup)
 
     def _review_channel(self) -> str:
-        channel = self.settings.slack_review_channel
+        channel = self.settings.review_channel
         if not channel:
             raise PermanentFailure("SLACK_REVIEW_CHANNEL er ikke sat", T.NO_REVIEW_CHANNEL)
         return channel
@@ -278,17 +260,9 @@ class SlackSender:
         return await self._post(channel, message)
 
 
-def _proposal(delivery: Delivery) -> Proposal:
-    return Proposal.model_validate(delivery.payload["proposal"])
-
-
 async def review_location(delivery: Delivery) -> Result | None:
-    """Where the review message is: the latest update's answer, else the post's."""
-    for kind in (REVIEW_UPDATE, REVIEW_POST):
-        result = await delivery.earlier_result(kind)
-        if result and result.get("channel") and result.get("ts"):
-            return result
-    return None
+    """Where the review message is: its channel and ts (see `Delivery.review_message`)."""
+    return await delivery.review_message("channel", "ts")
 
 
 def _tagged(message: Any, event_type: str, key: str) -> bool:
@@ -311,7 +285,7 @@ def classify(exc: SlackApiError) -> Exception:
     status = exc.response.status_code if exc.response is not None else 0
     error = _error(exc)
     if status == 429 or error == "ratelimited":
-        return RetryLater(f"Slack: rate limited ({error or status})", _retry_after(exc),
+        return RetryLater(f"Slack: rate limited ({error or status})", _wait(exc),
                           rate_limited=True)
     if status >= 500 or error in TRANSIENT_ERRORS:
         return RetryLater(f"Slack: HTTP {status} {error or ''}".strip())
@@ -330,12 +304,7 @@ def undelivered_message(payload: dict[str, Any]) -> Message:
     return Message(text=fallback, blocks=[SectionBlock(text=user_text(body))])
 
 
-def _retry_after(exc: SlackApiError) -> float:
-    headers = exc.response.headers if exc.response is not None else {}
-    for name, value in (headers or {}).items():
-        if name.lower() == "retry-after":
-            try:
-                return max(1.0, float(value))
-            except (TypeError, ValueError):
-                break
-    return DEFAULT_RETRY_AFTER
+def _wait(exc: SlackApiError) -> float:
+    """How long a 429 asks us to wait (bot.outbox.retry_after reads the header)."""
+    after = retry_after(exc.response.headers if exc.response is not None else None)
+    return DEFAULT_RETRY_AFTER if after is None else max(MIN_RETRY_AFTER, after)

@@ -1,8 +1,9 @@
 """Modal submissions: the guided questions (new or edited) and a decision's reason.
 
-Invalid answers go back to the modal as Danish field errors keyed by block id. A valid intake is
-stored (proposal, history and outgoing messages in one transaction) before the modal closes, so
-an acknowledged proposal is never lost; the outbox then delivers the DM and the review post.
+The modal's answers go the one path to a stored proposal (bot/submission.py): invalid answers
+come back to the modal as Danish field errors keyed by block id. A valid intake is stored
+(proposal, history and outgoing messages in one transaction) before the modal closes, so an
+acknowledged proposal is never lost; the outbox then delivers the DM and the review post.
 """
 
 from __future__ import annotations
@@ -12,14 +13,14 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp
 
 from bot.core import Core
-from bot.proposal import Actor, Decision, Proposal
+from bot.proposal import Decision, proposal_number
+from bot.submission import check, store
 from bot.workflow import Unavailable, WorkflowError
 from handlers.slack import ids
 from handlers.slack import text as T
-from handlers.slack.common import actor_from, already_text, proposal_number
-from handlers.slack.form import answers_from_state, applicable, field_errors
+from handlers.slack.common import actor_from, already_text
+from handlers.slack.form import block_errors, raw_answers
 from handlers.slack.views import notice_view, read_metadata, thanks_view
-from policy import Intake, parse_intake
 
 View = dict[str, Any]
 
@@ -28,27 +29,30 @@ def register(bolt_app: AsyncApp, core: Core) -> None:
     @bolt_app.view(ids.INTAKE_VIEW)
     async def on_intake(ack: AsyncAck, body: dict[str, Any], view: View) -> None:
         values = (view.get("state") or {}).get("values") or {}
-        answers = applicable(answers_from_state(values))
-        errors = field_errors(answers, _input_blocks(view, values))
-        if errors:
-            await ack(response_action="errors", errors=errors)
+        checked = check(raw_answers(values))
+        if checked.errors:  # answered at once, without waiting for the store
+            await ack(response_action="errors",
+                      errors=block_errors(checked.errors, _input_blocks(view, values)))
             return
-        proposal_id = read_metadata(view).get("proposal_id")
-        try:
-            # On the store thread: the event loop answers other requests while this waits
-            # for the database (another process's lock, up to the busy timeout).
-            proposal = await core.run(_store, core, parse_intake(answers), actor_from(body),
-                                      proposal_id, view.get("id"))
-        except Unavailable as exc:  # nothing stored: the modal stays open with the answers
-            await ack(response_action="errors", errors={_retry_block(view, values): exc.message})
-            return
-        except WorkflowError as exc:
-            await ack(response_action="update", view=notice_view(exc.message))
-            return
-        if proposal is None:  # the same submission again (a replay): stored the first time
+        meta_id = read_metadata(view).get("proposal_id")
+        view_id = view.get("id")
+        # On the store thread: the event loop answers other requests while this waits for
+        # the database (another process's lock, up to the busy timeout).
+        result = await core.run(
+            store, core.workflow, checked, actor_from(body), source="slack",
+            form_key=f"slack:view:{view_id}" if view_id else "",
+            proposal_id=proposal_number(meta_id) if meta_id else None,
+        )
+        if isinstance(result.refused, Unavailable):  # nothing stored: the modal stays open
+            await ack(response_action="errors",
+                      errors={_retry_block(view, values): result.refused.message})
+        elif result.refused is not None:
+            await ack(response_action="update", view=notice_view(result.refused.message))
+        elif result.proposal is None:  # the same submission again (a replay): stored before
             await ack(response_action="update", view=notice_view(T.ALREADY_SUBMITTED))
-            return
-        await ack(response_action="update", view=thanks_view(proposal.id, edited=bool(proposal_id)))
+        else:
+            await ack(response_action="update",
+                      view=thanks_view(result.proposal.id, edited=bool(meta_id)))
 
     @bolt_app.view(ids.REASON_VIEW)
     async def on_reason(ack: AsyncAck, body: dict[str, Any], view: View) -> None:
@@ -75,21 +79,6 @@ def register(bolt_app: AsyncApp, core: Core) -> None:
                       errors={ids.REASON_BLOCK: already_text(outcome.proposal, plain=True)})
             return
         await ack()
-
-
-def _store(
-    core: Core, intake: Intake, actor: Actor, proposal_id: Any, view_id: Any
-) -> Proposal | None:
-    """Store the intake once per modal: a submission of the same view again (a replayed
-    request) stores nothing and returns None."""
-    workflow = core.workflow
-
-    def change() -> Proposal:
-        if proposal_id:
-            return workflow.resubmit(proposal_number(proposal_id), intake, actor)
-        return workflow.submit(intake, actor, source="slack")
-
-    return workflow.once(f"slack:view:{view_id}" if view_id else "", change)
 
 
 def _retry_block(view: View, values: dict[str, Any]) -> str:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Final
 
+from bot import readout
+
 # -- the command, the mention and help ----------------------------------------------------------
 
 HELP_WORDS: Final = frozenset({"hjælp", "hjaelp", "help", "?"})
@@ -74,7 +76,7 @@ REASON_LABEL: Final = {
 }
 REASON_HINT: Final = "Forslagsstilleren får begrundelsen i en privat besked."
 REASON_ABOUT: Final = "Forslag nr. {id}: {title}"
-REASON_MAX: Final = 1000
+REASON_MAX: Final = readout.NOTE_MAX
 REASON_LOST: Final = (
     "Formularen mangler oplysninger om forslaget. Luk den, og klik på knappen igen."
 )
@@ -103,10 +105,6 @@ REC_NO_FINDINGS: Final = "Ingen bemærkninger til teksten."
 REC_WARNINGS: Final = "*Vær opmærksom på*"
 REC_MORE: Final = "… og {n} mere"
 REC_REVIEW: Final = "*Hvem godkender:* {who}\n*Hvornår:* {when}"
-REC_WHO: Final = {
-    "central": "Den centrale kommunikationsafdeling",
-    "department": "Din egen afdeling (den centrale kommunikationsafdeling ser med)",
-}
 REC_WHEN: Final = "Du kan forvente svar inden for {hours} timer."
 REC_WHEN_URGENT: Final = (
     "Haster: krisekommunikation behandles straks. Sker der intet inden for {minutes} minutter, "
@@ -125,63 +123,19 @@ REVIEW_HEADER_CRISIS: Final = "🚨 HASTER: krisekommunikation"
 REVIEW_CRISIS_PING: Final = "{group} et krise-opslag venter på jeres godkendelse."
 REVIEW_FALLBACK: Final = "Forslag nr. {id} fra {who}: {title}"
 REVIEW_FALLBACK_CRISIS: Final = "🚨 Krise-opslag nr. {id} fra {who}: {title}"
-REVIEW_PROPOSER: Final = "*Foreslået af*\n{who}"
-REVIEW_DEPARTMENT: Final = "*Afdeling*\n{department}"
-REVIEW_AUDIENCE: Final = "*Målgruppe*\n{audience}"
-REVIEW_THEME: Final = "*Tema*\n{theme}"
-REVIEW_TYPE: Final = "*Slags indhold*\n{content_type}"
-REVIEW_PLANNED: Final = "*Planlagt*\n{planned}"
 REVIEW_TITLE: Final = "*{title}*"
-REVIEW_LINK: Final = "*Link:* {link}"
-REVIEW_MEDIA: Final = "*Billede/video:* {media}"
-REVIEW_MEDIA_YES: Final = "ja, alt-tekst: {alt}"
-REVIEW_MEDIA_NO_ALT: Final = "ja, uden alt-tekst"
 REVIEW_RECOMMENDED: Final = "*Anbefalede platforme*"
 REVIEW_CHECKS: Final = "{words} ord · LIX {lix} · {findings} bemærkninger til teksten"
 REVIEW_DRAFT: Final = "*Udkast*"
 REVIEW_DRAFT_CUT: Final = "_Udkastet er forkortet her ({shown} af {total} tegn)._"
 REVIEW_CONTEXT: Final = "Forslag nr. {id} · version {revision} · strategi {policy}"
-REVIEW_ROUTE_DEPARTMENT: Final = "Anbefales godkendt i egen afdeling"
-NO_DEPARTMENT: Final = "ikke oplyst"
-NO_DATE: Final = "ingen dato"
+NO_DATE: Final = readout.NO_DATE
 BUTTON_APPROVE: Final = "Godkend"
 BUTTON_CHANGES: Final = "Bed om ændringer"
 BUTTON_REJECT: Final = "Afvis"
 
-OUTCOME: Final = {
-    "approved": "✅ *Godkendt* af {who} {when}",
-    "changes_requested": "✏️ *Sendt tilbage til ændringer* af {who} {when}",
-    "rejected": "⛔ *Afvist* af {who} {when}",
-    "withdrawn": "↩️ *Trukket tilbage* af forslagsstilleren {when}",
-}
-OUTCOME_RESUBMITTED: Final = "🔁 Rettet udgave (version {revision}) fra {who} afventer godkendelse."
+# -- thread replies and decision notices: their words are the core's (bot/readout.py) ---------
 
-# -- thread replies in the review channel -------------------------------------------------------
-
-THREAD: Final = {
-    "approved": "✅ {who} har godkendt forslaget.",
-    "changes_requested": "✏️ {who} har bedt om ændringer.",
-    "rejected": "⛔ {who} har afvist forslaget.",
-    "resubmitted": "🔁 {who} har sendt en rettet udgave (version {revision}). "
-    "Beskeden ovenfor er opdateret.",
-    "withdrawn": "↩️ {who} har trukket forslaget tilbage.",
-}
-THREAD_OTHER: Final = "ℹ️ Forslaget er nu {status}."
-THREAD_NOTE: Final = "*Begrundelse:*"
-
-# -- decision notices (DM to the proposer) ------------------------------------------------------
-
-NOTICE: Final = {
-    "approved": "✅ Dit forslag *{title}* (nr. {id}) er godkendt af {who}. Du må gerne lægge "
-    "det op som planlagt.",
-    "changes_requested": "✏️ {who} beder dig rette forslaget *{title}* (nr. {id}).",
-    "rejected": "⛔ Dit forslag *{title}* (nr. {id}) er afvist af {who}.",
-}
-NOTICE_FALLBACK: Final = {
-    "approved": "Forslag nr. {id} er godkendt",
-    "changes_requested": "Forslag nr. {id}: der er bedt om ændringer",
-    "rejected": "Forslag nr. {id} er afvist",
-}
 NOTICE_RESUBMIT: Final = "Ret og send igen"
 
 # -- escalation ---------------------------------------------------------------------------------

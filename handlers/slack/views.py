@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
+from collections.abc import Callable
 from typing import Any
 
 from slack_sdk.models.blocks import (
@@ -29,16 +30,12 @@ from slack_sdk.models.views import View
 from bot.proposal import Decision, Proposal
 from handlers.slack import ids
 from handlers.slack import text as T
-from handlers.slack.form import (
-    FALSE,
-    TRUE,
-    Answers,
-    controlling_fields,
-    question_list,
-    visible,
-)
+from handlers.slack.form import FALSE, TRUE, controlling_fields, visible
 from handlers.slack.mrkdwn import escape, escaped, quote, user_text, who
 from policy import TEXT_MAX, Intake, Question
+from policy.answers import Answers, question_list
+from policy.answers import draft_answers as policy_draft
+from policy.models import QuestionKind
 
 OPTION_TEXT_MAX = 75
 CHECKBOXES_MAX = 10
@@ -93,12 +90,8 @@ def _input_block(question_id: str, value: Any, dispatch: bool) -> dict[str, Any]
 def draft_answers(draft: str) -> tuple[Answers, str | None]:
     """Answers holding a draft text (from the command or a message), cut to the allowed length;
     the second value is a notice when it had to be cut."""
-    draft = draft.strip()
-    if not draft:
-        return {}, None
-    if len(draft) <= TEXT_MAX:
-        return {"text": draft}, None
-    return {"text": draft[:TEXT_MAX]}, T.PREFILL_CUT.format(max=TEXT_MAX)
+    answers, cut = policy_draft(draft)
+    return answers, T.PREFILL_CUT.format(max=TEXT_MAX) if cut else None
 
 
 def _intro_text(proposal: Proposal | None, notice: str | None) -> str:
@@ -133,7 +126,7 @@ def _default(question: Question) -> Any:
 
 
 def _element(question: Question, value: Any) -> InputInteractiveElement:
-    builder = _BUILDERS[question.kind]
+    builder = BUILDERS[question.kind]
     return builder(question, value)
 
 
@@ -205,14 +198,15 @@ def _max_length(question: Question) -> int:
     return min(question.max_length or default, INPUT_MAX)
 
 
-_BUILDERS = {
-    "choice": _choice,
-    "multi_choice": _multi_choice,
-    "bool": _bool,
-    "short_text": _text,
-    "long_text": _text,
-    "date": _date,
-    "url": _url,
+# One input element per question kind (tests/test_question_kinds.py checks each has one).
+BUILDERS: dict[QuestionKind, Callable[[Question, Any], InputInteractiveElement]] = {
+    QuestionKind.CHOICE: _choice,
+    QuestionKind.MULTI_CHOICE: _multi_choice,
+    QuestionKind.BOOL: _bool,
+    QuestionKind.SHORT_TEXT: _text,
+    QuestionKind.LONG_TEXT: _text,
+    QuestionKind.DATE: _date,
+    QuestionKind.URL: _url,
 }
 
 

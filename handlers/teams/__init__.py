@@ -2,69 +2,101 @@
 
 Messages, card actions and the message action become workflow calls (listeners, actions,
 extension); the outbox delivers what the workflow stores through `sender.TeamsSender`.
+
+`platform(settings)` describes Teams to the core (bot/platform.py) without the Agents SDK: the
+terminal registers it so that its proposals reach Teams' review channel. `register(app, core)`
+serves it: the endpoint and the sender, then the one `core.add_platform` call.
 """
 
 from __future__ import annotations
 
-import json
-import logging
+from dataclasses import dataclass
 
 from aiohttp import web
-from microsoft_agents.activity import Activity
 
+from bot.config import Settings
 from bot.core import Core
-from handlers.teams import actions, extension, listeners
-from handlers.teams.agent import build_edge
-from handlers.teams.hosting import guard, load_auth
-from handlers.teams.refs import TYPED_FIELDS, has_lone_surrogate
-from handlers.teams.sender import TeamsSender
+from bot.outbox import Sender
+from bot.store import Store
+from handlers.teams.settings import TeamsSettings
 
+NAME = "teams"
+# The store key under which the review channel's conversation reference is kept; the other
+# channels' keys are `teams:<name>` too (OPSLAG_DIGEST_CHANNELS names them so).
+TEAMS_REVIEW_REF = "teams:review_channel"
 MESSAGES_PATH = "/api/messages"
 
-log = logging.getLogger(__name__)
+
+@dataclass
+class TeamsPlatform:
+    """Teams as the core sees it (the `bot.platform.Platform` contract). A Teams channel is
+    reached through the conversation reference stored when the bot was there: its channel is
+    that reference's store key."""
+
+    settings: TeamsSettings
+    sender: Sender | None = None
+    # Whether the bot runs with credentials (not in local mode); None: read when asked.
+    credentials: bool | None = None
+    name: str = NAME
+    label: str = "Teams"
+    bare_channels: bool = False
+    channel_syntax: str = "teams:<reference>"
+
+    @property
+    def public(self) -> bool:
+        """With credentials Teams sends its activities here; the local mode answers only
+        this machine (the Agents Playground)."""
+        if self.credentials is None:
+            from handlers.teams.hosting import credentials_configured  # the Agents SDK's reader
+
+            self.credentials = credentials_configured()
+        return self.credentials
+
+    def review_channel(self, store: Store) -> str | None:
+        """Chosen by a central member in Teams (`godkendelseskanal`): its stored reference."""
+        return TEAMS_REVIEW_REF if store.get_ref(TEAMS_REVIEW_REF) is not None else None
+
+    def channel(self, entry: str) -> str | None:
+        """`teams:<name>` names the channel whose reference is stored under that key."""
+        prefix, _, name = entry.partition(":")
+        return entry if prefix == NAME and name else None
+
+    def reachable(self, channel: str, store: Store) -> bool:
+        """Once the bot has been added to the channel and stored its reference."""
+        return store.get_ref(channel) is not None
+
+    def central_members(self) -> set[str]:
+        return set(self.settings.central_users)
 
 
-def register(app: web.Application, core: Core) -> None:
-    """Mount the Teams routes on the server and the Teams sender on the outbox."""
-    edge = build_edge(core, load_auth())
+def platform(settings: Settings) -> TeamsPlatform:
+    """Teams as configured (TEAMS_*), without serving it: nothing is sent from here."""
+    return TeamsPlatform(settings.section(TeamsSettings))
+
+
+def register(app: web.Application, core: Core) -> TeamsPlatform:
+    """Mount /api/messages and register Teams, with its sender, with the core."""
+    # The Agents SDK only when served.
+    from handlers.teams import actions, extension, listeners
+    from handlers.teams.agent import build_edge
+    from handlers.teams.hosting import guard, load_auth, malformed
+    from handlers.teams.sender import TeamsSender
+
+    teams = platform(core.settings)
+    edge = build_edge(core, load_auth(), teams.settings)
     actions.register(edge)
     extension.register(edge)
     listeners.register(edge)
 
     async def messages(request: web.Request) -> web.StreamResponse:
-        refusal = await _malformed(request)
+        refusal = await malformed(request)
         if refusal is not None:
             return refusal
         response = await edge.adapter.process(request, edge.app)
         return response if response is not None else web.Response(status=202)
 
     app.router.add_post(MESSAGES_PATH, guard(app, edge.auth, messages))
-    core.outbox.register("teams", TeamsSender(edge))
-
-
-async def _malformed(request: web.Request) -> web.Response | None:
-    """Refuse what is no activity before the SDK sees it: anything but JSON (415; a browser
-    cannot send JSON to this machine without asking first), a body over the server's limit
-    (413; the SDK would call it invalid JSON) and a body that is no activity (400; the SDK
-    would raise). The SDK then reads the body again from aiohttp's cache."""
-    if request.content_type != "application/json":
-        return _refused(415, "Content-Type skal være application/json")
-    raw = await request.read()  # HTTPRequestEntityTooLarge (413) over client_max_size
-    try:
-        body = json.loads(raw)
-    except (ValueError, RecursionError):  # not UTF-8, not JSON, nested too deep
-        return _refused(400, "ikke en gyldig aktivitet")
-    if has_lone_surrogate(body, skip=TYPED_FIELDS):  # can be neither stored nor sent
-        return _refused(400, "ikke en gyldig aktivitet: et halvt tegn i et navn eller id")
-    try:
-        activity = Activity.model_validate(body)
-    except ValueError:  # not an activity
-        return _refused(400, "ikke en gyldig aktivitet")
-    if not activity.service_url:  # nowhere to answer (the SDK would fail in the turn)
-        return _refused(400, "ikke en gyldig aktivitet: serviceUrl mangler")
-    return None
-
-
-def _refused(status: int, reason: str) -> web.Response:
-    log.warning("Teams: afviste en forespørgsel (%s): %s", status, reason)
-    return web.json_response({"error": reason}, status=status)
+    teams.sender = TeamsSender(edge)
+    teams.credentials = not edge.auth.local
+    core.add_platform(teams)
+    return teams

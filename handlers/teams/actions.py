@@ -7,7 +7,6 @@ clicked only. Changes everyone sees go through the outbox (the review card updat
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
 
@@ -19,9 +18,9 @@ from microsoft_agents.activity import (
 )
 from microsoft_agents.hosting.core import RouteRank, TurnContext, TurnState
 from microsoft_agents.hosting.core.app.adaptive_card import factory
-from pydantic import ValidationError
 
-from bot.proposal import Decision, Proposal
+from bot.proposal import Decision, proposal_number, whole_number
+from bot.submission import Submission, submit_form
 from bot.workflow import NotAllowed, NotFound, Unavailable, WorkflowError
 from handlers.teams import refs
 from handlers.teams import text as T
@@ -41,8 +40,6 @@ from handlers.teams.cards import (
     review_card,
     submitted_card,
 )
-from handlers.teams.form import Answers, parse_answers
-from policy import Intake, intake_errors, parse_intake
 
 DECISIONS = {
     APPROVE: Decision.APPROVE,
@@ -73,51 +70,18 @@ def register(edge: TeamsEdge) -> None:
 # -- the intake form ------------------------------------------------------------------------
 
 
-def read_intake(data: Any) -> tuple[Answers, dict[str, str], Intake | None]:
-    """Answers, field errors and, when there are none, the intake."""
-    answers = parse_answers(data if isinstance(data, dict) else {})
-    errors = intake_errors(answers)
-    if errors:
-        return answers, errors, None
-    try:
-        return answers, {}, parse_intake(answers)
-    except ValidationError as exc:  # a rule intake_errors did not name: keep it on the card
-        field = str(exc.errors()[0]["loc"][0]) if exc.errors() else "text"
-        return answers, {field: exc.errors()[0]["msg"]}, None
+def form_id(data: Any) -> str:
+    """The id our intake card carries, as the store can keep it: half of a character pair
+    (no client sends it) becomes "?"."""
+    raw = str(data.get("form_id") or "") if isinstance(data, dict) else ""
+    return raw.encode("utf-8", "replace").decode("utf-8")
 
 
-@dataclass
-class FormResult:
-    """What became of a submitted intake form."""
-
-    answers: Answers
-    errors: dict[str, str]
-    form_id: str
-    proposal: Proposal | None = None
-    duplicate: bool = False
-    problem: str | None = None  # why nothing was stored although the answers were fine
-
-
-def accept_form(edge: TeamsEdge, activity: Activity, data: Any) -> FormResult:
+def accept_form(edge: TeamsEdge, activity: Activity, data: Any) -> Submission:
     """Store the proposal a form describes, once per form (a second click stores nothing)."""
-    answers, errors, intake = read_intake(data)
-    form_id = str(data.get("form_id") or "") if isinstance(data, dict) else ""
-    # As the store can keep it: half of a character pair (no client sends it) becomes "?".
-    form_id = form_id.encode("utf-8", "replace").decode("utf-8")
-    result = FormResult(answers, errors, form_id)
-    if intake is None:
-        return result
-    core = edge.core
-    try:
-        result.proposal = core.workflow.once(
-            f"teams:form:{form_id}" if form_id else "",
-            lambda: core.workflow.submit(intake, refs.actor(core, activity), source="teams"),
-        )
-    except WorkflowError as exc:  # Unavailable among them: nothing stored, they may retry
-        result.problem = exc.message
-        return result
-    result.duplicate = result.proposal is None
-    return result
+    key = form_id(data)
+    return submit_form(edge.core.workflow, data, refs.actor(edge.core, activity),
+                       source="teams", form_key=f"teams:form:{key}" if key else "")
 
 
 def submit_intake(edge: TeamsEdge, activity: Activity, data: Any) -> Card:
@@ -127,27 +91,25 @@ def submit_intake(edge: TeamsEdge, activity: Activity, data: Any) -> Card:
         return submitted_card(result.proposal)
     if result.duplicate:
         return message_card(T.ALREADY_SUBMITTED)
-    return intake_card(result.answers, result.errors, data={"form_id": result.form_id},
-                       notice=result.problem)
+    return intake_card(result.answers, result.errors, data={"form_id": form_id(data)},
+                       notice=result.refused.message if result.refused else None)
 
 
 def resubmit_form_answer(edge: TeamsEdge, activity: Activity, data: Any) -> Card:
     """The proposer's edited proposal: the form again with errors, or the receipt."""
-    workflow = edge.core.workflow
     try:
-        proposal = workflow.get(_proposal_id(data))
+        proposal = edge.core.workflow.get(_proposal_id(data))
     except NotFound as exc:
         return message_card(exc.message, color="Attention")
-    answers, errors, intake = read_intake(data)
-    if intake is None:
-        return resubmit_form(proposal, answers, errors)
-    try:
-        return resubmitted_card(workflow.resubmit(proposal.id, intake,
-                                                  refs.actor(edge.core, activity)))
-    except Unavailable as exc:  # nothing stored: keep what they wrote
-        return resubmit_form(proposal, answers, notice=exc.message)
-    except WorkflowError as exc:
-        return message_card(exc.message, color="Attention")
+    result = submit_form(edge.core.workflow, data, refs.actor(edge.core, activity),
+                         source="teams", proposal_id=proposal.id)
+    if result.proposal is not None:
+        return resubmitted_card(result.proposal)
+    if isinstance(result.refused, Unavailable):  # nothing stored: keep what they wrote
+        return resubmit_form(proposal, result.answers, notice=result.refused.message)
+    if result.refused is not None:
+        return message_card(result.refused.message, color="Attention")
+    return resubmit_form(proposal, result.answers, result.errors)
 
 
 FORMS: dict[str, Callable[[TeamsEdge, Activity, Any], Card]] = {
@@ -217,11 +179,9 @@ def refusal(edge: TeamsEdge, proposal_id: int, exc: WorkflowError) -> Card:
 
 
 def _proposal_id(data: Any) -> int:
-    """The proposal a card's data names; 0 (NotFound names it) for anything but a whole
-    number, as our cards send it (a JSON number) or as digits."""
-    raw = data.get("proposal_id") if isinstance(data, dict) else None
-    number = _whole_number(raw)
-    return 0 if number is None else number
+    """The proposal a card's data names (our cards send a JSON number); 0, which NotFound
+    names, for anything but a whole number."""
+    return proposal_number(data.get("proposal_id") if isinstance(data, dict) else None)
 
 
 def _revision(data: Any) -> int:
@@ -230,16 +190,8 @@ def _revision(data: Any) -> int:
     card, whose buttons carry it); anything but a whole number is no revision (0), refused."""
     if not isinstance(data, dict) or "revision" not in data:
         return 1
-    number = _whole_number(data["revision"])
+    number = whole_number(data["revision"])
     return 0 if number is None else number
-
-
-def _whole_number(raw: Any) -> int | None:
-    if isinstance(raw, int) and not isinstance(raw, bool):
-        return raw
-    if isinstance(raw, str) and raw.isascii() and raw.isdigit() and len(raw) <= 19:
-        return int(raw)
-    return None
 
 
 # -- anything else on a card ----------------------------------------------------------------

@@ -27,6 +27,7 @@ from handlers.teams import refs
 from handlers.teams import text as T
 from handlers.teams.cards import Card, attachment
 from handlers.teams.hosting import ServiceUrls, TeamsAuth
+from handlers.teams.settings import TeamsSettings
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +45,7 @@ class TeamsEdge:
     adapter: CloudAdapter
     app: AgentApplication[TurnState]
     service_urls: ServiceUrls
+    settings: TeamsSettings
 
     @property
     def zone(self) -> str:
@@ -92,11 +94,11 @@ class _NoInvalidActivityTraceback(logging.Filter):
 _NO_INVALID_ACTIVITY_TRACEBACK = _NoInvalidActivityTraceback()
 
 
-def build_edge(core: Core, auth: TeamsAuth) -> TeamsEdge:
+def build_edge(core: Core, auth: TeamsAuth, settings: TeamsSettings) -> TeamsEdge:
     sdk_activity_log = logging.getLogger(_SDK_ACTIVITY_LOGGER)
     if _NO_INVALID_ACTIVITY_TRACEBACK not in sdk_activity_log.filters:
         sdk_activity_log.addFilter(_NO_INVALID_ACTIVITY_TRACEBACK)
-    service_urls = ServiceUrls(core.settings.teams_service_url_hosts, local=auth.local)
+    service_urls = ServiceUrls(settings.service_url_hosts, local=auth.local)
     # The SDK refuses (401) an activity whose serviceUrl is not allowed, or whose host is
     # not the one in the token's serviceurl claim, before the turn: nothing is stored.
     adapter = CloudAdapter(connection_manager=auth.connections, host_validator=service_urls)
@@ -112,7 +114,7 @@ def build_edge(core: Core, auth: TeamsAuth) -> TeamsEdge:
         connection_manager=auth.connections,
     )
     edge = TeamsEdge(core=core, auth=auth, adapter=adapter, app=app,
-                     service_urls=service_urls)
+                     service_urls=service_urls, settings=settings)
     app.error(_on_error)
     return edge
 

@@ -9,13 +9,18 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot import readout
 from bot.proposal import Proposal, Status
+from bot.workflow import status_label
 from handlers.teams import text as T
-from handlers.teams.form import Answers, answers_from_intake, card_value
+from handlers.teams.form import Answers, card_value
 from policy import Question, Recommendation, label, questions
+from policy.answers import from_intake
+from policy.models import QuestionKind
 
 Card = dict[str, Any]
 Element = dict[str, Any]
@@ -171,24 +176,26 @@ def _question_block(question: Question, value: Any, error: str | None,
 
 def _input(question: Question, value: str | None) -> Element:
     label_text = question.label if question.required else f"{question.label} {T.OPTIONAL}"
-    element: Element = {"id": question.id, "label": label_text}
-    if question.kind in ("choice", "multi_choice"):
-        element.update(_choice_set(question))
-    elif question.kind == "bool" and not question.applies_when:
-        element.update({"type": "Input.Toggle", "title": question.label, "valueOn": "true",
-                        "valueOff": "false"})
+    element: Element = {"id": question.id, "label": label_text,
+                        **INPUTS[question.kind](question)}
+    if element["type"] == "Input.Toggle":  # titled by itself, and off until switched on
         element.pop("label")
         value = value or "false"
-    elif question.kind == "bool":
-        element.update({"type": "Input.ChoiceSet", "style": "expanded", "choices": [
-            {"title": T.YES, "value": "true"}, {"title": T.NO, "value": "false"}]})
-    elif question.kind == "date":
-        element["type"] = "Input.Date"
-    else:
-        element.update(_text_input(question))
     if value is not None:
         element["value"] = value
     return element
+
+
+def _yes_no(question: Question) -> Element:
+    if not question.applies_when:
+        return {"type": "Input.Toggle", "title": question.label, "valueOn": "true",
+                "valueOff": "false"}
+    return {"type": "Input.ChoiceSet", "style": "expanded", "choices": [
+        {"title": T.YES, "value": "true"}, {"title": T.NO, "value": "false"}]}
+
+
+def _date_input(question: Question) -> Element:
+    return {"type": "Input.Date"}
 
 
 def _choice_set(question: Question) -> Element:
@@ -213,6 +220,18 @@ def _text_input(question: Question) -> Element:
     return element
 
 
+# One input per question kind (tests/test_question_kinds.py checks each kind has one).
+INPUTS: dict[QuestionKind, Callable[[Question], Element]] = {
+    QuestionKind.MULTI_CHOICE: _choice_set,
+    QuestionKind.CHOICE: _choice_set,
+    QuestionKind.BOOL: _yes_no,
+    QuestionKind.SHORT_TEXT: _text_input,
+    QuestionKind.LONG_TEXT: _text_input,
+    QuestionKind.DATE: _date_input,
+    QuestionKind.URL: _text_input,
+}
+
+
 def _applies_hint(question: Question, asked: list[Question]) -> str:
     """'Only when «has media» is Yes', built from the policy's own labels."""
     parts = []
@@ -233,7 +252,7 @@ def _value_label(question: Question, value: str | bool) -> str:
 
 
 def submitted_card(proposal: Proposal) -> Card:
-    route = T.ROUTE[proposal.recommendation.review.route]
+    route = readout.route_name(proposal.recommendation.review.route)
     return card([
         heading(T.SUBMITTED_TITLE.format(id=proposal.id)),
         rich(proposal.title, weight="Bolder"),
@@ -263,6 +282,8 @@ def recommendation_card(proposal: Proposal, *, revised: bool = False) -> Card:
         body.append({**note(T.WARNINGS, color="Warning"), "weight": "Bolder"})
         body += [rich(f"• {warning}") for warning in rec.warnings]
     body.append(_section(T.REVIEW_ROUTE))
+    route = readout.route_name(rec.review.route, start=True)
+    body.append(note(f"{readout.REVIEW_BY}: {route}"))
     urgent = f" {T.URGENT}." if rec.review.urgent else ""
     body.append(rich(rec.review.reason + urgent))
     return card(body)
@@ -332,36 +353,27 @@ def review_card(proposal: Proposal, zone: str, *, notice: str | None = None,
 
 def _status_blocks(proposal: Proposal, zone: str) -> list[Element]:
     blocks: list[Element] = []
-    if proposal.status is Status.PENDING:
-        blocks.append(note(T.STATUS_PENDING, color="Accent"))
-        if proposal.revision > 1:
-            blocks.append(note(T.REVISION.format(revision=proposal.revision), subtle=True))
+    status = readout.status_line(proposal)
+    if status is None:
+        blocks.append(note(readout.STATUS_PENDING, color="Accent"))
+        if proposal.revision > 1:  # names the proposer: plain text
+            blocks.append(rich(readout.RESUBMITTED.format(
+                revision=proposal.revision, who=proposal.proposer.display), isSubtle=True))
         return blocks
-    who = proposal.decided_by.display if proposal.decided_by else proposal.proposer.display
-    moment = proposal.decided_at or proposal.updated_at
-    line = T.STATUS_LINE[proposal.status].format(who=who, when=when(moment, zone))
+    who = status.actor.display if status.actor else ""
+    line = status.template.format(who=who, when=when(status.at, zone))
     color = {"approved": "Good", "rejected": "Attention"}.get(proposal.status, "Warning")
     blocks.append(rich(line, weight="Bolder", color=color))
-    if proposal.decision_note:
-        blocks.append(field(T.NOTE, proposal.decision_note))
+    if status.note:
+        blocks.append(field(readout.NOTE, status.note))
     return blocks
 
 
 def _fact_blocks(proposal: Proposal) -> list[Element]:
-    intake = proposal.intake
-    facts = [
-        (T.PROPOSED_BY, proposal.proposer.display),
-        (T.VIA, T.SOURCES.get(proposal.source, proposal.source)),
-        (T.DEPARTMENT, intake.department or ""),
-        (T.AUDIENCE, ", ".join(label("audience", a) for a in intake.audience)),
-        (T.THEME, label("theme", intake.theme)),
-        (T.CONTENT_TYPE, label("content_type", intake.content_type)),
-        (T.PLANNED, intake.planned_for.isoformat() if intake.planned_for else T.NO_DATE),
-        (T.LINK, intake.link or ""),
-        (T.MEDIA, T.YES if intake.has_media else T.NO),
-        (T.ALT_TEXT, intake.alt_text or ""),
-    ]
-    return [field(name, value) for name, value in facts if value]
+    """The facts every surface shows (bot/readout.py), then where the proposal came from."""
+    blocks = [field(fact.label, fact.shown) for fact in readout.facts(proposal) if fact.shown]
+    blocks.append(field(T.VIA, T.SOURCES.get(proposal.source, proposal.source)))
+    return blocks
 
 
 def _decision_actions(proposal: Proposal) -> list[Element]:
@@ -379,7 +391,7 @@ def _note_step(title: str, verb: str, question: str, send: str,
                data: dict[str, Any]) -> Element:
     """A second step on the card that asks for the reason before deciding."""
     note_input = {"type": "Input.Text", "id": NOTE_INPUT[verb], "label": question,
-                  "isMultiline": True, "isRequired": True, "maxLength": 1000,
+                  "isMultiline": True, "isRequired": True, "maxLength": readout.NOTE_MAX,
                   "errorMessage": T.NOTE_REQUIRED}
     style = "destructive" if verb == REJECT else "default"
     return {"type": "Action.ShowCard", "title": title, "card": {
@@ -392,14 +404,18 @@ def _note_step(title: str, verb: str, question: str, send: str,
 
 def notice_card(proposal: Proposal, zone: str) -> Card:
     """The decision, told to the proposer; a request for changes carries the form to fix it."""
-    who = proposal.decided_by.display if proposal.decided_by else ""
+    told = readout.notice(proposal)
+    who = told.by.display if told.by else ""
     body = [
-        heading(T.NOTICE_TITLE[proposal.status].format(id=proposal.id)),
-        rich(proposal.title, weight="Bolder"),
-        rich(T.NOTICE_BY.format(who=who, when=when(proposal.decided_at, zone)), isSubtle=True),
+        heading(told.headline),
+        rich(told.title, weight="Bolder"),
+        rich(readout.NOTICE_BY.format(who=who, when=when(told.at, zone)).rstrip(),
+             isSubtle=True),
     ]
-    if proposal.decision_note:
-        body.append(field(T.NOTE, proposal.decision_note))
+    if told.note:
+        body.append(field(readout.NOTE, told.note))
+    if told.next_step:
+        body.append(note(told.next_step))
     actions = None
     if proposal.status is Status.CHANGES_REQUESTED:
         actions = [{"type": "Action.ShowCard", "title": T.NOTICE_EDIT,
@@ -410,7 +426,7 @@ def notice_card(proposal: Proposal, zone: str) -> Card:
 def resubmit_form(proposal: Proposal, answers: Answers | None = None,
                   errors: dict[str, str] | None = None, *, notice: str | None = None) -> Card:
     return intake_card(
-        answers if answers is not None else answers_from_intake(proposal.intake),
+        answers if answers is not None else from_intake(proposal.intake),
         errors,
         data={"proposal_id": proposal.id},
         verb=RESUBMIT,
@@ -422,11 +438,11 @@ def resubmit_form(proposal: Proposal, answers: Answers | None = None,
 
 
 def thread_card(event: str, proposal: Proposal) -> Card:
-    actor = proposal.decided_by if event in T.NOTICE_TITLE else proposal.proposer
-    who = actor.display if actor else ""
-    body = [rich(T.THREAD[event].format(who=who, revision=proposal.revision))]
-    if event in T.NOTICE_TITLE and proposal.decision_note:
-        body.append(field(T.NOTE, proposal.decision_note))
+    thread = readout.thread_line(proposal, event, status_label(proposal.status))
+    who = thread.actor.display if thread.actor else ""
+    body = [rich(thread.template.format(who=who))]  # names a person: plain text
+    if thread.note:
+        body.append(field(readout.NOTE, thread.note))
     return card(body)
 
 
@@ -434,6 +450,6 @@ def escalation_card(proposal: Proposal, zone: str) -> Card:
     return card([
         {**heading(T.ESCALATION_TITLE.format(id=proposal.id)), "color": "Attention"},
         rich(proposal.title, weight="Bolder"),
-        field(T.PROPOSED_BY, proposal.proposer.display),
+        field(readout.PROPOSED_BY, proposal.proposer.display),
         note(T.ESCALATION_BODY.format(when=when(proposal.created_at, zone))),
     ])

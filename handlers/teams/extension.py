@@ -21,10 +21,10 @@ from microsoft_teams.api.models import (
 )
 
 from handlers.teams import text as T
-from handlers.teams.actions import accept_form
+from handlers.teams.actions import accept_form, form_id
 from handlers.teams.agent import TeamsEdge
 from handlers.teams.cards import CONTENT_TYPE, Card, intake_card, message_card
-from handlers.teams.form import Answers, draft_answers, draft_notice, html_to_text
+from handlers.teams.form import Answers, draft_answers, html_to_text
 
 COMMAND_ID = "foreslaaSomOpslag"  # the command id in teams/manifest.json
 
@@ -34,8 +34,8 @@ def register(edge: TeamsEdge) -> None:
 
     async def fetch(context: TeamsTurnContext, state: TurnState,
                     action: MessagingExtensionAction) -> MessagingExtensionActionResponse:
-        text = message_text(action)
-        return dialog(form(draft_answers(text), notice=draft_notice(text)))
+        answers, notice = draft_answers(message_text(action))
+        return dialog(form(answers, notice=notice))
 
     async def submit(context: TeamsTurnContext, state: TurnState,
                      action: MessagingExtensionAction) -> MessagingExtensionActionResponse:
@@ -45,8 +45,8 @@ def register(edge: TeamsEdge) -> None:
                 value=T.EXTENSION_SUBMITTED.format(id=result.proposal.id)))
         if result.duplicate:
             return dialog(message_card(T.ALREADY_SUBMITTED))
-        return dialog(form(result.answers, result.errors, form_id=result.form_id,
-                           notice=result.problem))
+        return dialog(form(result.answers, result.errors, form_id=form_id(action.data),
+                           notice=result.refused.message if result.refused else None))
 
     extensions.fetch_action(COMMAND_ID)(fetch)
     # The SDK types submit handlers as returning MessagingExtensionResponse, but a dialog

@@ -1,63 +1,27 @@
-"""Answers between the intake card and the policy: card values in, intake answers out.
+"""Answers between the intake card and the policy: a card's data is the raw answers.
 
-Input ids are the intake field names and choice values the policy's machine keys, so this
-module only converts the card's string values (comma lists, "true"/"false") to answers.
+Input ids are the intake field names and choice values the policy's machine keys, so a card's
+submitted data goes to the one path to a stored proposal (bot/submission.py) as it is; the
+policy reads its string values (comma lists, "true"/"false", policy/answers.py). This module
+holds the other direction (answers as the card's input values) and the free text a draft
+comes from.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Mapping
 from html.parser import HTMLParser
 from typing import Any
 
 from handlers.teams import text as T
-from policy import TEXT_MAX, Intake, Question, questions
+from policy import TEXT_MAX, Question
+from policy.answers import Answers
+from policy.answers import draft_answers as policy_draft
 
-Answers = dict[str, Any]
+__all__ = ["Answers", "card_value", "draft_answers", "html_to_text", "normalize_command_text"]
 
-_TRUE = {"true", "ja", "yes", "1"}
-_FALSE = {"false", "nej", "no", "0"}
 _BLOCK_TAGS = {"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "blockquote"}
-
-
-def parse_answers(data: Mapping[str, Any]) -> Answers:
-    """The answers a card submitted, for the questions that apply to them."""
-    asked = questions()  # a deep copy each call: once per card, not once per pass
-    answers: Answers = {}
-    for question in asked:
-        value = _parse_value(question, data.get(question.id))
-        if value is not None:
-            answers[question.id] = value
-    return {
-        question.id: answers[question.id]
-        for question in asked
-        if question.id in answers and question.applies(answers)
-    }
-
-
-def _parse_value(question: Question, raw: Any) -> Any:
-    if raw is None or (isinstance(raw, str) and not raw.strip()):
-        return None
-    if question.kind == "multi_choice":
-        parts = raw if isinstance(raw, list) else str(raw).split(",")
-        picked = [str(part).strip() for part in parts if str(part).strip()]
-        return picked or None
-    if question.kind == "bool":
-        return _parse_bool(raw)
-    return raw.strip() if isinstance(raw, str) else raw
-
-
-def _parse_bool(raw: Any) -> Any:
-    if isinstance(raw, bool):
-        return raw
-    lowered = str(raw).strip().lower()
-    if lowered in _TRUE:
-        return True
-    if lowered in _FALSE:
-        return False
-    return raw  # the policy names the problem
 
 
 def card_value(question: Question, value: Any) -> str | None:
@@ -71,20 +35,11 @@ def card_value(question: Question, value: Any) -> str | None:
     return str(value)
 
 
-def answers_from_intake(intake: Intake) -> Answers:
-    return intake.model_dump(mode="json", exclude_none=True)
-
-
-def draft_answers(text: str) -> Answers:
+def draft_answers(text: str) -> tuple[Answers, str | None]:
     """Answers pre-filled from free text (after the command, or a message turned into one),
-    cut to the length a draft may have (draft_notice says so)."""
-    text = text.strip()
-    return {"text": text[:TEXT_MAX]} if text else {}
-
-
-def draft_notice(text: str) -> str | None:
-    """What to tell the user when their text was too long to pre-fill whole."""
-    return T.PREFILL_CUT.format(max=TEXT_MAX) if len(text.strip()) > TEXT_MAX else None
+    cut to the length a draft may have, and what to tell the user when it was cut."""
+    answers, cut = policy_draft(text)
+    return answers, T.PREFILL_CUT.format(max=TEXT_MAX) if cut else None
 
 
 def normalize_command_text(text: str) -> str:

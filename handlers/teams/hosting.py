@@ -24,7 +24,7 @@ from typing import Any
 from aiohttp import web
 from aiohttp.web_exceptions import NotAppKeyWarning
 from dotenv import dotenv_values
-from microsoft_agents.activity import load_configuration_from_env
+from microsoft_agents.activity import Activity, load_configuration_from_env
 from microsoft_agents.activity.config._coercion import coerce_bool
 from microsoft_agents.authentication.msal import MsalAuth
 from microsoft_agents.hosting.aiohttp import jwt_authorization_decorator
@@ -42,6 +42,7 @@ from microsoft_agents.hosting.core.authorization.authentication_constants import
 from yarl import URL
 
 from bot.config import SettingsError
+from handlers.teams.refs import TYPED_FIELDS, has_lone_surrogate
 
 log = logging.getLogger(__name__)
 
@@ -281,6 +282,34 @@ def _token_checked(protected: Handler) -> Handler:
             return unauthorized()
 
     return handle
+
+
+async def malformed(request: web.Request) -> web.Response | None:
+    """Refuse what is no activity before the SDK sees it: anything but JSON (415; a browser
+    cannot send JSON to this machine without asking first), a body over the server's limit
+    (413; the SDK would call it invalid JSON) and a body that is no activity (400; the SDK
+    would raise). The SDK then reads the body again from aiohttp's cache."""
+    if request.content_type != "application/json":
+        return _refused(415, "Content-Type skal være application/json")
+    raw = await request.read()  # HTTPRequestEntityTooLarge (413) over client_max_size
+    try:
+        body = json.loads(raw)
+    except (ValueError, RecursionError):  # not UTF-8, not JSON, nested too deep
+        return _refused(400, "ikke en gyldig aktivitet")
+    if has_lone_surrogate(body, skip=TYPED_FIELDS):  # can be neither stored nor sent
+        return _refused(400, "ikke en gyldig aktivitet: et halvt tegn i et navn eller id")
+    try:
+        activity = Activity.model_validate(body)
+    except ValueError:  # not an activity
+        return _refused(400, "ikke en gyldig aktivitet")
+    if not activity.service_url:  # nowhere to answer (the SDK would fail in the turn)
+        return _refused(400, "ikke en gyldig aktivitet: serviceUrl mangler")
+    return None
+
+
+def _refused(status: int, reason: str) -> web.Response:
+    log.warning("Teams: afviste en forespørgsel (%s): %s", status, reason)
+    return web.json_response({"error": reason}, status=status)
 
 
 # -- where the bot sends ---------------------------------------------------------------------

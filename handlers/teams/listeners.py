@@ -8,13 +8,12 @@ import uuid
 from microsoft_agents.activity import ActivityTypes
 from microsoft_agents.hosting.core import RouteRank, TurnContext, TurnState
 
-from bot.core import TEAMS_REVIEW_REF
 from bot.workflow import NotAllowed, WorkflowError
-from handlers.teams import refs
+from handlers.teams import TEAMS_REVIEW_REF, refs
 from handlers.teams import text as T
 from handlers.teams.agent import TeamsEdge, card_message, text_message
 from handlers.teams.cards import intake_card
-from handlers.teams.form import draft_answers, draft_notice, normalize_command_text
+from handlers.teams.form import draft_answers, normalize_command_text
 from handlers.teams.overview import week_overview
 
 _COMMAND = re.compile(r"\s*/?(\S+)\s*(.*)", re.DOTALL)
@@ -67,9 +66,9 @@ def register(edge: TeamsEdge) -> None:
     app.activity(ActivityTypes.message, rank=RouteRank.LAST)(on_message)
 
 
-async def propose(context: TurnContext, draft: str) -> None:
-    card = intake_card(draft_answers(draft), data={"form_id": uuid.uuid4().hex},
-                       notice=draft_notice(draft))
+async def propose(context: TurnContext, text: str) -> None:
+    answers, notice = draft_answers(text)
+    card = intake_card(answers, data={"form_id": uuid.uuid4().hex}, notice=notice)
     await context.send_activity(card_message(card, T.INTAKE_TITLE))
 
 

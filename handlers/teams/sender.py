@@ -21,9 +21,7 @@ in flight at a kill may come twice (see the README).
 from __future__ import annotations
 
 import asyncio
-import email.utils
 import logging
-import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -31,20 +29,9 @@ import aiohttp
 from microsoft_agents.activity import ChannelAccount, ConversationParameters
 from microsoft_agents.hosting.core.connector.conversations_base import ConversationsBase
 
-from bot.core import TEAMS_REVIEW_REF
-from bot.outbox import UNDELIVERED, Delivery, PermanentFailure, RetryLater
+from bot.outbox import Delivery, PermanentFailure, RetryLater, Sender, retry_after
 from bot.proposal import Proposal
-from bot.schedule import DIGEST
-from bot.workflow import (
-    DECISION_NOTICE,
-    ESCALATION,
-    ESCALATION_DM,
-    RECOMMENDATION,
-    REVIEW_POST,
-    REVIEW_UPDATE,
-    THREAD_REPLY,
-)
-from handlers.teams import refs
+from handlers.teams import TEAMS_REVIEW_REF, refs
 from handlers.teams import text as T
 from handlers.teams.agent import TeamsEdge, card_message
 from handlers.teams.cards import (
@@ -64,44 +51,37 @@ log = logging.getLogger(__name__)
 SEND_TIMEOUT_SECONDS = 20.0
 _RETRY_STATUSES = {401, 408, 409, 412, 429}
 Result = dict[str, Any]
-KindSender = Callable[["TeamsSender", Delivery], Awaitable[Result]]
 
 
-class TeamsSender:
-    """`core.outbox.register("teams", TeamsSender(edge))`."""
+class TeamsSender(Sender):
+    """The outbox's Teams sender (the skeleton is bot.outbox.Sender): one method per kind.
+    Its calls translate the connector's errors themselves (`send`)."""
 
     def __init__(self, edge: TeamsEdge) -> None:
         self.edge = edge
         self.store = edge.core.store
 
-    async def __call__(self, delivery: Delivery) -> Result:
-        send = KINDS.get(delivery.row.kind)
-        if send is None:
-            raise PermanentFailure(f"ukendt beskedtype for Teams: {delivery.row.kind}",
-                                   T.UNKNOWN_KIND)
-        return await send(self, delivery)
-
     # -- kinds --------------------------------------------------------------------------
 
     async def recommendation(self, delivery: Delivery) -> Result:
-        proposal = _proposal(delivery)
+        proposal = delivery.proposal
         revised = delivery.payload.get("event") == "resubmitted"
         card = recommendation_card(proposal, revised=revised)
         return await self.post(await self._proposer_ref(proposal), card,
                                T.SUMMARY_RECOMMENDATION)
 
     async def decision_notice(self, delivery: Delivery) -> Result:
-        proposal = _proposal(delivery)
+        proposal = delivery.proposal
         card = notice_card(proposal, self.edge.zone)
         return await self.post(await self._proposer_ref(proposal), card, T.SUMMARY_NOTICE)
 
     async def review_post(self, delivery: Delivery) -> Result:
-        card = review_card(_proposal(delivery), self.edge.zone)
+        card = review_card(delivery.proposal, self.edge.zone)
         return await self.post(await self._review_ref(), card, T.SUMMARY_REVIEW)
 
     async def review_update(self, delivery: Delivery) -> Result:
-        card = review_card(_proposal(delivery), self.edge.zone)
-        root = await _thread_root(delivery)
+        card = review_card(delivery.proposal, self.edge.zone)
+        root = await delivery.review_message("activity_id")
         if root is None:  # the review channel was chosen after the proposal: post it now
             return await self.post(await self._review_ref(), card, T.SUMMARY_REVIEW)
         await self.send(root["reference"], lambda ops: ops.update_activity(
@@ -110,8 +90,8 @@ class TeamsSender:
         return root
 
     async def thread_reply(self, delivery: Delivery) -> Result:
-        card = thread_card(str(delivery.payload.get("event")), _proposal(delivery))
-        root = await _thread_root(delivery)
+        card = thread_card(str(delivery.payload.get("event")), delivery.proposal)
+        root = await delivery.review_message("activity_id")
         if root is None:
             # Never outside its thread: its lane waits behind an undelivered review card, so
             # this is only reached when that card was let go and no update has posted one
@@ -121,14 +101,14 @@ class TeamsSender:
         return await self.post(root["reference"], card, conversation_id=thread)
 
     async def escalation(self, delivery: Delivery) -> Result:
-        card = escalation_card(_proposal(delivery), self.edge.zone)
+        card = escalation_card(delivery.proposal, self.edge.zone)
         return await self.post(await self._review_ref(), card, T.SUMMARY_ESCALATION)
 
     async def escalation_dm(self, delivery: Delivery) -> Result:
         ref = await self._ref(refs.user_key(str(delivery.payload.get("user", ""))))
         if ref is None:
             return {"skipped": "ingen personlig chat med denne person"}
-        card = escalation_card(_proposal(delivery), self.edge.zone)
+        card = escalation_card(delivery.proposal, self.edge.zone)
         return await self.post(ref, card, T.SUMMARY_ESCALATION)
 
     async def digest(self, delivery: Delivery) -> Result:
@@ -211,19 +191,6 @@ class TeamsSender:
         return await self.edge.core.run(self.store.get_ref, key)
 
 
-KINDS: dict[str, KindSender] = {
-    RECOMMENDATION: TeamsSender.recommendation,
-    REVIEW_POST: TeamsSender.review_post,
-    REVIEW_UPDATE: TeamsSender.review_update,
-    THREAD_REPLY: TeamsSender.thread_reply,
-    DECISION_NOTICE: TeamsSender.decision_notice,
-    ESCALATION: TeamsSender.escalation,
-    ESCALATION_DM: TeamsSender.escalation_dm,
-    DIGEST: TeamsSender.digest,
-    UNDELIVERED: TeamsSender.undelivered,
-}
-
-
 def classify(exc: aiohttp.ClientResponseError) -> Exception:
     """429: a rate limit (Retry-After honoured, no attempt used); 5xx and passing troubles:
     later; other 4xx: never."""
@@ -241,35 +208,6 @@ def undelivered_card(payload: dict[str, Any]) -> Card:
     error, so they are plain text, never markdown."""
     lines = [rich(str(line)) for line in payload.get("lines") or []]
     return adaptive_card([heading(str(payload.get("title") or "")), *lines])
-
-
-def retry_after(headers: Any) -> float | None:
-    """Seconds to wait from a Retry-After header (seconds or an HTTP date)."""
-    value = headers.get("Retry-After") if headers else None
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        moment = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, moment.timestamp() - time.time())
-
-
-def _proposal(delivery: Delivery) -> Proposal:
-    return Proposal.model_validate(delivery.payload["proposal"])
-
-
-async def _thread_root(delivery: Delivery) -> Result | None:
-    """Where the review card of this proposal is: its post, or a card an update posted."""
-    for kind in (REVIEW_POST, REVIEW_UPDATE):
-        result = await delivery.earlier_result(kind)
-        if result and result.get("activity_id"):
-            return result
-    return None
 
 
 def _with_id(activity: Any, activity_id: str) -> Any:

@@ -73,10 +73,6 @@ RESUBMITTED_BODY = (
 )
 ALREADY_SUBMITTED = "Dette forslag er allerede sendt."
 PREFILL_CUT = "Teksten var for lang og er forkortet til {max} tegn."
-ROUTE = {
-    "central": "den centrale kommunikationsafdeling",
-    "department": "din egen afdeling",
-}
 EXTENSION_TITLE = "Foreslå som opslag"
 EXTENSION_SUBMITTED = (
     "Forslag nr. {id} er gemt og sendt til godkendelse. Du får anbefalingen om et øjeblik."
@@ -99,29 +95,10 @@ FIT_COLOR = {"recommended": "Good", "possible": "Warning", "not_recommended": "A
 # -- review card --------------------------------------------------------------------------
 
 PROPOSAL_HEADING = "Forslag nr. {id}"
-REVISION = "Rettet udgave (version {revision})"
-PROPOSED_BY = "Foreslået af"
 VIA = "Via"
 SOURCES = {"teams": "Teams", "slack": "Slack", "console": "terminalen", "cli": "terminalen"}
-DEPARTMENT = "Afdeling"
-AUDIENCE = "Målgruppe"
-THEME = "Tema"
-CONTENT_TYPE = "Indholdstype"
-PLANNED = "Planlagt"
-NO_DATE = "uden dato"
-LINK = "Link"
-MEDIA = "Billede/video"
-ALT_TEXT = "Alt-tekst"
 DRAFT = "Udkast"
 CRISIS = "Krisekommunikation – haster"
-STATUS_PENDING = "Afventer godkendelse"
-STATUS_LINE = {
-    "approved": "✔ Godkendt af {who} {when}",
-    "changes_requested": "✎ Ændringer ønsket af {who} {when}",
-    "rejected": "✘ Afvist af {who} {when}",
-    "withdrawn": "Trukket tilbage af forslagsstilleren {when}",
-}
-NOTE = "Begrundelse"
 APPROVE = "Godkend"
 REQUEST_CHANGES = "Bed om ændringer"
 REJECT = "Afvis"
@@ -132,21 +109,8 @@ SEND_CHANGES = "Send ønske om ændringer"
 SEND_REJECT = "Afvis forslaget"
 UNKNOWN_ACTION = "Den handling kender jeg ikke."
 
-# -- thread replies, notices, escalation ---------------------------------------------------
+# -- notices and escalation (the thread and notice lines are the core's: bot/readout.py) ---
 
-THREAD = {
-    "approved": "✔ Godkendt af {who}.",
-    "changes_requested": "✎ {who} har bedt om ændringer.",
-    "rejected": "✘ Afvist af {who}.",
-    "resubmitted": "↻ {who} har rettet forslaget og sendt det igen (version {revision}).",
-    "withdrawn": "Forslaget er trukket tilbage af {who}.",
-}
-NOTICE_TITLE = {
-    "approved": "Dit forslag nr. {id} er godkendt",
-    "changes_requested": "Der er bedt om ændringer i dit forslag nr. {id}",
-    "rejected": "Dit forslag nr. {id} er afvist",
-}
-NOTICE_BY = "Af {who} {when}"
 NOTICE_EDIT = "Ret forslaget"
 ESCALATION_TITLE = "Haster: forslag nr. {id} venter på godkendelse"
 ESCALATION_BODY = (

@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
-from aiohttp.test_utils import TestServer
+
+from tests.fakes.loopback import Loopback, serve
 
 ADAPTIVE = "application/vnd.microsoft.card.adaptive"
 # Teams service URLs carry a regional path (https://smba.trafficmanager.net/emea/).
@@ -71,7 +72,7 @@ class FakeConnector:
     _hang: asyncio.Event | None = None
     keys: dict[str, Any] = field(default_factory=lambda: {"keys": []})
     _ids: Iterator[int] = field(default_factory=lambda: itertools.count(1))
-    _server: TestServer | None = None
+    _server: Loopback | None = None
     _flaky: Flaky | None = None
     # Every call waits this long before it is answered (a service that is far away).
     latency: float = 0.0
@@ -133,8 +134,8 @@ class FakeConnector:
         app.router.add_put(conversation + "/{activity_id}", self._update)
         app.router.add_post(BASE_PATH + "v3/conversations", self._create)
         app.router.add_get(KEYS_PATH, self._keys)
-        self._server = TestServer(app, host="127.0.0.1")
-        await self._server.start_server()
+        # A call whose client gave up (a timeout) is cancelled, so it is never recorded late.
+        self._server = await serve(app, cancel_handlers=True)
         return self
 
     async def close(self) -> None:

@@ -34,6 +34,8 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.fakes.loopback import Loopback, serve
+
 BLOCKS_MAX_CHARS = 12_000
 SECTION_MAX_CHARS = 3_000
 BOT_USER = "UBOT"
@@ -78,8 +80,7 @@ class FakeSlackApi:
     calls: list[Call] = field(default_factory=list)
     _failures: dict[str, list[Failure]] = field(default_factory=dict)
     _counter: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
-    _runner: web.AppRunner | None = None
-    port: int = 0
+    _server: Loopback | None = None
     _flaky: Flaky | None = None
     _hang: asyncio.Event | None = None
     # Every call waits this long before it is answered (a platform that is far away).
@@ -93,30 +94,36 @@ class FakeSlackApi:
 
     # -- lifecycle -----------------------------------------------------------------------
 
-    async def start(self) -> None:
-        app = web.Application()
+    def routes(self, app: web.Application) -> web.Application:
+        """Add the fake's endpoints to `app` (the bench serves them in a process of its own)."""
         app.router.add_post("/api/{method}", self._api)
         app.router.add_get("/api/{method}", self._api)
         app.router.add_post("/response/{key}", self._response_url)
+        return app
+
+    async def start(self) -> FakeSlackApi:
         # Stopping does not wait out answers a test told the fake to hold (`delay`).
-        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=SHUTDOWN_SECONDS)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self._server = await serve(self.routes(web.Application()), access_log=None,
+                                   shutdown_timeout=SHUTDOWN_SECONDS)
+        return self
 
     async def stop(self) -> None:
         if self._hang is not None:
             self._hang.set()
-        if self._runner is not None:
-            await self._runner.cleanup()
+        if self._server is not None:
+            await self._server.close()
+
+    @property
+    def base(self) -> str:
+        assert self._server is not None, "start() the fake first"
+        return self._server.url
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/api/"
+        return f"{self.base}/api/"
 
     def response_url(self, key: str = "r1") -> str:
-        return f"http://127.0.0.1:{self.port}/response/{key}"
+        return f"{self.base}/response/{key}"
 
     # -- scripting and inspection --------------------------------------------------------
 

@@ -14,7 +14,6 @@ import datetime as dt
 import hashlib
 import hmac
 import json
-import os
 import re
 import time
 import urllib.parse
@@ -26,7 +25,6 @@ from typing import Any
 import aiohttp
 import pytest
 import pytest_asyncio
-from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
 
 from bot.config import Settings, load_settings
@@ -34,10 +32,18 @@ from bot.core import Core
 from bot.proposal import Actor, Proposal
 from bot.server import CORE_KEY, SCHEDULER_KEY, build_app
 from handlers.slack import ids
+from handlers.slack.settings import SlackSettings
 from handlers.slack.views import intake_modal
 from policy import parse_intake
-from tests.conftest import TEST_CHANNEL_RATE, FakeClock, intake_data
+from tests.conftest import (
+    TEST_CHANNEL_RATE,
+    FakeClock,
+    card_form,
+    intake_data,
+    isolate_settings,
+)
 from tests.fakes.connector import FakeConnector
+from tests.fakes.loopback import Loopback, serve
 from tests.fakes.slack_api import FakeSlackApi
 from tests.slack.helpers import (
     ANNA,
@@ -51,7 +57,7 @@ from tests.slack.helpers import (
     user,
 )
 from tests.teams import activities as A
-from tests.teams.conftest import assert_valid_card, card_form
+from tests.teams.conftest import assert_valid_card
 
 SLACK_USERS = frozenset({ANNA, CHEF, OUTSIDER})
 # What a reply body must never contain: a traceback, exception names, pydantic's English.
@@ -59,15 +65,7 @@ TRACEBACK_MARKERS = ("Traceback", 'File "', "Error:", "Exception", "pydantic", "
                      "errors.pydantic.dev")
 # Teams refuses bot messages over about 28 KB.
 TEAMS_MESSAGE_MAX_BYTES = 28 * 1024
-_ENV_PREFIXES = ("OPSLAG_", "SLACK_", "TEAMS_", "CONNECTIONS__")
 A_MONDAY = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC)
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line(
-        "filterwarnings", "ignore:The bot client is deprecated:DeprecationWarning"
-    )
-    config.addinivalue_line("filterwarnings", "ignore::aiohttp.web_exceptions.NotAppKeyWarning")
 
 
 @dataclass
@@ -102,7 +100,7 @@ class Bot:
     teams_headers: dict[str, str] = field(default_factory=dict)  # e.g. a Bot Framework token
     replies: list[Reply] = field(default_factory=list)
     url: str = ""
-    _runner: web.AppRunner | None = None
+    _server: Loopback | None = None
     _session: aiohttp.ClientSession | None = None
     _views: int = 0
 
@@ -118,23 +116,19 @@ class Bot:
 
     async def start(self) -> Bot:
         if self.access_log_class is None:
-            self._runner = web.AppRunner(self.app, access_log=None)
+            self._server = await serve(self.app, access_log=None)
         else:  # the way bot.server.main runs it
-            self._runner = web.AppRunner(self.app, access_log_class=self.access_log_class)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        self.url = f"http://127.0.0.1:{port}"
+            self._server = await serve(self.app, access_log_class=self.access_log_class)
+        self.url = self._server.url
         self._session = aiohttp.ClientSession()
         return self
 
     async def stop(self) -> None:
         if self._session is not None:
             await self._session.close()
-        if self._runner is not None:
-            await self._runner.cleanup()
-        self._session = self._runner = None
+        if self._server is not None:
+            await self._server.close()
+        self._session = self._server = None
 
     # -- HTTP ----------------------------------------------------------------------------
 
@@ -158,7 +152,7 @@ class Bot:
         raw = body.encode() if isinstance(body, str) else body
         all_headers = {"Content-Type": content_type} if content_type else {}
         if signed:
-            secret = self.settings.slack_signing_secret
+            secret = self.settings.section(SlackSettings).signing_secret
             all_headers.update(sign(raw, secret=secret.get_secret_value() if secret else ""))
         all_headers.update(headers or {})
         return await self.request("POST", "/slack/events", raw, all_headers)
@@ -481,10 +475,7 @@ def clean_environment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path
     """No OPSLAG_/SLACK_/TEAMS_/CONNECTIONS__ variables and no .env: only explicit settings."""
     folder = tmp_path_factory.mktemp("hostile")
     with pytest.MonkeyPatch.context() as patch:
-        for name in list(os.environ):
-            if name.startswith(_ENV_PREFIXES):
-                patch.delenv(name)
-        patch.chdir(folder)
+        isolate_settings(patch, folder)
         yield folder
 
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import time
 import urllib.parse
 from collections.abc import AsyncIterator, Iterator
@@ -29,8 +28,9 @@ from bot.config import load_settings
 from bot.server import SCHEDULER_KEY, PathOnlyAccessLogger
 from handlers.slack import ids
 from handlers.teams import hosting
-from tests.conftest import FakeClock, intake_data
+from tests.conftest import FakeClock, intake_data, isolate_settings
 from tests.fakes.connector import FakeConnector, FakeTokenProvider
+from tests.fakes.loopback import Loopback, serve
 from tests.fakes.slack_api import FakeSlackApi, wait_until
 from tests.hostile.conftest import A_MONDAY, Bot, intake_view, teams_form
 from tests.slack.helpers import ANNA, CHEF, REVIEW_CHANNEL, command_fields, fill
@@ -72,7 +72,7 @@ def every_logger_at_debug(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
             logger.setLevel(before.get(name, logging.NOTSET))
 
 
-async def _socket_mode_stub() -> tuple[web.AppRunner, str]:
+async def _socket_mode_stub() -> tuple[Loopback, str]:
     """Where apps.connections.open sends Socket Mode: a websocket that says hello."""
 
     async def socket(request: web.Request) -> web.WebSocketResponse:
@@ -86,22 +86,15 @@ async def _socket_mode_stub() -> tuple[web.AppRunner, str]:
 
     app = web.Application()
     app.router.add_get("/link", socket)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    return runner, f"ws://127.0.0.1:{port}/link?ticket=t"
+    stub = await serve(app, access_log=None)
+    return stub, f"ws://127.0.0.1:{stub.port}/link?ticket=t"
 
 
 @pytest.fixture
 async def production_like(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, every_logger_at_debug: None,
 ) -> AsyncIterator[Bot]:
-    for name in list(os.environ):
-        if name.startswith(("OPSLAG_", "SLACK_", "TEAMS_", "CONNECTIONS__")):
-            monkeypatch.delenv(name)
-    monkeypatch.chdir(tmp_path)
+    isolate_settings(monkeypatch, tmp_path)
     # The fake connector listens on loopback; production allows only Microsoft's hosts.
     for name, value in {**SECRETS, SETTING + "CLIENTID": APP_ID,
                         SETTING + "TENANTID": A.TENANT,
@@ -135,7 +128,7 @@ async def production_like(
     yield bot
     await bot.stop()
     await connector.close()
-    await stub.cleanup()
+    await stub.close()
     await api.stop()
 
 

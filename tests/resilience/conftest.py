@@ -1,6 +1,6 @@
-"""Fixtures for the resilience tests: both fakes, settings with Slack and Teams on, an
-in-process server (`build_app` on a loopback port) and clients that talk to it like the
-platforms do."""
+"""Fixtures for the resilience tests: settings with Slack and Teams on (against the fakes of
+tests/conftest.py), an in-process server (`build_app` on a loopback port) and clients that
+talk to it like the platforms do."""
 
 from __future__ import annotations
 
@@ -21,28 +21,6 @@ from tests.teams import activities as A
 StartServer = Callable[..., Awaitable[SlackServer]]
 Serve = Callable[..., Awaitable[ServeProcess]]
 MakeClient = Callable[[str], Awaitable[Client]]
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    # microsoft-teams-api warns about its own bot client on every Teams turn.
-    config.addinivalue_line(
-        "filterwarnings", "ignore:The bot client is deprecated:DeprecationWarning"
-    )
-
-
-@pytest.fixture
-async def slack_api() -> AsyncIterator[FakeSlackApi]:
-    api = FakeSlackApi()
-    await api.start()
-    yield api
-    await api.stop()
-
-
-@pytest.fixture
-async def connector() -> AsyncIterator[FakeConnector]:
-    fake = await FakeConnector().start()
-    yield fake
-    await fake.close()
 
 
 def platform_values(slack_api: FakeSlackApi) -> dict[str, Any]:

@@ -27,14 +27,19 @@ import aiohttp
 from slack_sdk.signature import SignatureVerifier
 
 from bot.store import Store
-from tests.conftest import intake_data
+from tests.conftest import card_form, intake_data
 from tests.fakes.connector import FakeConnector
 from tests.fakes.slack_api import FakeSlackApi
-from tests.slack.helpers import SECRET, block_action, command_fields, view_submission
+from tests.slack.helpers import CHEF as CHEF  # the resilience tests take it from here
+from tests.slack.helpers import (
+    REVIEW_CHANNEL,
+    SECRET,
+    block_action,
+    command_fields,
+    view_submission,
+)
 from tests.teams import activities as A
 
-REVIEW_CHANNEL = "CREVIEW"
-CHEF = "UCHEF"
 REPO = Path(__file__).resolve().parents[2]
 _PROPOSAL_NO = re.compile(r"[Ff]orslag nr\. (\d+)")
 _DIGEST_TITLE = re.compile(r"^Uge \d+$")
@@ -46,19 +51,6 @@ def slack_user(number: int) -> str:
 
 def teams_user(number: int) -> A.User:
     return A.User(f"t{number:04d}", f"Teams Bruger {number}", f"aad-t{number:04d}")
-
-
-def card_form(**overrides: Any) -> dict[str, Any]:
-    """A valid intake as the Teams card submits it: strings, comma lists, "true"/"false"."""
-    form: dict[str, Any] = {}
-    for key, value in intake_data(**overrides).items():
-        if isinstance(value, bool):
-            form[key] = "true" if value else "false"
-        elif isinstance(value, list):
-            form[key] = ",".join(value)
-        elif value is not None:
-            form[key] = value
-    return form
 
 
 def proposal_number(text: str) -> int | None:

@@ -8,7 +8,7 @@ import asyncio
 import statistics
 import time
 
-from bot.core import TEAMS_REVIEW_REF
+from handlers.teams import TEAMS_REVIEW_REF
 from tests.fakes.connector import FakeConnector
 from tests.fakes.slack_api import FakeSlackApi
 from tests.resilience.conftest import MakeClient, StartServer

@@ -10,8 +10,8 @@ from typing import Any
 
 from microsoft_agents.activity import Activity
 
-from bot.core import TEAMS_REVIEW_REF
 from bot.store import Store
+from handlers.teams import TEAMS_REVIEW_REF
 from tests.conftest import FakeClock
 from tests.fakes.connector import FakeConnector
 from tests.fakes.slack_api import FakeSlackApi

@@ -1,4 +1,5 @@
-"""Fixtures for the Slack surface: the fake Web API, settings pointing at it, a running server."""
+"""Fixtures for the Slack surface: settings pointing at the fake Web API (`slack_api`, from
+tests/conftest.py) and a running server."""
 
 from __future__ import annotations
 
@@ -13,14 +14,6 @@ from tests.fakes.slack_api import FakeSlackApi
 from tests.slack.helpers import CHEF, REVIEW_CHANNEL, SECRET, SlackServer
 
 StartServer = Callable[..., Awaitable[SlackServer]]
-
-
-@pytest.fixture
-async def slack_api() -> AsyncIterator[FakeSlackApi]:
-    api = FakeSlackApi()
-    await api.start()
-    yield api
-    await api.stop()
 
 
 @pytest.fixture

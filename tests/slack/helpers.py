@@ -15,13 +15,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
-from aiohttp import web
 from slack_sdk.signature import SignatureVerifier
 
 from bot.config import Settings
 from bot.core import Core
 from bot.server import CORE_KEY, build_app
 from tests.conftest import FakeClock, intake_data
+from tests.fakes.loopback import Loopback
 from tests.fakes.slack_api import TEAM, Call, FakeSlackApi, wait_until
 
 SECRET = "test-signing-secret"
@@ -46,7 +46,7 @@ class SlackServer:
         self.clock = clock
         self.api = api
         self.app = build_app(settings, clock=clock)
-        self.runner = web.AppRunner(self.app, access_log=None)
+        self.server = Loopback(self.app, access_log=None)
         self.url = ""
         self.stopped = False
         self._session: aiohttp.ClientSession | None = None
@@ -56,11 +56,8 @@ class SlackServer:
         return self.app[CORE_KEY]
 
     async def start(self) -> SlackServer:
-        await self.runner.setup()
-        site = web.TCPSite(self.runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        self.url = f"http://127.0.0.1:{port}"
+        await self.server.start_server()
+        self.url = self.server.url
         self._session = aiohttp.ClientSession()
         return self
 
@@ -70,7 +67,7 @@ class SlackServer:
         self.stopped = True
         if self._session is not None:
             await self._session.close()
-        await self.runner.cleanup()
+        await self.server.close()
 
     # -- raw, signed requests ------------------------------------------------------------
 

@@ -11,7 +11,7 @@ import pytest
 
 from bot.proposal import Actor, Decision, Proposal, Status
 from handlers.slack import messages
-from handlers.slack.form import answers_from_state, applicable, field_errors, from_intake
+from handlers.slack.form import answers_from_state, block_errors
 from handlers.slack.mrkdwn import escape, plain, quote
 from handlers.slack.views import draft_answers, intake_modal, reason_modal
 from policy import (
@@ -21,10 +21,12 @@ from policy import (
     Recommendation,
     Review,
     TextChecks,
+    intake_errors,
     parse_intake,
     questions,
     recommend,
 )
+from policy.answers import applicable, from_intake
 from tests.conftest import intake_data
 from tests.fakes.slack_api import BLOCKS_MAX_CHARS, SECTION_MAX_CHARS
 from tests.slack.helpers import fill
@@ -111,7 +113,7 @@ def test_answers_to_questions_that_no_longer_apply_are_dropped() -> None:
 
 def test_an_error_for_a_hidden_question_lands_on_the_question_that_decides_it() -> None:
     answers = intake_data(content_type="jobopslag")
-    errors = field_errors(answers, {"audience", "theme", "content_type", "text"})
+    errors = block_errors(intake_errors(answers), {"audience", "theme", "content_type", "text"})
     assert set(errors) == {"content_type"}
     assert errors["content_type"]  # the policy's Danish message
 

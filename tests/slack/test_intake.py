@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from typing import Any
 
 from handlers.slack import text as T
 from policy import intake_errors
@@ -183,3 +184,17 @@ async def test_a_mention_answers_with_help_and_a_button_that_opens_the_modal(
     await server.click("open_intake", "", user=ANNA, channel="CGENERAL", message_ts="5.6")
     (call,) = await slack_api.wait_for("views.open", trigger_id="trigger-open_intake")
     assert call.args["view"]["callback_id"] == "intake"
+
+
+async def test_a_refusal_no_field_error_named_still_comes_back_as_a_danish_field_error(
+    server: SlackServer, slack_api: FakeSlackApi, monkeypatch: Any
+) -> None:
+    """The one path to a stored proposal (bot/submission.py) answers the intake's own refusal
+    too: the Slack modal once let it escape as an error, where Teams showed it on the card."""
+    monkeypatch.setattr("bot.submission.intake_errors", lambda data: {})
+    view = await open_modal(server)
+    reply = await server.submit(view, intake_data(content_type="jobopslag"))
+    missing = intake_errors(intake_data(content_type="jobopslag"))["job_level"]
+    # job_level is not on this modal: its error goes to the question that asks for it.
+    assert reply.json() == {"response_action": "errors", "errors": {"content_type": missing}}
+    assert server.core.store.list_proposals() == []

@@ -13,13 +13,14 @@ from typing import Any
 import jsonschema
 import pytest
 from aiohttp import ClientResponse
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestClient
 
 from bot.core import Core
 from bot.server import CORE_KEY, SCHEDULER_KEY, build_app
-from tests.conftest import FakeClock, intake_data
+from tests.conftest import FakeClock, card_form
 from tests.data_files import schema
 from tests.fakes.connector import Call, FakeConnector
+from tests.fakes.loopback import Loopback
 from tests.teams import activities as A
 
 CARD = "application/vnd.microsoft.card.adaptive"
@@ -78,20 +79,6 @@ def inputs(card: Any) -> dict[str, dict[str, Any]]:
         for item in card:
             found.update(inputs(item))
     return found
-
-
-def card_form(**overrides: Any) -> dict[str, Any]:
-    """A valid intake as the card submits it: strings, comma lists, "true"/"false"."""
-    data = intake_data(**overrides)
-    form: dict[str, Any] = {}
-    for key, value in data.items():
-        if isinstance(value, bool):
-            form[key] = "true" if value else "false"
-        elif isinstance(value, list):
-            form[key] = ",".join(value)
-        elif value is not None:
-            form[key] = value
-    return form
 
 
 @dataclass
@@ -174,21 +161,12 @@ class Teams:
 Start = Callable[..., Awaitable[Teams]]
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    # microsoft-teams-api 2.1 warns about its own bot client on every Teams turn.
-    config.addinivalue_line(
-        "filterwarnings", "ignore:The bot client is deprecated:DeprecationWarning"
-    )
-    # The SDK's JWT decorator keeps the claims under a plain string request key.
-    config.addinivalue_line("filterwarnings", "ignore::aiohttp.web_exceptions.NotAppKeyWarning")
-
-
 @pytest.fixture
-async def connector() -> AsyncIterator[FakeConnector]:
-    fake = await FakeConnector().start()
-    yield fake
-    await fake.close()
-    for card in fake.all_cards():
+async def connector(connector: FakeConnector) -> AsyncIterator[FakeConnector]:
+    """The shared fake connector (tests/conftest.py); here every card it got must also be
+    valid Adaptive Card 1.5."""
+    yield connector
+    for card in connector.all_cards():
         assert_valid_card(card)
 
 
@@ -205,7 +183,7 @@ async def start_teams(make_settings: Any, clock: FakeClock,
         if not background:  # tests deliver with run_once, deterministically, and no schedule
             core.outbox.start = lambda: None  # type: ignore[method-assign]
             app[SCHEDULER_KEY].start = lambda: None  # type: ignore[method-assign]
-        client = TestClient(TestServer(app, host="127.0.0.1"))
+        client = TestClient(Loopback(app))  # handlers run to the end, as in production
         await client.start_server()
         clients.append(client)
         return Teams(client, connector, core, clock)

@@ -15,9 +15,9 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from microsoft_agents.hosting.core.authorization.jwt import jwt_token_validator
 
 from bot.config import SettingsError
-from bot.core import TEAMS_REVIEW_REF
-from handlers.teams import hosting
+from handlers.teams import TEAMS_REVIEW_REF, hosting
 from handlers.teams.refs import user_key
+from handlers.teams.settings import TeamsSettings
 from tests.fakes.connector import FakeConnector, FakeTokenProvider
 from tests.teams import activities as A
 from tests.teams.conftest import Start, Teams
@@ -306,7 +306,7 @@ async def test_a_stored_reference_to_a_foreign_host_is_never_used(secured: Teams
 def test_the_default_service_url_hosts_are_microsofts_channels(
     make_settings: Any, url: str, allowed: bool
 ) -> None:
-    hosts = make_settings().teams_service_url_hosts
+    hosts = make_settings().section(TeamsSettings).service_url_hosts
 
     assert hosting.ServiceUrls(hosts, local=False).is_allowed(url) is allowed
 

@@ -9,8 +9,8 @@ import pytest
 
 from bot.proposal import Actor, Decision, Proposal, Status
 from handlers.teams import cards
-from handlers.teams.form import parse_answers
 from policy import parse_intake, recommend
+from policy.answers import read_answers
 from tests.conftest import intake_data
 from tests.teams.conftest import assert_valid_card
 
@@ -89,7 +89,7 @@ def test_the_review_card_in_every_state_is_valid(status: Status) -> None:
 
 
 def test_the_intake_card_with_errors_and_answers_is_valid() -> None:
-    answers = parse_answers({"audience": "borgere,turister", "crisis": "true",
+    answers = read_answers({"audience": "borgere,turister", "crisis": "true",
                              "has_media": "true", "captions": "false", "text": SNEAKY})
     for submit in ("Action.Execute", "Action.Submit"):
         card = cards.intake_card(answers, {"theme": "Vælg et tema.", "intake": "Noget galt."},
@@ -98,7 +98,7 @@ def test_the_intake_card_with_errors_and_answers_is_valid() -> None:
 
 
 def test_card_answers_become_policy_answers() -> None:
-    answers = parse_answers({
+    answers = read_answers({
         "audience": "borgere, turister", "theme": "klima_miljoe", "crisis": "false",
         "has_media": "false", "alt_text": "skal væk", "captions": "true",
         "content_type": "nyhed", "job_level": "chef", "text": "  Hej  ", "link": "",

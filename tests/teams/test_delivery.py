@@ -12,10 +12,9 @@ from typing import Any
 
 import pytest
 
-from bot.core import TEAMS_REVIEW_REF
 from bot.proposal import Actor, Decision
 from bot.store import NewMessage
-from handlers.teams import sender
+from handlers.teams import TEAMS_REVIEW_REF, sender
 from handlers.teams import text as T
 from handlers.teams.refs import user_key
 from tests.teams import activities as A

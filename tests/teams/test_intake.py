@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot import readout
 from bot.proposal import Status
 from bot.store import StoreUnavailable
 from bot.workflow import Unavailable
@@ -65,7 +66,7 @@ async def test_with_a_review_channel_the_proposal_card_is_posted_there(teams: Te
     card = post.card
     assert shows(card, "Træplantning i Grenaa")
     assert shows(card, A.PROPOSER.name)
-    assert shows(card, T.STATUS_PENDING)
+    assert shows(card, readout.STATUS_PENDING)
     assert verbs(card) == ["approve", "request_changes", "reject"]
     assert {"note_changes", "note_reject"} <= set(inputs(card))
     for action in card["actions"]:

@@ -6,7 +6,7 @@ import unicodedata
 
 import pytest
 
-from bot.core import TEAMS_REVIEW_REF
+from handlers.teams import TEAMS_REVIEW_REF
 from handlers.teams import text as T
 from handlers.teams.listeners import split_command
 from handlers.teams.refs import user_key

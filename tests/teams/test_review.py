@@ -6,8 +6,9 @@ from typing import Any
 
 import pytest
 
-from bot.core import TEAMS_REVIEW_REF
+from bot import readout
 from bot.proposal import Status
+from handlers.teams import TEAMS_REVIEW_REF
 from handlers.teams import text as T
 from tests.conftest import intake_data
 from tests.fakes.connector import Call
@@ -72,9 +73,9 @@ async def test_approve_updates_the_card_in_place_replies_and_tells_the_proposer(
     assert shows(update.card, f"Godkendt af {A.CENTRAL.name} 23. nov. 2026 kl. 10.00")
     assert verbs(update.card) == []
     assert reply.thread == (A.REVIEW_CHANNEL, card_id)
-    assert shows(reply.card, f"Godkendt af {A.CENTRAL.name}")
+    assert shows(reply.card, f"{A.CENTRAL.name} har godkendt")
     assert notice.conversation_id == A.PROPOSER.personal_chat
-    assert shows(notice.card, T.NOTICE_TITLE["approved"].format(id=proposal_id))
+    assert shows(notice.card, readout.NOTICE["approved"].format(id=proposal_id))
 
 
 async def test_request_changes_asks_for_a_reason_first(teams: Teams) -> None:
@@ -98,7 +99,8 @@ async def test_changes_then_resubmission_update_the_same_card(teams: Teams) -> N
                            A.CENTRAL, on=post)
     await teams.deliver()
     update, reply, notice = _by_kind(teams.connector.calls)
-    assert shows(update.card, "Ændringer ønsket af") and shows(update.card, "Skriv datoen")
+    assert shows(update.card, "Sendt tilbage til ændringer af")
+    assert shows(update.card, "Skriv datoen")
     assert shows(reply.card, "Skriv datoen i teksten.")
     assert shows(notice.card, "Skriv datoen i teksten.")
     assert "resubmit" in verbs(notice.card)
@@ -158,7 +160,7 @@ async def test_reject_with_a_reason(teams: Teams) -> None:
     await teams.deliver()
     update, reply, notice = _by_kind(teams.connector.calls)
     assert verbs(update.card) == [] and shows(reply.card, "Hører til på intranettet.")
-    assert shows(notice.card, T.NOTICE_TITLE["rejected"].format(id=proposal_id))
+    assert shows(notice.card, readout.NOTICE["rejected"].format(id=proposal_id))
     assert "resubmit" not in verbs(notice.card)
 
 

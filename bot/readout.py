@@ -1,0 +1,232 @@
+"""What people read about a proposal, once for every surface.
+
+The digest has its own model (bot/digest.py). This module describes the other messages: the
+facts of the review post (label/value pairs), where a proposal stands (its status line), the
+lines in the review thread, the decision notice to the proposer, who reviews it (the route)
+and the limits the forms share. Every surface (chat cards and blocks, the terminal, the
+decision record's columns) renders these natively, and the Danish wording sits here only, so
+the surfaces cannot drift apart and a new fact is one edit: a line in `FACTS`.
+
+Values are plain text as a person wrote or the policy labels it; a surface escapes them for
+its own markup. `{who}` and `{when}` in the templates are filled in by the surface, which names
+people and writes times in its own way (a mention, a date each reader sees in their time zone).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Final
+
+from bot.proposal import Actor, Proposal, Status
+from bot.workflow import NOTE_MAX as NOTE_MAX  # the longest reason: the workflow refuses more
+from policy import label
+
+# -- who reviews ----------------------------------------------------------------------------
+
+# The review route as people read it, in the middle of a sentence ("sendt til godkendelse hos
+# din egen afdeling"); `route_name(..., start=True)` begins a line with it.
+ROUTE: Final = {
+    "central": "den centrale kommunikationsafdeling",
+    "department": "din egen afdeling",
+}
+REVIEW_BY: Final = "Hvem godkender"
+
+
+def route_name(route: str, *, start: bool = False) -> str:
+    name = ROUTE.get(route, ROUTE["central"])
+    return name[:1].upper() + name[1:] if start else name
+
+
+# -- the facts of a proposal ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One label/value pair of the review post, the terminal's view and the record.
+
+    `key` names the record's column; `value` is plain text, "" when there is nothing to say,
+    and a chat surface then shows `empty` (or leaves the fact out when that is "" too).
+    `person` and `day` let a surface write the value natively (a mention, a long date);
+    `link` marks a web address someone gave."""
+
+    key: str
+    label: str
+    value: str
+    empty: str = ""
+    person: Actor | None = None
+    day: dt.date | None = None
+    link: bool = False
+
+    @property
+    def shown(self) -> str:
+        """The value as a surface without its own way of writing it shows it."""
+        return self.value or self.empty
+
+
+@dataclass(frozen=True)
+class Value:
+    """A fact's value for one proposal (see `Fact`)."""
+
+    text: str
+    empty: str = ""
+    person: Actor | None = None
+    day: dt.date | None = None
+    link: bool = False
+
+
+@dataclass(frozen=True)
+class About:
+    """What a fact is: the record's column (`key`), its Danish label, and how to read it."""
+
+    key: str
+    label: str
+    read: Callable[[Proposal], Value]
+
+
+YES: Final = "Ja"
+NO: Final = "Nej"
+NO_DEPARTMENT: Final = "ikke oplyst"
+NO_DATE: Final = "uden dato"
+PROPOSED_BY: Final = "Foreslået af"
+
+
+def _audience(p: Proposal) -> Value:
+    return Value(", ".join(label("audience", a) for a in p.intake.audience))
+
+
+def _job_level(p: Proposal) -> Value:
+    level = p.intake.job_level
+    return Value(label("job_level", level) if level else "")
+
+
+def _planned(p: Proposal) -> Value:
+    day = p.intake.planned_for
+    return Value(day.isoformat() if day else "", empty=NO_DATE, day=day)
+
+
+# In the order people read them. A new fact is one line here: every surface shows it, and the
+# record gets a column named by its key.
+FACTS: list[About] = [
+    About("proposer_name", PROPOSED_BY, lambda p: Value(p.proposer.display, person=p.proposer)),
+    About("department", "Afdeling",
+          lambda p: Value(p.intake.department or "", empty=NO_DEPARTMENT)),
+    About("audience", "Målgruppe", _audience),
+    About("theme", "Tema", lambda p: Value(label("theme", p.intake.theme))),
+    About("content_type", "Indholdstype",
+          lambda p: Value(label("content_type", p.intake.content_type))),
+    About("job_level", "Stillingsniveau", _job_level),
+    About("planned_for", "Planlagt", _planned),
+    About("link", "Link", lambda p: Value(p.intake.link or "", link=True)),
+    About("has_media", "Billede/video", lambda p: Value(YES if p.intake.has_media else NO)),
+    About("alt_text", "Alt-tekst", lambda p: Value(p.intake.alt_text or "")),
+    About("review_route", REVIEW_BY,
+          lambda p: Value(route_name(p.recommendation.review.route, start=True))),
+]
+
+
+def facts(proposal: Proposal) -> list[Fact]:
+    found = []
+    for about in FACTS:
+        value = about.read(proposal)
+        found.append(Fact(about.key, about.label, value.text, value.empty, value.person,
+                          value.day, value.link))
+    return found
+
+
+# -- where a proposal stands ----------------------------------------------------------------
+
+STATUS_PENDING: Final = "Afventer godkendelse"
+RESUBMITTED: Final = "🔁 Rettet udgave (version {revision}) fra {who} afventer godkendelse."
+STATUS_LINE: Final = {
+    Status.APPROVED: "✅ Godkendt af {who} {when}",
+    Status.CHANGES_REQUESTED: "✏️ Sendt tilbage til ændringer af {who} {when}",
+    Status.REJECTED: "⛔ Afvist af {who} {when}",
+    Status.WITHDRAWN: "↩️ Trukket tilbage af forslagsstilleren {when}",
+}
+
+
+@dataclass(frozen=True)
+class StatusLine:
+    """A decided proposal's line on the review post: the template, who and when it fills
+    in, and the reason given."""
+
+    template: str
+    actor: Actor | None
+    at: dt.datetime | None
+    note: str | None
+
+
+def status_line(proposal: Proposal) -> StatusLine | None:
+    """None while the proposal waits for a decision."""
+    if proposal.status is Status.PENDING:
+        return None
+    actor = proposal.decided_by or proposal.proposer
+    return StatusLine(STATUS_LINE[proposal.status], actor,
+                      proposal.decided_at or proposal.updated_at, proposal.decision_note)
+
+
+# -- the review thread ----------------------------------------------------------------------
+
+THREAD: Final = {
+    "approved": "✅ {who} har godkendt forslaget.",
+    "changes_requested": "✏️ {who} har bedt om ændringer.",
+    "rejected": "⛔ {who} har afvist forslaget.",
+    "resubmitted": "🔁 {who} har sendt en rettet udgave (version {revision}).",
+    "withdrawn": "↩️ {who} har trukket forslaget tilbage.",
+}
+THREAD_OTHER: Final = "ℹ️ Forslaget er nu {status}."
+NOTE: Final = "Begrundelse"  # the label of the reason given with a decision
+_BY_PROPOSER = frozenset({"resubmitted", "withdrawn"})
+_DECISIONS = frozenset({"approved", "changes_requested", "rejected"})
+
+
+@dataclass(frozen=True)
+class ThreadLine:
+    """A reply in the review post's thread: the template ({who}, {revision} or {status}
+    filled in already except {who}), who acted, and the reason of a decision."""
+
+    template: str
+    actor: Actor | None
+    note: str | None
+
+
+def thread_line(proposal: Proposal, event: str, status: str) -> ThreadLine:
+    """`status`: the Danish status, for an event without its own line."""
+    actor = proposal.proposer if event in _BY_PROPOSER else proposal.decided_by
+    template = THREAD.get(event)
+    if template is None:
+        return ThreadLine(THREAD_OTHER.format(status=status), None, None)
+    note = proposal.decision_note if event in _DECISIONS else None
+    return ThreadLine(template.replace("{revision}", str(proposal.revision)), actor, note)
+
+
+# -- the decision, told to the proposer -----------------------------------------------------
+
+NOTICE: Final = {
+    "approved": "✅ Dit forslag nr. {id} er godkendt",
+    "changes_requested": "✏️ Der er bedt om ændringer i dit forslag nr. {id}",
+    "rejected": "⛔ Dit forslag nr. {id} er afvist",
+}
+NOTICE_BY: Final = "Af {who} {when}"
+NOTICE_NEXT: Final = {
+    "approved": "Du må gerne lægge det op som planlagt.",
+    "changes_requested": "Ret forslaget, og send det igen.",
+}
+
+
+@dataclass(frozen=True)
+class Notice:
+    headline: str  # our words, the proposal number filled in
+    title: str  # the proposal's title, as the proposer wrote it
+    by: Actor | None
+    at: dt.datetime | None
+    note: str | None
+    next_step: str | None
+
+
+def notice(proposal: Proposal) -> Notice:
+    event = str(proposal.status)
+    return Notice(NOTICE[event].format(id=proposal.id), proposal.title, proposal.decided_by,
+                  proposal.decided_at, proposal.decision_note, NOTICE_NEXT.get(event))
