@@ -669,7 +669,7 @@ class Store:
         with self.transaction() as db:
             db.execute(
                 "UPDATE outbox SET status = 'sent', sent_at = ?, result = ?, claimed_until = NULL,"
-                " attempts = attempts + 1 WHERE id = ? AND claimed_by = ?",
+                " attempts = attempts + 1 WHERE id = ? AND claimed_by = ? AND status = 'pending'",
                 [iso(at), json.dumps(result), row_id, worker],
             )
 
