@@ -24,8 +24,9 @@ serve: $(STAMP)
 	$(BIN)/opslag serve
 
 test: $(STAMP)
-	$(BIN)/ruff check policy bot handlers tests bench tools
+	$(BIN)/ruff check policy bot handlers opslag tests bench tools
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 	$(BIN)/pytest
 
 # Not part of `make test`: compares tests/data with the originals in ../shared (or SHARED=path),

@@ -11,7 +11,7 @@
   answers once N review posts (top-level chat.postMessage in the review channel) arrived,
   GET /bench/arrivals (when each review post and DM arrived), and POST /bench/reset.
 
-Each is served like `bot.server.main` serves Opslag: `web.run_app`, logging at INFO with a
+Each is served like `opslag.server.main` serves Opslag: `web.run_app`, logging at INFO with a
 path-only access line per request, so the baselines pay what ours pays for it.
 """
 
@@ -35,7 +35,7 @@ WAIT_STEP = 0.002
 
 
 class AccessLogger(AbstractAccessLogger):
-    """The same line `bot.server.PathOnlyAccessLogger` writes."""
+    """The same line `opslag.server.PathOnlyAccessLogger` writes."""
 
     def log(self, request: web.BaseRequest, response: web.StreamResponse, time: float) -> None:
         self.logger.info(

@@ -1,6 +1,6 @@
 """`python -m bench._traced`: `opslag serve` under tracemalloc, for `bench.bench_soak --trace`.
 
-The server as `bot.server.main` builds it, plus two routes for the bench: POST
+The server as `opslag.server.main` builds it, plus two routes for the bench: POST
 /bench/snapshot?name=N takes a tracemalloc snapshot under that name, and GET /bench/trace
 answers, as text, what grew most between the first and the last snapshot and between the last
 two, by the line that allocated it (OPSLAG_TRACE_TOP lines each). Never part of the server.
@@ -14,8 +14,8 @@ import tracemalloc
 
 from aiohttp import web
 
-from bot import server
 from bot.config import load_settings
+from opslag import server
 
 # Frames kept per allocation. Tracing starts once the server is built: imports under
 # tracemalloc take longer than the bench waits for a server to start, and the question is what

@@ -1,7 +1,7 @@
 """The calendar feed under load: Slack slash-command acks while 10 calendar GETs run at once,
 against the same commands without calendar load, measured in the same run.
 
-Two child processes on loopback: `python -m bot serve` on a SQLite file this bench fills
+Two child processes on loopback: `python -m opslag serve` on a SQLite file this bench fills
 first with 10,000 proposals (most approved, planned from a year back to two years ahead, so
 about half fall in the feed's window), and the tests' fake Slack Web API
 (`bench._apps fake-slack`) for the modal each command opens. The bench process sends signed
@@ -250,7 +250,7 @@ def _children_peak_mb(server: Served) -> float:
 
 def _servers(path: Path) -> tuple[Served, Served]:
     fake = Served("fake-slack", ["-m", "bench._apps", "fake-slack"], clean_env())
-    ours = Served("opslag", ["-m", "bot", "serve"], clean_env(
+    ours = Served("opslag", ["-m", "opslag", "serve"], clean_env(
         OPSLAG_DB=str(path), HOST="127.0.0.1", SLACK_BOT_TOKEN=BOT_TOKEN,
         SLACK_SIGNING_SECRET=SIGNING_SECRET, SLACK_REVIEW_CHANNEL=REVIEW_CHANNEL,
         SLACK_API_URL=f"{fake.base}/api/", OPSLAG_CALENDAR_TOKEN=TOKEN,

@@ -23,8 +23,8 @@ from bot.config import load_settings
 from bot.core import Core, build_core
 from bot.digest import build
 from bot.proposal import Actor, Proposal, Status
-from handlers.slack.digest_view import digest_blocks
-from handlers.teams.digest_card import digest_card
+from handlers.slack.digest_render import digest_blocks
+from handlers.teams.digest_render import digest_card
 from policy import parse_intake, recommend
 
 PROPOSALS = 10_000

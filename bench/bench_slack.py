@@ -1,7 +1,7 @@
 """Slack over HTTP against the real server process: slash-command acks, proposals end to end,
 and the server's peak memory, each beside a baseline measured in the same run.
 
-Three child processes on loopback: `python -m bot serve` (a fresh SQLite file, the review
+Three child processes on loopback: `python -m opslag serve` (a fresh SQLite file, the review
 channel CREVIEW, the outbox and scheduler running as in production, the weekly digest moved
 out of the way), a slack-bolt app that only acks (`bench._apps bolt`), and the tests' fake
 Slack Web API (`bench._apps fake-slack`), which both servers call. The bench process only
@@ -70,7 +70,7 @@ def run() -> list[dict[str, Any]]:
 def _servers() -> tuple[Served, Served, Served]:
     fake = Served("fake-slack", ["-m", "bench._apps", "fake-slack"], clean_env())
     api = f"{fake.base}/api/"
-    ours = Served("opslag", ["-m", "bot", "serve"], clean_env(
+    ours = Served("opslag", ["-m", "opslag", "serve"], clean_env(
         OPSLAG_DB="bench.db", HOST="127.0.0.1", SLACK_BOT_TOKEN=BOT_TOKEN,
         SLACK_SIGNING_SECRET=SIGNING_SECRET, SLACK_REVIEW_CHANNEL=REVIEW_CHANNEL,
         SLACK_CENTRAL_USERS="UCHEF", SLACK_API_URL=api,

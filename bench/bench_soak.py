@@ -2,7 +2,7 @@
 as fast as 50 users can go, then the week's overview with all of them pending. Does the server
 keep up, and does it stay small?
 
-Two child processes on loopback: `python -m bot serve` (a fresh SQLite file, review channel
+Two child processes on loopback: `python -m opslag serve` (a fresh SQLite file, review channel
 CREVIEW, outbox and scheduler running as in production) and the tests' fake Slack Web API
 (`bench._apps fake-slack`), which records when each message arrives. The bench process sends
 signed view_submission requests, each a new proposal (a review post and a DM to deliver), from
@@ -83,7 +83,7 @@ def run() -> list[dict[str, Any]]:
     return asyncio.run(_run())
 
 
-def _servers(argv: tuple[str, ...] = ("-m", "bot", "serve"),
+def _servers(argv: tuple[str, ...] = ("-m", "opslag", "serve"),
              **extra_env: str) -> tuple[Served, Served]:
     fake = Served("fake-slack", ["-m", "bench._apps", "fake-slack"], clean_env())
     ours = Served("opslag", list(argv), clean_env(

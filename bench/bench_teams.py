@@ -5,7 +5,7 @@ measures the time to the HTTP answer. Every target is a child process and replie
 tests' fake Bot Framework connector (in the bench process) before it answers, so each request
 makes one outgoing call too:
 
-- Opslag: `python -m bot serve` (a fresh SQLite file, Teams in local mode, Slack off) answering
+- Opslag: `python -m opslag serve` (a fresh SQLite file, Teams in local mode, Slack off) answering
   `hjælp`; its baseline is an Agents SDK agent that only echoes, hosted the way the Teams edge
   hosts ours (`bench._apps teams-echo`), so the ratio is what our edge adds;
 - that echo agent, against a bare aiohttp handler that posts the echo itself
@@ -39,7 +39,7 @@ def run() -> list[dict[str, Any]]:
 
 
 async def _run() -> list[dict[str, Any]]:
-    ours = Served("opslag-teams", ["-m", "bot", "serve"], clean_env(
+    ours = Served("opslag-teams", ["-m", "opslag", "serve"], clean_env(
         OPSLAG_DB="bench.db", HOST="127.0.0.1", OPSLAG_DIGEST_CRON="0 8 1 1 *"))
     echo = Served("teams-echo", ["-m", "bench._apps", "teams-echo"], clean_env())
     bare = Served("teams-bare", ["-m", "bench._apps", "teams-bare"], clean_env())

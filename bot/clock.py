@@ -15,7 +15,3 @@ def utcnow() -> dt.datetime:
 def iso(moment: dt.datetime) -> str:
     """One text form for every timestamp we store: UTC, second precision is not enough for order."""
     return moment.astimezone(dt.UTC).isoformat(timespec="microseconds")
-
-
-def parse_iso(text: str) -> dt.datetime:
-    return dt.datetime.fromisoformat(text)

@@ -49,6 +49,9 @@ class Settings(BaseSettings):
     opslag_digest_channels: CsvList = Field(default_factory=list)
     opslag_review_sla_hours: int = Field(default=48, ge=1)
     opslag_crisis_escalate_minutes: int = Field(default=15, ge=1)
+    # The communications team's phone number, named in the crisis checklist of the advice.
+    # Unset: the checklist says to call the team, without a number.
+    opslag_crisis_phone: str | None = Field(default=None, max_length=40)
     opslag_calendar_token: SecretStr | None = None
 
     # Values given in code (tests, `load_settings(**overrides)`) for the edges' sections, by

@@ -77,6 +77,7 @@ def build_core(settings: Settings, *, clock: Clock = utcnow,
         review_platforms=lambda: registry.reviewing(store),
         clock=clock,
         on_enqueue=outbox.notify,
+        crisis_phone=settings.opslag_crisis_phone,
     )
     core = Core(settings=settings, store=store, workflow=workflow, outbox=outbox, clock=clock,
                 store_thread=store_thread, platforms=registry)

@@ -128,14 +128,6 @@ class Digest(BaseModel):
     pending_more: int = 0
     tray_more: int = 0
 
-    @property
-    def covered(self) -> list[Coverage]:
-        return [group for group in self.coverage if group.approved]
-
-    @property
-    def uncovered(self) -> list[Coverage]:
-        return [group for group in self.coverage if not group.approved]
-
     def payload(self, channel: str | None = None) -> dict[str, Any]:
         """The outbox payload the platform renderers take: {"digest": ..., "channel": ...}."""
         data: dict[str, Any] = {"digest": self.model_dump(mode="json")}

@@ -751,13 +751,6 @@ class Store:
             [iso(at), row_id, int(include_row)],
         )
 
-    def next_due_at(self) -> dt.datetime | None:
-        rows = list(
-            self.db.query("SELECT MIN(next_attempt_at) AS at FROM outbox WHERE status = 'pending'")
-        )
-        at = rows[0]["at"] if rows else None
-        return dt.datetime.fromisoformat(at) if at else None
-
     def outbox_rows(self, *, status: str | None = None) -> list[OutboxRow]:
         sql = "SELECT * FROM outbox"
         params: list[str] = []

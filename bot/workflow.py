@@ -118,8 +118,10 @@ class Workflow:
         delivery_platforms: Iterable[str] = (),
         clock: Clock = utcnow,
         on_enqueue: Callable[[], None] | None = None,
+        crisis_phone: str | None = None,
     ) -> None:
         self.store = store
+        self.crisis_phone = crisis_phone  # named in the advice's crisis checklist
         # Called after each committed change, so the outbox delivers at once instead of polling.
         self.on_enqueue = on_enqueue or (lambda: None)
         self.roster = roster
@@ -177,7 +179,7 @@ class Workflow:
 
     def submit(self, intake: Intake, proposer: Actor, source: str | None = None) -> Proposal:
         now = self.clock()
-        recommendation = recommend(intake)
+        recommendation = recommend(intake, crisis_phone=self.crisis_phone)
         draft = Proposal(
             id=0, created_at=now, updated_at=now, source=source or proposer.platform,
             proposer=proposer, intake=intake, recommendation=recommendation,
@@ -242,7 +244,7 @@ class Workflow:
             if not self.can_resubmit(proposal, actor):
                 self._require_proposer(proposal, actor)
                 raise InvalidState("Forslaget kan kun rettes, når der er bedt om ændringer.")
-            recommendation = recommend(intake)
+            recommendation = recommend(intake, crisis_phone=self.crisis_phone)
             proposal = proposal.model_copy(
                 update={
                     "intake": intake, "recommendation": recommendation,

@@ -41,6 +41,8 @@ TEXT = {
     "decided": "Forslag nr. {id}: {status}",
     "unchanged": " (uændret: det var allerede besluttet)",
     "recommendation": "Anbefaling",
+    "details": "Detaljer",
+    "crisis_checklist": "Krisetjekliste",
     "tone": "Tone",
     "text_checks": "Teksten: {words} ord, LIX {lix:.0f}",
     "warnings": "Vær opmærksom på",
@@ -152,11 +154,20 @@ TYPED: dict[QuestionKind, Callable[[Question, str], tuple[Any, str | None]]] = {
 
 
 def render_recommendation(rec: Recommendation) -> str:
+    """The summary first (at most three lines), then the details."""
     lines = ["", TEXT["recommendation"]]
+    lines.extend(f"  {line}" for line in rec.summary)
+    lines.append(TEXT["details"])
     for fit in rec.platforms:
-        lines.append(f"  {FIT_MARK[fit.fit]} {label('platform', fit.platform)}: "
-                     f"{label('fit', fit.fit)}")
+        head = f"  {FIT_MARK[fit.fit]} {label('platform', fit.platform)}: {label('fit', fit.fit)}"
+        if fit.fit == "not_recommended":  # one line: the reason that ruled it out
+            lines.append(f"{head}. {fit.reasons[0]}")
+            continue
+        lines.append(head)
         lines.extend(f"      - {reason}" for reason in fit.reasons)
+    if rec.crisis_checklist:
+        lines.append(TEXT["crisis_checklist"])
+        lines.extend(f"  - {item}" for item in rec.crisis_checklist)
     if rec.tone_tips:
         lines.append(TEXT["tone"])
         for platform, tips in rec.tone_tips.items():
@@ -169,7 +180,7 @@ def render_recommendation(rec: Recommendation) -> str:
         lines.append(f"  - {finding.message}{where}")
     if rec.warnings:
         lines.append(TEXT["warnings"])
-        lines.extend(f"  - {warning}" for warning in rec.warnings)
+        lines.extend(f"  - {warning.message}" for warning in rec.warnings)
     urgent = TEXT["urgent"] if rec.review.urgent else ""
     route = readout.route_name(rec.review.route, start=True)
     lines.append(TEXT["fact"].format(label=readout.REVIEW_BY, value=route))

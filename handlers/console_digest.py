@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from bot.digest import (
     MAX_LISTED,
     TEXT,
@@ -19,10 +17,6 @@ from bot.digest import (
     platform_balance_text,
     platforms_text,
 )
-
-
-def render_payload(payload: dict[str, Any]) -> str:
-    return render_digest(Digest.model_validate(payload["digest"]))
 
 
 def render_digest(digest: Digest) -> str:

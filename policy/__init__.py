@@ -14,6 +14,7 @@ from policy.engine import (
 )
 from policy.models import (
     TEXT_MAX,
+    AdviceWarning,
     Finding,
     Intake,
     Option,
@@ -28,6 +29,7 @@ from policy.models import (
 __all__ = [
     "POLICY_VERSION",
     "TEXT_MAX",
+    "AdviceWarning",
     "Finding",
     "Intake",
     "Option",

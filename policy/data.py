@@ -6,16 +6,20 @@ pydantic error naming the key, never silently later in a recommendation.
 
 from __future__ import annotations
 
+import re
 from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from policy.models import (
+    SUMMARY_CHARS,
     Audience,
     ContentType,
     Fit,
     Intake,
     JobLevel,
+    MediaKind,
+    PeopleInMedia,
     Platform,
     QuestionKind,
     Route,
@@ -50,6 +54,8 @@ class Length(_Strict):
 
 class PlatformSpec(_Strict):
     label: str = Field(min_length=1)
+    # The label inside a sentence, where it differs ("afdelingens egne kanaler").
+    label_in_sentence: str | None = None
     purpose: str
     tone: str
     audience: str
@@ -85,6 +91,13 @@ class Condition(_Strict):
     job_level: frozenset[JobLevel] | None = None
     # Holds when the job level is missing too.
     job_level_not: frozenset[JobLevel] | None = None
+    media_kind: frozenset[MediaKind] | None = None
+    people_in_media: frozenset[PeopleInMedia] | None = None
+    # True only when the proposer answered yes: a skipped answer is no consent.
+    consent: bool | None = None
+    # Names of `mentions` lists: the text matches one of them / none of them.
+    mentions_any: frozenset[str] | None = None
+    mentions_none: frozenset[str] | None = None
 
 
 class Rule(_Strict):
@@ -115,15 +128,56 @@ class ToneRule(_Strict):
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     when: Condition
     platforms: list[Platform] = Field(min_length=1)
+    # A tip that may be the summary's "most important" line when nothing needs fixing.
+    key: bool = False
     tip: str = Field(min_length=1)
     source: str = Field(min_length=1)
 
 
+class Guidance(_Strict):
+    """Public guidance a warning rests on where the strategy says nothing (e.g. Datatilsynet
+    on photos of people): named as guidance, in our own words, with where to read it."""
+
+    name: str = Field(min_length=1)
+    url: str = Field(pattern=r"^https://")
+    says: str = Field(min_length=1)
+
+
 class WarningRule(_Strict):
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    code: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     when: Condition
+    # Opens the summary (consent, crisis); or must be fixed before the post goes out.
+    first: bool = False
+    fix: bool = False
     text: str = Field(min_length=1)
+    source: str | None = Field(default=None, min_length=1)
+    guidance: Guidance | None = None
+
+    @model_validator(mode="after")
+    def _cites_something(self) -> WarningRule:
+        if self.source is None and self.guidance is None:
+            raise ValueError(f"warning {self.id}: needs a source or guidance")
+        # The summary shows these texts whole (and "Vigtigst: " before a `fix`).
+        if (self.first or self.fix) and len(self.text) > SUMMARY_CHARS - len("Vigtigst: "):
+            raise ValueError(f"warning {self.id}: text too long for the summary")
+        return self
+
+
+class Mentions(_Strict):
+    """Regular expressions (case-insensitive) for what a text names, and why it matters."""
+
+    patterns: list[str] = Field(min_length=1)
     source: str = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _patterns_compile(self) -> Mentions:
+        for pattern in self.patterns:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"bad pattern {pattern!r}: {exc}") from None
+        return self
 
 
 class ReviewSpec(_Strict):
@@ -202,7 +256,9 @@ class FieldErrors(_Strict):
     link_host: str | None = None
 
 
-OptionsFrom = Literal["audiences", "themes", "content_types", "job_levels"]
+OptionsFrom = Literal[
+    "audiences", "themes", "content_types", "job_levels", "media_kinds", "people_in_media"
+]
 
 
 class QuestionSpec(_Strict):
@@ -231,6 +287,15 @@ class Messages(_Strict):
     no_platform: str
     # {host}: the link's host in its ASCII (punycode) form.
     link_not_ascii: str = Field(min_length=1)
+    summary_where: str = Field(min_length=1)
+    summary_also: str = Field(min_length=1)
+    summary_only_possible: str = Field(min_length=1)
+    summary_who: str = Field(min_length=1)
+    summary_who_urgent: str = Field(min_length=1)
+    summary_fix: str = Field(min_length=1)
+    crisis_call_phone: str = Field(min_length=1)
+    crisis_call: str = Field(min_length=1)
+    guidance: str = Field(min_length=1)
 
 
 class Strategy(_Strict):
@@ -241,12 +306,16 @@ class Strategy(_Strict):
     themes: dict[Theme, str]
     content_types: dict[ContentType, str]
     job_levels: dict[JobLevel, str]
+    media_kinds: dict[MediaKind, str]
+    people_in_media: dict[PeopleInMedia, str]
     fits: dict[Fit, str]
     routes: dict[Route, str]
     coverage_groups: list[CoverageGroupSpec]
     rules: list[Rule]
     tone_rules: list[ToneRule]
     warnings: list[WarningRule]
+    mentions: dict[str, Mentions]
+    crisis_checklist: list[Cited] = Field(min_length=1)
     review: ReviewSpec
     plain_words: list[PlainWord] = Field(min_length=30)
     passive: PassiveSpec
@@ -258,7 +327,7 @@ class Strategy(_Strict):
         for name, literal in (
             ("platforms", Platform), ("audiences", Audience), ("themes", Theme),
             ("content_types", ContentType), ("job_levels", JobLevel), ("fits", Fit),
-            ("routes", Route),
+            ("routes", Route), ("media_kinds", MediaKind), ("people_in_media", PeopleInMedia),
         ):
             have = list(getattr(self, name))
             want = list(get_args(literal))
@@ -269,6 +338,12 @@ class Strategy(_Strict):
         duplicates = sorted({i for i in ids if ids.count(i) > 1})
         if duplicates:
             raise ValueError(f"duplicate rule ids: {duplicates}")
+        conditions = [r.when for r in self.rules] + [r.when for r in self.tone_rules]
+        conditions += [r.when for r in self.warnings]
+        named = {name for c in conditions for name in (c.mentions_any or set())}
+        named |= {name for c in conditions for name in (c.mentions_none or set())}
+        if not named <= set(self.mentions):
+            raise ValueError(f"unknown mentions: {sorted(named - set(self.mentions))}")
         main = {k for k, v in self.platforms.items() if v.main_profile}
         if not main <= set(self.review.central_source_preference):
             raise ValueError("review.central_source_preference must name every main profile")

@@ -14,14 +14,22 @@ Further choices, all visible in `strategy.yaml`:
 - A text is "long" (rule fact `long_text`) when it is over Facebook's recommended length;
   the strategy sends longer stories to norddjurs.dk.
 - Length, readability and link findings are given only for platforms that are not ruled out.
-- Review: a crisis goes to the central team as urgent; a post that fits one of the main
-  profiles (Facebook, LinkedIn, Instagram) goes to the central team; a post for the intranet
-  or norddjurs.dk only stays in the department.
+- Review (koncernlinjen): a crisis goes to the central team as urgent; a post whose best fits
+  include one of the main profiles (Facebook, LinkedIn, Instagram) goes to the central team;
+  a post whose best fits are the department's own channels, the intranet or norddjurs.dk stays
+  in the department.
+- Short first: `summary` is at most three lines (where, who approves, the one thing to fix;
+  a missing consent or a crisis comes first). A "frarådes" platform shows only the reason that
+  decided it. Each strategy sentence is quoted once per answer, in the order the answer is
+  read (platforms, text findings, warnings, review); later uses show the reason alone.
+- Crisis: `crisis_checklist` replaces every tone tip, so no everyday "humour" or "like a
+  neighbour" advice reaches a crisis post.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache, reduce
@@ -32,8 +40,12 @@ import yaml
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails, InitErrorDetails, PydanticCustomError
 
-from policy.data import FIT_RANK, Condition, QuestionSpec, Rule, Strategy
+from policy.data import FIT_RANK, Condition, QuestionSpec, Rule, Strategy, WarningRule
 from policy.models import (
+    SUMMARY_CHARS,
+    SUMMARY_LINES,
+    AdviceWarning,
+    Finding,
     Fit,
     Intake,
     Option,
@@ -43,6 +55,7 @@ from policy.models import (
     Recommendation,
     Review,
     TextChecks,
+    clean_line,
     link_host,
 )
 from policy.textchecks import PlatformLimits, TextChecker, analyse, danish_number
@@ -92,6 +105,10 @@ class _Facts(NamedTuple):
     theme: str
     content_type: str
     job_level: str | None
+    media_kind: str | None
+    people_in_media: str | None
+    consent: bool  # True only when the proposer answered yes
+    mentions: frozenset[str]  # the `mentions` lists the text (or title) matches
 
 
 _Predicate = Callable[[_Facts], bool]
@@ -101,7 +118,7 @@ _INDEX = {name: i for i, name in enumerate(_Facts._fields)}
 def _compile(cond: Condition) -> _Predicate:
     """Turn a condition into one fast predicate over the facts of an intake."""
     tests: list[_Predicate] = []
-    for flag in ("crisis", "has_media", "long_text"):
+    for flag in ("crisis", "has_media", "long_text", "consent"):
         value = getattr(cond, flag)
         if value is not None:
             tests.append(_is(_INDEX[flag], value))
@@ -115,9 +132,14 @@ def _compile(cond: Condition) -> _Predicate:
         ("theme", cond.theme, True), ("theme", cond.theme_not, False),
         ("content_type", cond.content_type, True), ("content_type", cond.content_type_not, False),
         ("job_level", cond.job_level, True), ("job_level", cond.job_level_not, False),
+        ("media_kind", cond.media_kind, True), ("people_in_media", cond.people_in_media, True),
     ):
         if values is not None:
             tests.append(_member(_INDEX[attr], frozenset(values), wanted))
+    if cond.mentions_any is not None:
+        tests.append(_mentions(cond.mentions_any, wanted=True))
+    if cond.mentions_none is not None:
+        tests.append(_mentions(cond.mentions_none, wanted=False))
     if not tests:
         return lambda facts: True
     return reduce(_and, tests)
@@ -143,6 +165,12 @@ def _audience_only(values: frozenset[str]) -> _Predicate:
     return lambda facts: facts.audience <= values
 
 
+def _mentions(names: frozenset[str], *, wanted: bool) -> _Predicate:
+    if wanted:
+        return lambda facts: not names.isdisjoint(facts.mentions)
+    return lambda facts: names.isdisjoint(facts.mentions)
+
+
 def _member(index: int, values: frozenset[str], wanted: bool) -> _Predicate:
     if wanted:
         return lambda facts: facts[index] in values
@@ -155,15 +183,37 @@ class _CompiledRule:
     holds: _Predicate
     low: int | None  # rank of at_least
     high: int | None  # rank of at_most
-    reason: str
+    reason: _Cited
+
+
+class _Cited(NamedTuple):
+    """A sentence of ours and the strategy sentence it rests on, quoted when shown."""
+
+    text: str
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class _ToneRule:
+    holds: _Predicate
+    platforms: frozenset[str]
+    tip: str
+    key: bool
+
+
+@dataclass(frozen=True, slots=True)
+class _Warning:
+    rule: WarningRule
+    holds: _Predicate
 
 
 @dataclass(frozen=True, slots=True)
 class _State:
     strategy: Strategy
     rules: dict[str, tuple[_CompiledRule, ...]]
-    tone_rules: tuple[tuple[_Predicate, frozenset[str], str], ...]
-    warnings: tuple[tuple[_Predicate, str], ...]
+    tone_rules: tuple[_ToneRule, ...]
+    warnings: tuple[_Warning, ...]
+    mentions: dict[str, re.Pattern[str]]
     limits: dict[str, PlatformLimits]
     checker: TextChecker
     questions: tuple[Question, ...]
@@ -185,7 +235,7 @@ def _state() -> _State:
             rule=rule, holds=_compile(rule.when),
             low=None if rule.at_least is None else FIT_RANK[rule.at_least],
             high=None if rule.at_most is None else FIT_RANK[rule.at_most],
-            reason=_cite(rule.reason, rule.source),
+            reason=_Cited(rule.reason, rule.source),
         ))
     limits: dict[str, PlatformLimits] = {}
     for key, spec in strategy.platforms.items():
@@ -212,12 +262,15 @@ def _state() -> _State:
         "theme": _str_dict(strategy.themes),
         "content_type": _str_dict(strategy.content_types),
         "job_level": _str_dict(strategy.job_levels),
+        "media_kind": _str_dict(strategy.media_kinds),
+        "people_in_media": _str_dict(strategy.people_in_media),
         "fit": _str_dict(strategy.fits),
         "route": _str_dict(strategy.routes),
     }
     options = {
         "audiences": labels["audience"], "themes": labels["theme"],
         "content_types": labels["content_type"], "job_levels": labels["job_level"],
+        "media_kinds": labels["media_kind"], "people_in_media": labels["people_in_media"],
     }
     built = tuple(
         Question(
@@ -238,9 +291,14 @@ def _state() -> _State:
         strategy=strategy,
         rules={k: tuple(v) for k, v in rules.items()},
         tone_rules=tuple(
-            (_compile(t.when), frozenset(t.platforms), t.tip) for t in strategy.tone_rules
+            _ToneRule(_compile(t.when), frozenset(t.platforms), t.tip, t.key)
+            for t in strategy.tone_rules
         ),
-        warnings=tuple((_compile(w.when), _cite(w.text, w.source)) for w in strategy.warnings),
+        warnings=tuple(_Warning(w, _compile(w.when)) for w in strategy.warnings),
+        mentions={
+            name: re.compile("|".join(f"(?:{p})" for p in spec.patterns), re.IGNORECASE)
+            for name, spec in strategy.mentions.items()
+        },
         limits=limits,
         checker=checker,
         questions=built,
@@ -362,48 +420,238 @@ def _message(field: str, error: ErrorDetails) -> str:
     return spec.errors.invalid
 
 
-def recommend(intake: Intake) -> Recommendation:
-    """Which platforms fit, in which tone, what to fix in the text, and who reviews it."""
+# The text findings in the order they matter for the summary's "most important" line: what
+# blocks the post first, then what the reader meets first.
+_FINDING_PRIORITY = (
+    "too_long_hard", "alt_text_missing", "captions_missing", "length", "link_norddjurs",
+    "link_missing", "lix_high", "passive", "officialese", "captions_check",
+)
+_CAPTION_FINDINGS = frozenset({"captions_missing", "captions_check"})
+_QUOTED = re.compile(r'^(?P<text>.*?) Strategien: "(?P<source>[^"]+)"$', re.DOTALL)
+
+
+class _Quotes:
+    """Quotes each strategy sentence once per answer: the first reason that rests on it shows
+    it, later ones show only their own sentence."""
+
+    def __init__(self) -> None:
+        self._seen: set[str] = set()
+
+    def cite(self, cited: _Cited) -> str:
+        if cited.source in self._seen:
+            return cited.text
+        self._seen.add(cited.source)
+        return _cite(cited.text, cited.source)
+
+    def finding(self, finding: Finding) -> Finding:
+        match = _QUOTED.match(finding.message)
+        if match is None:
+            return finding
+        message = self.cite(_Cited(match["text"], match["source"]))
+        return finding.model_copy(update={"message": message})
+
+
+def recommend(intake: Intake, *, crisis_phone: str | None = None) -> Recommendation:
+    """Which platforms fit, in which tone, what to fix in the text, and who reviews it.
+
+    `crisis_phone` is the communications team's crisis phone number (a setting the caller
+    reads; the policy stays pure). Without it the crisis advice says to call them, with no
+    number."""
     state = _state()
     strategy = state.strategy
     stats = analyse(intake.text)
-    facts = _Facts(
-        crisis=intake.crisis, has_media=intake.has_media,
-        long_text=state.limits["facebook"].over_recommended(stats),
-        audience=frozenset(intake.audience), theme=intake.theme,
-        content_type=intake.content_type, job_level=intake.job_level,
-    )
-    fits = sorted(
+    facts = _facts(intake, state, long_text=state.limits["facebook"].over_recommended(stats))
+    decided = sorted(
         (_platform_fit(platform, facts, state) for platform in PLATFORM_ORDER),
-        key=lambda pf: -FIT_RANK[pf.fit],
+        key=lambda pf: -FIT_RANK[pf[0]],
     )
-    active = [pf.platform for pf in fits if pf.fit != "not_recommended"]
-
-    tone_tips: dict[str, list[str]] = {}
-    for platform in active:
-        tips = [tip for holds, where, tip in state.tone_rules if platform in where and holds(facts)]
-        tips += strategy.platforms[platform].tone_tips
-        tone_tips[platform] = list(dict.fromkeys(tips))
+    active = [platform for fit, platform, _ in decided if fit != "not_recommended"]
+    quotes = _Quotes()
+    fits = [
+        PlatformFit(platform=platform, fit=fit, reasons=[quotes.cite(r) for r in reasons])
+        for fit, platform, reasons in decided
+    ]
 
     findings = state.checker.check(
-        intake.text, stats, [state.limits[p] for p in active],
+        intake.text, stats, [state.limits[p] for p in active if p in state.limits],
         has_media=intake.has_media, alt_text=intake.alt_text, captions=intake.captions,
         link=intake.link,
     )
-    warnings = [text for holds, text in state.warnings if holds(facts)]
+    if intake.media_kind == "foto":  # subtitles are advice for video only
+        findings = [f for f in findings if f.code not in _CAPTION_FINDINGS]
+    findings = [quotes.finding(f) for f in findings]
+
+    phone = _phone(crisis_phone)
+    fired = [w.rule for w in state.warnings if w.holds(facts)]
+    warnings = [
+        AdviceWarning(code=rule.code, message=_warning_message(rule, phone, quotes, state))
+        for rule in fired
+    ]
     if not active:
-        warnings.append(strategy.messages.no_platform)
+        warnings.append(AdviceWarning(code="no_platform", message=strategy.messages.no_platform))
     host = link_host(intake.link) if intake.link else None
     if host and _punycode_host(host):
-        warnings.append(strategy.messages.link_not_ascii.format(host=host))
+        warnings.append(AdviceWarning(
+            code="link_not_ascii", message=strategy.messages.link_not_ascii.format(host=host),
+        ))
+    review, review_reason = _review(intake, fits, state)
+    review = review.model_copy(update={"reason": quotes.cite(review_reason)})
+    key_tips = [
+        rule.tip for rule in state.tone_rules
+        if rule.key and not intake.crisis and rule.holds(facts)
+        and any(p in rule.platforms for p in active)
+    ]
     return Recommendation(
+        summary=_summary(fits, review, fired, phone, findings, key_tips, warnings, state),
         platforms=fits,
-        tone_tips=tone_tips,
+        tone_tips={} if intake.crisis else _tone_tips(fits, facts, state),
         text_checks=TextChecks(lix=stats.lix, words=stats.words, findings=findings),
-        review=_review(intake, active, state),
+        review=review,
         warnings=warnings,
+        crisis_checklist=_crisis_checklist(phone, state) if intake.crisis else [],
         policy_version=POLICY_VERSION,
     )
+
+
+def _facts(intake: Intake, state: _State, *, long_text: bool) -> _Facts:
+    searched = f"{intake.title or ''}\n{intake.text}"
+    return _Facts(
+        crisis=intake.crisis, has_media=intake.has_media, long_text=long_text,
+        audience=frozenset(intake.audience), theme=intake.theme,
+        content_type=intake.content_type, job_level=intake.job_level,
+        media_kind=intake.media_kind if intake.has_media else None,
+        people_in_media=intake.people_in_media if intake.has_media else None,
+        consent=intake.consent is True,
+        mentions=frozenset(
+            name for name, pattern in state.mentions.items() if pattern.search(searched)
+        ),
+    )
+
+
+def _phone(value: str | None) -> str | None:
+    """The crisis phone number as one line, or None when it is not set."""
+    if value is None:
+        return None
+    cleaned = " ".join(clean_line(value).split())
+    return cleaned or None
+
+
+def _tone_tips(
+    fits: list[PlatformFit], facts: _Facts, state: _State
+) -> dict[str, list[str]]:
+    """This post's tips first, then the platform's everyday ones: all of them where it is
+    recommended, only the first (its tone in one sentence) where it merely can be used; none
+    where it is ruled out."""
+    tone_tips: dict[str, list[str]] = {}
+    for fit in fits:
+        if fit.fit == "not_recommended":
+            continue
+        platform = fit.platform
+        tips = [r.tip for r in state.tone_rules if platform in r.platforms and r.holds(facts)]
+        everyday = state.strategy.platforms[platform].tone_tips
+        tips += everyday if fit.fit == "recommended" else everyday[:1]
+        tone_tips[platform] = list(dict.fromkeys(tips))
+    return tone_tips
+
+
+def _call(phone: str | None) -> str:
+    return f" på {phone}" if phone else ""
+
+
+def _warning_text(rule: WarningRule, phone: str | None) -> str:
+    return rule.text.replace("{call}", _call(phone))
+
+
+def _warning_message(
+    rule: WarningRule, phone: str | None, quotes: _Quotes, state: _State
+) -> str:
+    text = _warning_text(rule, phone)
+    if rule.source is not None:
+        text = quotes.cite(_Cited(text, rule.source))
+    if rule.guidance is not None:
+        g = rule.guidance
+        text += " " + state.strategy.messages.guidance.format(name=g.name, says=g.says, url=g.url)
+    return text
+
+
+def _crisis_checklist(phone: str | None, state: _State) -> list[str]:
+    messages = state.strategy.messages
+    call = messages.crisis_call_phone.format(phone=phone) if phone else messages.crisis_call
+    return [item.text for item in state.strategy.crisis_checklist] + [call]
+
+
+def _summary(
+    fits: list[PlatformFit], review: Review, fired: list[WarningRule], phone: str | None,
+    findings: list[Finding], key_tips: list[str], warnings: list[AdviceWarning], state: _State,
+) -> list[str]:
+    """At most three short lines: what must be read first (a missing consent, a crisis),
+    then where to post, who approves, and the one most important thing to fix."""
+    messages = state.strategy.messages
+    lines = [_warning_text(rule, phone) for rule in fired if rule.first]
+    lines.append(_where(fits, state))
+    route = label("route", review.route)
+    who = messages.summary_who_urgent if review.urgent else messages.summary_who
+    lines.append(who.format(route=route))
+    advice = _most_important(fired, phone, findings, key_tips, warnings)
+    if advice:
+        lines.append(messages.summary_fix.format(advice=advice))
+    return [_short(line) for line in lines[:SUMMARY_LINES]]
+
+
+def _where(fits: list[PlatformFit], state: _State) -> str:
+    messages = state.strategy.messages
+    recommended = [f.platform for f in fits if f.fit == "recommended"]
+    possible = [_in_sentence(f.platform) for f in fits if f.fit == "possible"]
+    if recommended:
+        # The first name opens the line after "Hvor:", so it keeps its capital.
+        names = [label("platform", recommended[0])] + [_in_sentence(p) for p in recommended[1:]]
+        line = messages.summary_where.format(recommended=_join(names))
+        if possible:
+            line += " " + messages.summary_also.format(possible=_join(possible))
+        return line
+    if possible:
+        return messages.summary_only_possible.format(possible=_join(possible))
+    return messages.no_platform
+
+
+def _most_important(
+    fired: list[WarningRule], phone: str | None, findings: list[Finding], key_tips: list[str],
+    warnings: list[AdviceWarning],
+) -> str | None:
+    """What to fix before the post goes out, else the tip that matters most for this post,
+    else the first note (the warnings that opened the summary are not repeated)."""
+    for rule in fired:
+        if rule.fix and not rule.first:
+            return _warning_text(rule, phone)
+    ranked = sorted(
+        (f for f in findings if f.code in _FINDING_PRIORITY),
+        key=lambda f: _FINDING_PRIORITY.index(f.code),
+    )
+    if ranked:
+        return _unquoted(ranked[0].message)
+    if key_tips:
+        return key_tips[0]
+    opened = {rule.code for rule in fired if rule.first}
+    notes = [w.message for w in warnings if w.code not in opened]
+    return _unquoted(notes[0]) if notes else None
+
+
+def _unquoted(message: str) -> str:
+    """A message without its strategy quote and guidance: the summary is the short form."""
+    for marker in (' Strategien: "', " Vejledning: "):
+        message = message.split(marker, 1)[0]
+    return message
+
+
+def _short(line: str) -> str:
+    """A summary line of at most SUMMARY_CHARS characters: whole sentences when they fit,
+    else cut at a word with "…"."""
+    if len(line) <= SUMMARY_CHARS:
+        return line
+    cut = max(line.rfind(". ", 0, SUMMARY_CHARS), line.rfind(": ", 0, SUMMARY_CHARS))
+    if cut > SUMMARY_CHARS // 2 and line[cut] == ".":
+        return line[: cut + 1]
+    return line[: SUMMARY_CHARS - 1].rsplit(" ", 1)[0].rstrip(",:;") + "…"
 
 
 def _punycode_host(host: str) -> bool:
@@ -412,7 +660,11 @@ def _punycode_host(host: str) -> bool:
     return any(part.lower().startswith("xn--") for part in host.split("."))
 
 
-def _platform_fit(platform: Platform, facts: _Facts, state: _State) -> PlatformFit:
+def _platform_fit(
+    platform: Platform, facts: _Facts, state: _State
+) -> tuple[Fit, Platform, list[_Cited]]:
+    """The fit and the reasons for it, deciding ones first; a ruled-out platform gets only the
+    one reason that ruled it out."""
     fired: list[_CompiledRule] = []
     floor, ceiling = 0, 2
     for rule in state.rules[platform]:
@@ -434,34 +686,46 @@ def _platform_fit(platform: Platform, facts: _Facts, state: _State) -> PlatformF
     reasons = binding_caps + binding_raises
     if not reasons:
         default = state.strategy.platforms[platform].default
-        reasons = [_cite(default.text, default.source)]
-    reasons = list(dict.fromkeys(reasons + supporting))
-    return PlatformFit(platform=platform, fit=_FITS[final], reasons=reasons)
+        reasons = [_Cited(default.text, default.source)]
+    # One reason per strategy sentence: a second rule resting on the same sentence says the
+    # same thing again in other words.
+    by_source: dict[str, _Cited] = {}
+    for reason in reasons + supporting:
+        by_source.setdefault(reason.source, reason)
+    reasons = list(by_source.values())
+    if final == 0:
+        reasons = reasons[:1]
+    return _FITS[final], platform, reasons
 
 
-def _review(intake: Intake, active: list[Platform], state: _State) -> Review:
+def _review(intake: Intake, fits: list[PlatformFit], state: _State) -> tuple[Review, _Cited]:
+    """Who approves (koncernlinjen): the central team in a crisis and when one of its main
+    profiles is among the best fits; otherwise the department, which owns its own channels."""
     strategy = state.strategy
     review = strategy.review
     if intake.crisis:
-        return Review(
-            route="central", urgent=True, reason=_cite(review.crisis.text, review.crisis.source)
-        )
-    main = [p for p in active if strategy.platforms[p].main_profile]
+        return (Review(route="central", urgent=True, reason=""),
+                _Cited(review.crisis.text, review.crisis.source))
+    top = max((FIT_RANK[f.fit] for f in fits), default=0)
+    best = [f.platform for f in fits if top > 0 and FIT_RANK[f.fit] == top]
+    main = [p for p in best if strategy.platforms[p].main_profile]
     if main:
         quoted = next(p for p in review.central_source_preference if p in main)
         source = strategy.platforms[quoted].central_source or ""
-        text = review.central.format(platforms=_join([label("platform", p) for p in main]))
-        return Review(route="central", urgent=False, reason=_cite(text, source))
-    if active:
-        text = review.department.text.format(
-            platforms=_join([label("platform", p) for p in active])
-        )
-        reason = _cite(text, review.department.source)
-        return Review(route="department", urgent=False, reason=reason)
-    return Review(
-        route="department", urgent=False,
-        reason=_cite(review.no_platform.text, review.no_platform.source),
-    )
+        text = review.central.format(platforms=_join([_in_sentence(p) for p in main]))
+        return Review(route="central", urgent=False, reason=""), _Cited(text, source)
+    if best:
+        text = review.department.text.format(platforms=_join([_in_sentence(p) for p in best]))
+        return (Review(route="department", urgent=False, reason=""),
+                _Cited(text, review.department.source))
+    return (Review(route="department", urgent=False, reason=""),
+            _Cited(review.no_platform.text, review.no_platform.source))
+
+
+def _in_sentence(platform: Platform) -> str:
+    """A platform's name inside a sentence ("på afdelingens egne kanaler")."""
+    spec = _state().strategy.platforms[platform]
+    return spec.label_in_sentence or spec.label
 
 
 def _join(items: list[str]) -> str:

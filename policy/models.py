@@ -16,6 +16,7 @@ from typing import Annotated, Any, Literal
 import idna
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     ValidationInfo,
@@ -36,10 +37,16 @@ ContentType = Literal[
     "nyhed", "god_historie", "hverdagsglimt", "serviceinfo", "begivenhed", "jobopslag",
     "medarbejderportraet", "navnenyt", "politisk", "deling",
 ]
-Platform = Literal["facebook", "linkedin", "instagram", "intranet", "website"]
+# "department": the department's own channels (its own profile, its page on norddjurs.dk, Aula
+# for schools, its intranet page), for the local, day-to-day posts it owns itself.
+Platform = Literal["facebook", "linkedin", "instagram", "department", "intranet", "website"]
 Fit = Literal["recommended", "possible", "not_recommended"]
 JobLevel = Literal["chef", "medarbejder"]
 Route = Literal["central", "department"]
+MediaKind = Literal["foto", "video", "begge"]
+# Recognisable people in the photo or video: none, adults, or children (then the consent is the
+# parents', for children under 15).
+PeopleInMedia = Literal["ingen", "voksne", "boern"]
 
 TEXT_MAX = 3000
 LINK_MAX = 500
@@ -162,6 +169,9 @@ class Intake(BaseModel):
     crisis: bool = False
     has_media: bool = False
     alt_text: str | None = Field(default=None, max_length=1000)
+    media_kind: MediaKind | None = None
+    people_in_media: PeopleInMedia | None = None
+    consent: bool | None = None
     captions: bool | None = None
     job_level: JobLevel | None = None
     text: str = Field(min_length=1, max_length=TEXT_MAX)
@@ -295,12 +305,42 @@ class Review(BaseModel):
     reason: str
 
 
+SUMMARY_LINES = 3
+SUMMARY_CHARS = 200
+
+
+class AdviceWarning(BaseModel):
+    """Something the proposer must know or fix, with a stable code for programs."""
+
+    code: str = Field(min_length=1)
+    message: str = Field(min_length=1)
+
+
+# The code of a warning stored as a bare string, before warnings had codes.
+LEGACY_WARNING = "note"
+
+
+def _warning_from_string(value: object) -> object:
+    """A recommendation stored before warnings had codes held bare strings; they stay
+    readable."""
+    if isinstance(value, str):
+        return {"code": LEGACY_WARNING, "message": value}
+    return value
+
+
 class Recommendation(BaseModel):
+    # Read first: where to post, who approves, the one most important thing to fix (or, when
+    # consent is missing or it is a crisis, that first).
+    summary: list[Annotated[str, Field(max_length=SUMMARY_CHARS)]] = Field(
+        default_factory=list, max_length=SUMMARY_LINES
+    )
     platforms: list[PlatformFit]
     tone_tips: dict[str, list[str]]
     text_checks: TextChecks
     review: Review
-    warnings: list[str]
+    warnings: list[Annotated[AdviceWarning, BeforeValidator(_warning_from_string)]]
+    # Non-empty exactly when the intake says crisis; replaces the everyday tone tips.
+    crisis_checklist: list[str] = Field(default_factory=list)
     policy_version: str
 
 

@@ -15,10 +15,10 @@ from aiohttp.test_utils import TestClient, TestServer
 from icalendar import Calendar
 
 from bot import calendar
-from bot.cli import main
 from bot.core import Core
-from bot.server import build_app
 from bot.store import Reader, StoreUnavailable
+from opslag.cli import main
+from opslag.server import build_app
 from tests.conftest import FakeClock
 from tests.test_digest_support import BO, decide, propose, seed_week_48, utc
 

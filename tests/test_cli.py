@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from bot.cli import main
+from opslag.cli import main
 from tests.conftest import intake_data
 
 
@@ -40,9 +40,14 @@ def test_recommend_prints_the_recommendation_as_json(cli: Any) -> None:
     assert code == 0, err
     rec = json.loads(out)
     assert {p["platform"] for p in rec["platforms"]} == {
-        "facebook", "linkedin", "instagram", "intranet", "website"
+        "facebook", "linkedin", "instagram", "department", "intranet", "website"
     }
     assert rec["review"] == {**rec["review"], "route": "central", "urgent": True}
+    # issue 11: the short answer, warnings with codes, and the crisis checklist
+    assert 1 <= len(rec["summary"]) <= 3
+    assert all(len(line) <= 200 for line in rec["summary"])
+    assert rec["warnings"][0]["code"] == "crisis"
+    assert rec["crisis_checklist"]
 
 
 @pytest.mark.parametrize(
@@ -180,7 +185,7 @@ def test_show_unknown_id_is_a_clear_error(cli: Any) -> None:
 def test_chat_asks_the_questions_and_stores_the_proposal(
     cli: Any, monkeypatch: Any, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from bot import cli as cli_module
+    from opslag import cli as cli_module
     from policy import questions
 
     answers = iter(_answers_for_chat(questions()))
@@ -199,7 +204,7 @@ def test_chat_asks_the_questions_and_stores_the_proposal(
 def test_chat_interrupted_stores_nothing(
     cli: Any, monkeypatch: Any, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from bot import cli as cli_module
+    from opslag import cli as cli_module
 
     answers = iter(["1"])
 
@@ -245,7 +250,7 @@ def test_the_installed_command_never_shows_a_traceback(tmp_path: Path) -> None:
 
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
     result = subprocess.run(
-        [sys.executable, "-m", "bot", "recommend"],
+        [sys.executable, "-m", "opslag", "recommend"],
         input="{ikke json", capture_output=True, text=True, cwd=tmp_path, timeout=60, env=env,
     )
     assert result.returncode == 2
@@ -262,7 +267,7 @@ def run_installed(argv: list[str], folder: Path, stdout: int) -> subprocess.Comp
         "PYTHONPATH": str(Path(__file__).resolve().parents[1]),
     }
     return subprocess.run(
-        [sys.executable, "-m", "bot", *argv], stdin=subprocess.DEVNULL, stdout=stdout,
+        [sys.executable, "-m", "opslag", *argv], stdin=subprocess.DEVNULL, stdout=stdout,
         stderr=subprocess.PIPE, text=True, cwd=folder, timeout=60, env=env,
     )
 

@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from bot.cli import main
 from bot.store import NewMessage, Store
+from opslag.cli import main
 
 LEASE = dt.timedelta(seconds=120)
 

@@ -80,10 +80,12 @@ def test_strategy_coverage_and_platform_balance(core: Core, clock: FakeClock) ->
     assert coverage["bosaetning"] == (1, 0)
     assert coverage["infrastruktur"] == (0, 1)  # only pending content planned in the week
     assert coverage["erhverv_job"] == (0, 0)  # pending, but planned for another week
-    assert {g.key for g in built.covered} == {"klima_miljoe", "bosaetning"}
-    assert {g.kind for g in built.uncovered} == {"styrkeposition", "fokusomraade"}
+    assert {g.key for g in built.coverage if g.approved} == {"klima_miljoe", "bosaetning"}
+    assert {g.kind for g in built.coverage if not g.approved} == {"styrkeposition",
+                                                                  "fokusomraade"}
     balance = {count.key: count.count for count in built.platforms}
-    assert balance == {"facebook": 2, "linkedin": 0, "instagram": 1, "intranet": 0, "website": 0}
+    assert balance == {"facebook": 2, "linkedin": 0, "instagram": 1, "department": 0,
+                       "intranet": 0, "website": 0}
 
 
 def test_overdue_is_strictly_older_than_the_sla(core: Core, clock: FakeClock) -> None:

@@ -16,8 +16,8 @@ from bot.core import Core
 from bot.digest import MAX_LISTED, Digest, more_text
 from bot.proposal import Actor, Decision, Proposal, Status
 from handlers.console_digest import render_digest
-from handlers.slack.digest_view import blocks_of
-from handlers.teams.digest_card import card_of
+from handlers.slack.digest_render import blocks_of
+from handlers.teams.digest_render import card_of
 from policy import parse_intake, recommend
 from tests.conftest import FakeClock, intake_data
 from tests.test_digest_support import CHEF, MONDAY_0800, WEEK_48

@@ -10,13 +10,13 @@ import jsonschema
 import pytest
 
 from bot import schedule
-from bot.cli import main
 from bot.core import Core
 from bot.digest import TEXT, Day, Digest, Item, PendingItem, build
-from handlers.console_digest import render_digest, render_payload
-from handlers.slack.digest_view import digest_blocks, digest_fallback_text
+from handlers.console_digest import render_digest
+from handlers.slack.digest_render import digest_blocks, fallback_of
 from handlers.slack.mrkdwn import MESSAGE_BUDGET, SECTION_MAX
-from handlers.teams.digest_card import CARD_BUDGET, digest_card
+from handlers.teams.digest_render import CARD_BUDGET, digest_card
+from opslag.cli import main
 from tests.conftest import FakeClock
 from tests.data_files import schema
 from tests.test_digest_support import MONDAY_0800, WEEK_48, decide, propose, seed_week_48, utc
@@ -106,7 +106,7 @@ def test_slack_message_stays_within_limits() -> None:
 
 
 def test_slack_fallback_text(week: dict[str, Any]) -> None:
-    assert digest_fallback_text(week) == "Uge 48 · 23.–29. november 2026"
+    assert fallback_of(Digest.model_validate(week["digest"])) == "Uge 48 · 23.–29. november 2026"
 
 
 # -- Teams ---------------------------------------------------------------------------------
@@ -153,7 +153,7 @@ def test_teams_card_stays_within_size(card_validator: jsonschema.Draft6Validator
 
 
 def test_plain_text(week: dict[str, Any]) -> None:
-    text = render_payload(week)
+    text = render_digest(Digest.model_validate(week["digest"]))
     lines = text.splitlines()
     assert lines[0] == "Uge 48 · 23.–29. november 2026"
     assert text.index("Mandag 23. november") < text.index("Søndag 29. november")

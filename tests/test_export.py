@@ -15,9 +15,9 @@ from typing import Any
 
 import pytest
 
-from bot.cli import main
 from bot.core import Core
 from bot.proposal import Decision
+from opslag.cli import main
 from policy import POLICY_VERSION
 from tests.conftest import FakeClock
 from tests.test_cli import assert_one_danish_line
@@ -228,7 +228,7 @@ FORBIDDEN = re.compile(
 
 def test_no_module_edits_or_deletes_history() -> None:
     sources = [
-        path for folder in ("bot", "handlers", "policy")
+        path for folder in ("bot", "handlers", "opslag", "policy")
         for path in sorted((ROOT / folder).rglob("*.py"))
     ]
     assert len(sources) > 10

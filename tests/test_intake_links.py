@@ -29,7 +29,9 @@ def answers(**overrides: Any) -> dict[str, Any]:
 
 def link_warnings(link: str) -> list[str]:
     rec = recommend(parse_intake(answers(link=link)))
-    return [warning for warning in rec.warnings if warning.startswith(WARNING_START)]
+    found = [w for w in rec.warnings if w.message.startswith(WARNING_START)]
+    assert all(w.code == "link_not_ascii" for w in found)
+    return [w.message for w in found]
 
 
 @pytest.mark.parametrize(("link", "problem"), [
@@ -103,7 +105,8 @@ def test_a_link_written_in_punycode_gets_the_warning_too() -> None:
 
 def test_the_warning_is_in_the_recommendation_the_surfaces_render() -> None:
     rec = recommend(parse_intake(answers(link="https://norddјurs.dk/")))
-    assert rec.warnings[-1] == (
+    assert rec.warnings[-1].code == "link_not_ascii"
+    assert rec.warnings[-1].message == (
         "Linket går til et domæne med andre tegn end a-z, så det vises her i kodet form: "
         "xn--norddurs-gih.dk. Tjek, at det er det rigtige domæne: nogle bogstaver fra andre "
         "alfabeter ligner latinske til forveksling."

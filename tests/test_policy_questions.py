@@ -8,8 +8,9 @@ from policy import TEXT_MAX, questions
 from policy.models import Audience, ContentType, Intake, Theme
 
 ORDER = [
-    "audience", "theme", "content_type", "crisis", "has_media", "alt_text", "captions",
-    "job_level", "planned_for", "department", "title", "text", "link",
+    "audience", "theme", "content_type", "crisis", "has_media", "media_kind", "people_in_media",
+    "consent", "alt_text", "captions", "job_level", "planned_for", "department", "title", "text",
+    "link",
 ]
 DANISH_WORDS = {"og", "i", "at", "er", "til", "på", "det", "en", "et", "den", "du", "vi", "om",
                 "skal", "kan", "med", "hvis", "så", "fra", "eller", "der", "har", "hvem", "hvad"}
@@ -31,7 +32,9 @@ def test_each_question_has_the_right_kind() -> None:
     kinds = {q.id: q.kind for q in questions()}
     assert kinds == {
         "audience": "multi_choice", "theme": "choice", "content_type": "choice",
-        "crisis": "bool", "has_media": "bool", "alt_text": "short_text", "captions": "bool",
+        "crisis": "bool", "has_media": "bool", "media_kind": "choice",
+        "people_in_media": "choice", "consent": "bool", "alt_text": "short_text",
+        "captions": "bool",
         "job_level": "choice", "planned_for": "date", "department": "short_text",
         "title": "short_text", "text": "long_text", "link": "url",
     }
@@ -43,6 +46,8 @@ def test_choice_options_are_the_intake_values_with_danish_labels() -> None:
     assert [o.value for o in qs["theme"].options] == list(get_args(Theme))
     assert [o.value for o in qs["content_type"].options] == list(get_args(ContentType))
     assert [o.value for o in qs["job_level"].options] == ["chef", "medarbejder"]
+    assert [o.value for o in qs["media_kind"].options] == ["foto", "video", "begge"]
+    assert [o.value for o in qs["people_in_media"].options] == ["ingen", "voksne", "boern"]
     for q in qs.values():
         for option in q.options:
             assert option.label and option.label != option.value
@@ -54,6 +59,9 @@ def test_conditional_questions_name_their_condition() -> None:
     conditions = {q.id: q.applies_when for q in questions()}
     assert conditions == {
         **{qid: {} for qid in ORDER},
+        "media_kind": {"has_media": [True]},
+        "people_in_media": {"has_media": [True]},
+        "consent": {"has_media": [True], "people_in_media": ["voksne", "boern"]},
         "alt_text": {"has_media": [True]},
         "captions": {"has_media": [True]},
         "job_level": {"content_type": ["jobopslag"]},
@@ -68,6 +76,19 @@ def test_applies_shows_media_questions_only_with_media() -> None:
     assert qs["job_level"].applies({"content_type": "jobopslag"})
     assert not qs["job_level"].applies({"content_type": "nyhed"})
     assert qs["text"].applies({})
+
+
+def test_consent_is_asked_only_when_someone_can_be_recognised() -> None:
+    qs = {q.id: q for q in questions()}
+    assert qs["people_in_media"].label == (
+        "Er der genkendelige personer på billedet eller i videoen?"
+    )
+    assert qs["consent"].label == "Har de givet samtykke?"
+    assert "forældrene" in qs["consent"].help  # children under 15: their parents consent
+    for people, asked in (("ingen", False), ("voksne", True), ("boern", True)):
+        assert qs["consent"].applies({"has_media": True, "people_in_media": people}) is asked
+    # left over from before the proposer said there is no media: not asked
+    assert not qs["consent"].applies({"has_media": False, "people_in_media": "boern"})
 
 
 def test_required_questions_are_the_fields_without_a_default() -> None:

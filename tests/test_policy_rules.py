@@ -33,6 +33,18 @@ def first_reason(r: Recommendation, platform: str) -> str:
     return next(p.reasons[0] for p in r.platforms if p.platform == platform)
 
 
+def answer(r: Recommendation) -> str:
+    """Everything the proposer reads, in order: each strategy sentence is quoted once in it."""
+    parts = [reason for p in r.platforms for reason in p.reasons]
+    parts += [f.message for f in r.text_checks.findings]
+    parts += [w.message for w in r.warnings] + [r.review.reason]
+    return "\n".join(parts)
+
+
+def warnings(r: Recommendation) -> list[str]:
+    return [w.message for w in r.warnings]
+
+
 MEDIA = {"has_media": True, "alt_text": "Børn på legepladsen", "captions": True}
 
 # ---------------------------------------------------------------- crisis
@@ -43,7 +55,9 @@ def test_crisis_recommends_facebook_and_norddjurs_dk() -> None:
     assert fit(r, "facebook") == "recommended"
     assert fit(r, "website") == "recommended"
     assert "informerer vi om kriser" in reasons(r, "facebook")
-    assert "informerer vi om kriser" in reasons(r, "website")
+    # quoted once, under Facebook; norddjurs.dk gives its own reason without repeating it
+    assert "Ved kriser skal informationen også ligge på norddjurs.dk." in reasons(r, "website")
+    assert answer(r).count("informerer vi om kriser") == 1
 
 
 def test_crisis_rules_out_instagram_even_with_images_for_young_people() -> None:
@@ -61,7 +75,8 @@ def test_crisis_goes_to_the_central_team_urgently() -> None:
     r = rec(crisis=True, audience=["medarbejdere"], theme="andet")
     assert r.review.route == "central"
     assert r.review.urgent is True
-    assert "øjeblikkelig og professionel håndtering" in r.review.reason
+    assert "straks til den centrale kommunikationsafdeling" in r.review.reason
+    assert answer(r).count("øjeblikkelig og professionel håndtering") == 1
 
 
 def test_crisis_beats_the_not_everything_rule_on_facebook() -> None:
@@ -78,7 +93,8 @@ def test_crisis_keeps_linkedin_to_at_most_possible() -> None:
 
 def test_crisis_warns_to_call_the_communications_team() -> None:
     r = rec(crisis=True)
-    assert any("Kommunikationsafdelingen" in w and "krise" in w for w in r.warnings)
+    assert any("Kommunikationsafdelingen" in w and "krise" in w for w in warnings(r))
+    assert [w.code for w in r.warnings] == ["crisis"]
 
 
 def test_no_crisis_is_not_urgent() -> None:
@@ -109,7 +125,8 @@ def test_instagram_reaches_tourists_who_rarely_use_facebook() -> None:
 def test_facebook_is_at_most_possible_for_tourists_only() -> None:
     r = rec(audience=["turister"], theme="destinationer", **MEDIA)
     assert fit(r, "facebook") == "possible"
-    assert "da de sjældent bruger Facebook" in first_reason(r, "facebook")
+    assert "turister bruger sjældent Facebook" in first_reason(r, "facebook")
+    assert "da de sjældent bruger Facebook" in answer(r)
 
 
 @pytest.mark.parametrize("audience", ["tilflyttere", "arbejdsmarked"])
@@ -173,7 +190,8 @@ def test_linkedin_job_ad_below_manager_level_is_ruled_out() -> None:
 def test_linkedin_job_ad_without_job_level_is_ruled_out_with_a_warning() -> None:
     r = rec(audience=["arbejdsmarked"], theme="rekruttering", content_type="jobopslag")
     assert fit(r, "linkedin") == "not_recommended"
-    assert any("chefniveau" in w for w in r.warnings)
+    assert any("chefniveau" in w for w in warnings(r))
+    assert "job_level_missing" in [w.code for w in r.warnings]
 
 
 def test_job_ad_tone_tip_on_linkedin() -> None:
@@ -271,7 +289,8 @@ def test_service_information_goes_to_facebook_and_norddjurs_dk() -> None:
     r = rec(theme="andet", content_type="serviceinfo")
     assert fit(r, "facebook") == "recommended"
     assert fit(r, "website") == "recommended"
-    assert "service-information" in first_reason(r, "website")
+    assert "Serviceinformation skal også ligge på norddjurs.dk" in first_reason(r, "website")
+    assert answer(r).count("service-information") == 1
 
 
 def test_facebook_is_not_for_staff_only() -> None:
@@ -349,7 +368,7 @@ def test_news_is_possible_on_norddjurs_dk() -> None:
 
 def test_political_content_suggests_the_mayor_or_a_committee_chair() -> None:
     r = rec(content_type="politisk", theme="klima_miljoe")
-    [warning] = [w for w in r.warnings if "borgmester" in w]
+    [warning] = [w for w in warnings(r) if "borgmester" in w]
     assert "udvalgsformand" in warning
     assert 'Strategien: "Kommunikationsafdelingen anbefaler, at borgmester og udvalgsformænd' in (
         warning
@@ -358,7 +377,7 @@ def test_political_content_suggests_the_mayor_or_a_committee_chair() -> None:
 
 
 def test_no_mayor_warning_for_other_content() -> None:
-    assert not any("borgmester" in w for w in rec(content_type="nyhed").warnings)
+    assert not any("borgmester" in w for w in warnings(rec(content_type="nyhed")))
 
 
 # ---------------------------------------------------------------- review route

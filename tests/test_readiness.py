@@ -19,9 +19,9 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from bot.core import Core
 from bot.proposal import Actor
-from bot.server import CORE_KEY, build_app
 from bot.store import FAILED_WRITE_MEMORY
 from bot.workflow import Unavailable
+from opslag.server import CORE_KEY, build_app
 from policy import parse_intake
 from tests.conftest import FakeClock, intake_data
 

@@ -18,12 +18,12 @@ from bot.core import Core, build_core
 from bot.outbox import Delivery
 from bot.platform import Platforms
 from bot.schedule import Scheduler, Target, due_week, parse_channel, run_key
-from bot.server import CORE_KEY, build_app
 from bot.store import OutboxRow, Store
 from handlers import platforms
-from handlers.slack.digest_view import digest_blocks
+from handlers.slack.digest_render import digest_blocks
 from handlers.teams import TEAMS_REVIEW_REF
-from handlers.teams.digest_card import digest_card
+from handlers.teams.digest_render import digest_card
+from opslag.server import CORE_KEY, build_app
 from tests.conftest import FakeClock
 from tests.data_files import schema
 from tests.test_digest_support import (

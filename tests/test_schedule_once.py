@@ -12,14 +12,15 @@ import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
+import aiohttp
 import pytest
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.outbox import LEASE, Outbox
-from bot.server import SCHEDULER_KEY
 from bot.store import OutboxRow
 from handlers.slack import text as T
 from handlers.slack.sender import LOOKUP_MARGIN, SlackSender
+from opslag.server import SCHEDULER_KEY
 from tests.conftest import FakeClock
 from tests.fakes.slack_api import Call, FakeSlackApi, wait_until
 from tests.slack.helpers import CHEF, REVIEW_CHANNEL, SECRET, SlackServer
@@ -47,9 +48,7 @@ async def server(
         slack_review_channel=REVIEW_CHANNEL, slack_central_users=[CHEF],
         slack_api_url=slack_api.url, opslag_digest_cron=EVERY_MINUTE,
     )
-    started = SlackServer(settings, clock, slack_api)
-    started.core.outbox.start = lambda: None  # type: ignore[method-assign]
-    started.app[SCHEDULER_KEY].start = lambda: None  # type: ignore[method-assign]
+    started = SlackServer(settings, clock, slack_api, background=False)
     await started.start()
     yield started
     await started.stop()
@@ -87,6 +86,23 @@ async def posted_by_a_worker_that_dies(server: SlackServer, api: FakeSlackApi) -
 
 def lease_runs_out(clock: FakeClock) -> None:
     clock.advance(seconds=LEASE.total_seconds() + 1)
+
+
+async def test_without_background_the_schedule_and_the_outbox_wait_for_the_test(
+    server: SlackServer, slack_api: FakeSlackApi
+) -> None:
+    """`build_app(..., background=False)`: the digest is due, but nothing claims or posts it
+    until the test runs the schedule and the outbox itself."""
+    async with aiohttp.ClientSession() as session:
+        for _ in range(3):  # each probe waits its turn on the store thread
+            async with session.get(f"{server.url}/readyz") as response:
+                assert response.status == 200
+    assert server.core.store.outbox_rows() == []
+    assert digest_posts(slack_api) == []
+
+    assert [t.channel for t in server.app[SCHEDULER_KEY].run_due()] == [REVIEW_CHANNEL]
+    assert await server.core.outbox.run_once() == 1
+    assert len(digest_posts(slack_api)) == 1
 
 
 async def test_a_digest_posted_by_a_worker_that_died_is_found_and_not_posted_again(

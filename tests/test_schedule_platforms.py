@@ -10,8 +10,8 @@ from typing import Any
 import jsonschema
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot.server import CORE_KEY, SCHEDULER_KEY, build_app
 from handlers.teams import TEAMS_REVIEW_REF
+from opslag.server import CORE_KEY, SCHEDULER_KEY, build_app
 from tests.conftest import FakeClock
 from tests.data_files import schema
 from tests.fakes.connector import FakeConnector
@@ -63,12 +63,13 @@ async def test_teams_gets_the_digest_in_the_review_channel(
     validator = jsonschema.Draft6Validator(schema("adaptive-card"))
     connector = await FakeConnector().start()
     clock.now = MONDAY_0800
-    app = build_app(make_settings(teams_central_users=[A.CENTRAL.aad]), clock=clock)
+    # Delivered below with run_once and the schedule's run_due, deterministically.
+    app = build_app(make_settings(teams_central_users=[A.CENTRAL.aad]), clock=clock,
+                    background=False)
     client = TestClient(TestServer(app, host="127.0.0.1"))
     await client.start_server()
     try:
         core = app[CORE_KEY]
-        await core.outbox.stop()  # delivered below with run_once, deterministically
         activity = A.message("godkendelseskanal", A.CENTRAL, connector.service_url,
                              where="channel")
         assert (await client.post("/api/messages", json=activity)).status in (200, 202)

@@ -23,7 +23,7 @@ from bot.store import Store
 from handlers.slack.settings import SlackSettings
 
 if TYPE_CHECKING:
-    from handlers.slack.app import SlackEdge
+    from handlers.slack.edge import SlackEdge
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +80,7 @@ def register(app: web.Application, core: Core) -> SlackPlatform:
     the outbox and its digest channels are accepted."""
     slack = platform(core.settings)
     if slack.settings.enabled:
-        from handlers.slack.app import EVENTS_PATH, SlackEdge  # the web stack: served only
+        from handlers.slack.edge import EVENTS_PATH, SlackEdge  # the web stack: served only
 
         edge = SlackEdge.build(core, slack.settings)
         slack.sender = edge.sender

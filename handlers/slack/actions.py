@@ -19,14 +19,14 @@ from bot.proposal import Decision, Proposal, proposal_number
 from bot.workflow import NotAllowed, WorkflowError
 from handlers.slack import ids
 from handlers.slack import text as T
-from handlers.slack.common import (
+from handlers.slack.form import answers_from_state, controlling_fields
+from handlers.slack.interaction import (
     actor_from,
     after_ack,
     already_text,
     open_view,
     tell,
 )
-from handlers.slack.form import answers_from_state, controlling_fields
 from handlers.slack.mrkdwn import escape
 from handlers.slack.views import intake_modal, read_metadata, reason_modal
 from policy.answers import from_intake, question_list

@@ -12,7 +12,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.core import Core
 from handlers.slack import ids
 from handlers.slack import text as T
-from handlers.slack.common import after_ack, open_view
+from handlers.slack.interaction import after_ack, open_view
 from handlers.slack.messages import Message, help_message
 from handlers.slack.views import draft_answers, intake_modal
 from handlers.slack.week import week_overview

@@ -15,7 +15,7 @@ from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.core import Core
-from handlers.slack.common import after_ack
+from handlers.slack.interaction import after_ack
 from handlers.slack.messages import help_message
 
 

@@ -121,8 +121,10 @@ def recommendation_message(
             SectionBlock(text=user_text(
                 T.REC_ABOUT.format(id=proposal.id, title=escaped(proposal.title, 200))
             )),
+            *_summary_blocks(rec),
             SectionBlock(text=T.REC_PLATFORMS),
             *[_platform_section(fit, detail) for fit in rec.platforms],
+            *_checklist_blocks(rec, detail),
             *_tone_blocks(rec, detail),
             _checks_section(rec, detail),
             *_warnings_blocks(rec, detail),
@@ -146,6 +148,25 @@ def _platform_section(fit: PlatformFit, detail: Detail) -> SectionBlock:
         label("fit", fit.fit)
     )
     return SectionBlock(text=user_text(f"{head}\n{_list(fit.reasons, detail)}"))
+
+
+def _summary_blocks(rec: Recommendation) -> list[Block]:
+    """The short answer first: at most three lines (where, who approves, what to fix)."""
+    if not rec.summary:  # a recommendation stored before summaries existed
+        return []
+    return [SectionBlock(text=user_text("\n".join(escaped(line, 300) for line in rec.summary))),
+            DividerBlock()]
+
+
+def _checklist_blocks(rec: Recommendation, detail: Detail) -> list[Block]:
+    """Every item of the crisis checklist (none may be left out), each shortened so the
+    section stays within Slack's 3,000 characters."""
+    items = rec.crisis_checklist
+    if not items:
+        return []
+    each = min(detail.each, 2800 // len(items))
+    text = bullets(items, limit=len(items), each=each)
+    return [SectionBlock(text=user_text(f"{T.REC_CRISIS_CHECKLIST}\n{text}"))]
 
 
 def _tone_blocks(rec: Recommendation, detail: Detail) -> list[Block]:
@@ -176,7 +197,7 @@ def _checks_section(rec: Recommendation, detail: Detail) -> SectionBlock:
 def _warnings_blocks(rec: Recommendation, detail: Detail) -> list[Block]:
     if not rec.warnings:
         return []
-    text = f"{T.REC_WARNINGS}\n{_list(rec.warnings, detail)}"
+    text = f"{T.REC_WARNINGS}\n{_list([w.message for w in rec.warnings], detail)}"
     return [SectionBlock(text=user_text(text))]
 
 

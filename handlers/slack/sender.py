@@ -47,7 +47,7 @@ from bot.platform import Kind
 from bot.proposal import Proposal
 from handlers.slack import messages
 from handlers.slack import text as T
-from handlers.slack.digest_view import blocks_of, fallback_of
+from handlers.slack.digest_render import blocks_of, fallback_of
 from handlers.slack.messages import Message
 from handlers.slack.mrkdwn import SECTION_MAX, escape, user_text
 from handlers.slack.settings import SlackSettings

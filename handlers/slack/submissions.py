@@ -18,8 +18,8 @@ from bot.submission import check, store
 from bot.workflow import Unavailable, WorkflowError
 from handlers.slack import ids
 from handlers.slack import text as T
-from handlers.slack.common import actor_from, already_text
 from handlers.slack.form import block_errors, raw_answers
+from handlers.slack.interaction import actor_from, already_text
 from handlers.slack.views import notice_view, read_metadata, thanks_view
 
 View = dict[str, Any]

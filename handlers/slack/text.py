@@ -99,6 +99,7 @@ REC_HEADER_AGAIN: Final = "Ny anbefaling til din rettede udgave"
 REC_FALLBACK: Final = "Anbefaling til forslag nr. {id}: {title}"
 REC_ABOUT: Final = "Forslag nr. {id} · *{title}*"
 REC_PLATFORMS: Final = "*Platforme*"
+REC_CRISIS_CHECKLIST: Final = "*Krisetjekliste*"
 REC_TONE: Final = "*Tone*"
 REC_TEXT: Final = "*Teksten* · {words} ord · LIX {lix}"
 REC_NO_FINDINGS: Final = "Ingen bemærkninger til teksten."
@@ -192,7 +193,6 @@ NO_HISTORY: Final = (
     "kanalens historik (channels:history og groups:history). Tilføj tilladelserne fra "
     "slack/manifest.yaml, installér appen igen, og send så beskeden igen."
 )
-UNKNOWN_KIND: Final = "Slack-delen af Opslag kender ikke denne slags besked."
 
 # -- bolt's own answers, in Danish ----------------------------------------------------------------
 

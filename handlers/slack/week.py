@@ -6,7 +6,7 @@ from slack_sdk.models.blocks import Block
 
 from bot import schedule
 from bot.core import Core
-from handlers.slack.digest_view import blocks_of, fallback_of
+from handlers.slack.digest_render import blocks_of, fallback_of
 from handlers.slack.messages import Message
 
 

@@ -78,7 +78,7 @@ def register(app: web.Application, core: Core) -> TeamsPlatform:
     """Mount /api/messages and register Teams, with its sender, with the core."""
     # The Agents SDK only when served.
     from handlers.teams import actions, extension, listeners
-    from handlers.teams.agent import build_edge
+    from handlers.teams.edge import build_edge
     from handlers.teams.hosting import guard, load_auth, malformed
     from handlers.teams.sender import TeamsSender
 

@@ -24,7 +24,6 @@ from bot.submission import Submission, submit_form
 from bot.workflow import NotAllowed, NotFound, Unavailable, WorkflowError
 from handlers.teams import refs
 from handlers.teams import text as T
-from handlers.teams.agent import TeamsEdge, card_message
 from handlers.teams.cards import (
     APPROVE,
     NOTE_INPUT,
@@ -40,6 +39,7 @@ from handlers.teams.cards import (
     review_card,
     submitted_card,
 )
+from handlers.teams.edge import TeamsEdge, card_message
 
 DECISIONS = {
     APPROVE: Decision.APPROVE,

@@ -275,12 +275,15 @@ def recommendation_card(proposal: Proposal, *, revised: bool = False) -> Card:
     rec = proposal.recommendation
     title = T.RECOMMENDATION_REVISED if revised else T.RECOMMENDATION_TITLE
     body = [heading(title.format(id=proposal.id)), rich(proposal.title, weight="Bolder")]
+    # The short answer first: at most three lines (where, who approves, what to fix).
+    body += [rich(line, weight="Bolder") for line in rec.summary]
     body += _platform_blocks(rec)
+    body += _checklist_blocks(rec)
     body += _tone_blocks(rec)
     body += _text_blocks(rec)
     if rec.warnings:
         body.append({**note(T.WARNINGS, color="Warning"), "weight": "Bolder"})
-        body += [rich(f"• {warning}") for warning in rec.warnings]
+        body += [rich(f"• {warning.message}") for warning in rec.warnings]
     body.append(_section(T.REVIEW_ROUTE))
     route = readout.route_name(rec.review.route, start=True)
     body.append(note(f"{readout.REVIEW_BY}: {route}"))
@@ -301,6 +304,14 @@ def _platform_blocks(rec: Recommendation) -> list[Element]:
                     f"{label('fit', fit.fit)}")
         blocks.append(rich(headline, weight="Bolder", color=T.FIT_COLOR[fit.fit]))
         blocks += [{**rich(f"• {reason}"), "spacing": "None"} for reason in fit.reasons]
+    return blocks
+
+
+def _checklist_blocks(rec: Recommendation) -> list[Element]:
+    if not rec.crisis_checklist:
+        return []
+    blocks = [_section(T.CRISIS_CHECKLIST)]
+    blocks += [{**rich(f"• {item}"), "spacing": "None"} for item in rec.crisis_checklist]
     return blocks
 
 

@@ -22,8 +22,8 @@ from microsoft_teams.api.models import (
 
 from handlers.teams import text as T
 from handlers.teams.actions import accept_form, form_id
-from handlers.teams.agent import TeamsEdge
 from handlers.teams.cards import CONTENT_TYPE, Card, intake_card, message_card
+from handlers.teams.edge import TeamsEdge
 from handlers.teams.form import Answers, draft_answers, html_to_text
 
 COMMAND_ID = "foreslaaSomOpslag"  # the command id in teams/manifest.json

@@ -11,10 +11,10 @@ from microsoft_agents.hosting.core import RouteRank, TurnContext, TurnState
 from bot.workflow import NotAllowed, WorkflowError
 from handlers.teams import TEAMS_REVIEW_REF, refs
 from handlers.teams import text as T
-from handlers.teams.agent import TeamsEdge, card_message, text_message
 from handlers.teams.cards import intake_card
+from handlers.teams.edge import TeamsEdge, card_message, text_message
 from handlers.teams.form import draft_answers, normalize_command_text
-from handlers.teams.overview import week_overview
+from handlers.teams.week import week_overview
 
 _COMMAND = re.compile(r"\s*/?(\S+)\s*(.*)", re.DOTALL)
 

@@ -33,7 +33,6 @@ from bot.outbox import Delivery, PermanentFailure, RetryLater, Sender, retry_aft
 from bot.proposal import Proposal
 from handlers.teams import TEAMS_REVIEW_REF, refs
 from handlers.teams import text as T
-from handlers.teams.agent import TeamsEdge, card_message
 from handlers.teams.cards import (
     Card,
     escalation_card,
@@ -45,6 +44,8 @@ from handlers.teams.cards import (
     thread_card,
 )
 from handlers.teams.cards import card as adaptive_card
+from handlers.teams.digest_render import digest_card
+from handlers.teams.edge import TeamsEdge, card_message
 
 log = logging.getLogger(__name__)
 
@@ -114,11 +115,6 @@ class TeamsSender(Sender):
     async def digest(self, delivery: Delivery) -> Result:
         """The weekly digest card. Unlike Slack's, it is not looked up before a retry (see the
         module doc): a digest in flight when the server was killed may come twice."""
-        try:
-            from handlers.teams.digest_card import digest_card  # written with the digest
-        except ImportError as exc:
-            raise PermanentFailure("Teams kan endnu ikke vise ugeoversigten",
-                                   T.NO_DIGEST_CARD) from exc
         card: Card = digest_card(delivery.payload)
         key = str(delivery.payload.get("channel") or TEAMS_REVIEW_REF)
         return await self.post(await self._ref(key), card)

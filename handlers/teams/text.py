@@ -83,6 +83,7 @@ EXTENSION_SUBMITTED = (
 RECOMMENDATION_TITLE = "Anbefaling til forslag nr. {id}"
 RECOMMENDATION_REVISED = "Anbefaling til den rettede udgave af forslag nr. {id}"
 PLATFORMS = "Kanaler"
+CRISIS_CHECKLIST = "Krisetjekliste"
 TONE = "Tone"
 TEXT_CHECKS = "Teksten: {words} ord, LIX {lix:.0f}"
 NO_FINDINGS = "Ingen bemærkninger til teksten."
@@ -138,5 +139,3 @@ REFUSED_STATUS = {
 }
 REFUSED_OTHER = "Teams afviste beskeden (svar {status})."
 NO_CONVERSATION = "Opslag kender ingen Teams-samtale at sende beskeden til."
-NO_DIGEST_CARD = "Teams-delen af Opslag kan endnu ikke vise ugeoversigten."
-UNKNOWN_KIND = "Teams-delen af Opslag kender ikke denne slags besked."

@@ -1,7 +1,7 @@
 """One running server with both platforms on loopback, driven like Slack and Teams drive it,
 and the checks every hostile request must pass.
 
-`Bot` starts `bot.server.build_app` (Slack with a signing secret, Teams in local mode) on a free
+`Bot` starts `opslag.server.build_app` (Slack with a signing secret, Teams in local mode) on a free
 port, with the outbox and the schedule stopped: a test delivers with `deliver()`, so what
 reached the fake Slack API and the fake Teams connector is known exactly. The corpus tests
 share one `Bot` per module (cases only compare counts before and after), which keeps hundreds
@@ -30,10 +30,10 @@ from aiohttp.abc import AbstractAccessLogger
 from bot.config import Settings, load_settings
 from bot.core import Core
 from bot.proposal import Actor, Proposal
-from bot.server import CORE_KEY, SCHEDULER_KEY, build_app
 from handlers.slack import ids
 from handlers.slack.settings import SlackSettings
 from handlers.slack.views import intake_modal
+from opslag.server import CORE_KEY, build_app
 from policy import parse_intake
 from tests.conftest import (
     TEST_CHANNEL_RATE,
@@ -105,10 +105,8 @@ class Bot:
     _views: int = 0
 
     def __post_init__(self) -> None:
-        self.app = build_app(self.settings, clock=self.clock)
         # Delivery and the schedule run when the test says so (deliver()).
-        self.core.outbox.start = lambda: None  # type: ignore[method-assign]
-        self.app[SCHEDULER_KEY].start = lambda: None  # type: ignore[method-assign]
+        self.app = build_app(self.settings, clock=self.clock, background=False)
 
     @property
     def core(self) -> Core:
@@ -117,7 +115,7 @@ class Bot:
     async def start(self) -> Bot:
         if self.access_log_class is None:
             self._server = await serve(self.app, access_log=None)
-        else:  # the way bot.server.main runs it
+        else:  # the way opslag.server.main runs it
             self._server = await serve(self.app, access_log_class=self.access_log_class)
         self.url = self._server.url
         self._session = aiohttp.ClientSession()

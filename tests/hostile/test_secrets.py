@@ -2,7 +2,7 @@
 
 One server configured the way production is (every secret from the environment, Teams with
 credentials, Slack over HTTP and Socket Mode, the access log through PathOnlyAccessLogger as
-`bot.server.main` runs it) goes through a whole working day with every logger at DEBUG: a Slack
+`opslag.server.main` runs it) goes through a whole working day with every logger at DEBUG: a Slack
 and a Teams proposal, decisions on both, the weekly digest, the calendar fetched with its token
 in the query string, and deliveries that fail and are logged as errors. Then every captured
 record (message, arguments, exception and extra fields) and every reply body is searched for
@@ -25,9 +25,9 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from microsoft_agents.hosting.core.authorization._entra_issuers import BOTFRAMEWORK_JWKS_URIS
 
 from bot.config import load_settings
-from bot.server import SCHEDULER_KEY, PathOnlyAccessLogger
 from handlers.slack import ids
 from handlers.teams import hosting
+from opslag.server import SCHEDULER_KEY, PathOnlyAccessLogger
 from tests.conftest import FakeClock, intake_data, isolate_settings
 from tests.fakes.connector import FakeConnector, FakeTokenProvider
 from tests.fakes.loopback import Loopback, serve

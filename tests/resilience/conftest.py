@@ -10,7 +10,6 @@ from typing import Any
 import pytest
 
 from bot.config import Settings
-from bot.server import SCHEDULER_KEY
 from tests.conftest import TEST_CHANNEL_RATE, FakeClock
 from tests.fakes.connector import FakeConnector
 from tests.fakes.slack_api import FakeSlackApi
@@ -56,10 +55,8 @@ async def start_server(
     started: list[SlackServer] = []
 
     async def start(*, background: bool = True, **overrides: Any) -> SlackServer:
-        server = SlackServer(both_settings(**overrides), clock, slack_api)
-        if not background:  # the test delivers with run_once on its clock; no schedule
-            server.core.outbox.start = lambda: None  # type: ignore[method-assign]
-            server.app[SCHEDULER_KEY].start = lambda: None  # type: ignore[method-assign]
+        # Without background the test delivers with run_once on its clock; no schedule.
+        server = SlackServer(both_settings(**overrides), clock, slack_api, background=background)
         started.append(server)
         return await server.start()
 
@@ -86,7 +83,7 @@ async def make_client(connector: FakeConnector) -> AsyncIterator[MakeClient]:
 async def serve(
     slack_api: FakeSlackApi, db_path: Any, tmp_path: Any
 ) -> AsyncIterator[Serve]:
-    """Start `python -m bot serve` processes on the test's database; all end with the test."""
+    """Start `python -m opslag serve` processes on the test's database; all end with the test."""
     processes: list[ServeProcess] = []
 
     async def start(name: str = "server", **overrides: Any) -> ServeProcess:

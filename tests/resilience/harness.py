@@ -2,7 +2,7 @@
 reached the fakes per proposal.
 
 Works against any base URL: the in-process server (`build_app` on a loopback port) and a
-`python -m bot serve` subprocess alike. Slack requests are signed with the signing secret;
+`python -m opslag serve` subprocess alike. Slack requests are signed with the signing secret;
 Teams activities are posted in local mode (loopback, no token).
 """
 
@@ -294,7 +294,7 @@ async def poll(condition: Callable[[], bool], *, timeout: float, step: float = 0
         await asyncio.sleep(step)
 
 
-# -- `python -m bot serve` as a process of its own -------------------------------------------
+# -- `python -m opslag serve` as a process of its own -------------------------------------------
 
 
 def free_port() -> int:
@@ -316,7 +316,7 @@ def serve_environment(values: dict[str, Any], db_path: Path, port: int) -> dict[
 
 
 class ServeProcess:
-    """`python -m bot serve` on a free port, started in `folder` (no .env of ours there)."""
+    """`python -m opslag serve` on a free port, started in `folder` (no .env of ours there)."""
 
     def __init__(self, values: dict[str, Any], db_path: Path, folder: Path, name: str) -> None:
         self.port = free_port()
@@ -329,7 +329,7 @@ class ServeProcess:
     async def start(self, *, timeout: float = 20.0) -> ServeProcess:
         with self.log_path.open("ab") as log:
             self.process = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "bot", "serve", cwd=self.folder, env=self.env,
+                sys.executable, "-m", "opslag", "serve", cwd=self.folder, env=self.env,
                 stdout=log, stderr=log,
             )
         deadline = time.monotonic() + timeout

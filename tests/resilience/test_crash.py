@@ -1,4 +1,4 @@
-"""SIGKILL in the middle of a burst: `python -m bot serve` is killed while proposals arrive and
+"""SIGKILL in the middle of a burst: `python -m opslag serve` is killed while proposals arrive and
 the outbox delivers, then a server starts again on the same database.
 
 Every acknowledged proposal survives, and the outbox finishes its deliveries. Exactly once,

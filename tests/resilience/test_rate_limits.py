@@ -7,7 +7,7 @@ and no 429 used up an attempt. Time is the test's clock; the outbox runs round b
 
 300 proposals to one review channel, all due at once, against a fake that holds
 chat.postMessage to Slack's per-channel rate (a token bucket per channel, 429 with Retry-After
-when over it): a real `python -m bot serve` paces its posts to the channel and every one
+when over it): a real `python -m opslag serve` paces its posts to the channel and every one
 arrives once, in the order of the proposals, with no 429. Slack allows about one post a
 second; here both sides run at RATE a second, so the 300 take seconds, not five minutes.
 """

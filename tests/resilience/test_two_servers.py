@@ -1,4 +1,4 @@
-"""Two `python -m bot serve` processes on one SQLite file, as during a rolling restart: both
+"""Two `python -m opslag serve` processes on one SQLite file, as during a rolling restart: both
 take proposals and both run the outbox and the schedule while the weekly digest is due. No
 proposal message and no digest is delivered twice, and none is lost."""
 

@@ -42,8 +42,9 @@ async def start_server(
     """Start a server (several, one after another, for restart tests); all stop at the end."""
     started: list[SlackServer] = []
 
-    async def start(**overrides: Any) -> SlackServer:
-        server = await SlackServer(slack_settings(**overrides), clock, slack_api).start()
+    async def start(*, background: bool = True, **overrides: Any) -> SlackServer:
+        server = SlackServer(slack_settings(**overrides), clock, slack_api, background=background)
+        await server.start()
         started.append(server)
         return server
 

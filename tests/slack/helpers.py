@@ -1,6 +1,6 @@
 """Drive the running server the way Slack does: signed HTTP requests on loopback.
 
-`SlackServer` starts `bot.server.build_app` on a free port; its methods send slash commands,
+`SlackServer` starts `opslag.server.build_app` on a free port; its methods send slash commands,
 button clicks, modal submissions and events, each signed with the signing secret (HMAC v0) and
 a current timestamp, exactly as Slack would.
 """
@@ -19,7 +19,7 @@ from slack_sdk.signature import SignatureVerifier
 
 from bot.config import Settings
 from bot.core import Core
-from bot.server import CORE_KEY, build_app
+from opslag.server import CORE_KEY, build_app
 from tests.conftest import FakeClock, intake_data
 from tests.fakes.loopback import Loopback
 from tests.fakes.slack_api import TEAM, Call, FakeSlackApi, wait_until
@@ -41,11 +41,14 @@ class Reply:
 
 
 class SlackServer:
-    def __init__(self, settings: Settings, clock: FakeClock, api: FakeSlackApi) -> None:
+    def __init__(
+        self, settings: Settings, clock: FakeClock, api: FakeSlackApi, *, background: bool = True
+    ) -> None:
+        """`background=False`: the outbox and the schedule run only when the test says so."""
         self.settings = settings
         self.clock = clock
         self.api = api
-        self.app = build_app(settings, clock=clock)
+        self.app = build_app(settings, clock=clock, background=background)
         self.server = Loopback(self.app, access_log=None)
         self.url = ""
         self.stopped = False

@@ -16,6 +16,7 @@ from handlers.slack.mrkdwn import escape, plain, quote
 from handlers.slack.views import draft_answers, intake_modal, reason_modal
 from policy import (
     TEXT_MAX,
+    AdviceWarning,
     Finding,
     PlatformFit,
     Recommendation,
@@ -213,14 +214,16 @@ def test_worst_case_recommendation_stays_under_slacks_limit() -> None:
     rec = Recommendation(
         platforms=[
             PlatformFit(platform=name, fit="possible", reasons=[long_reason] * 10)
-            for name in ("facebook", "linkedin", "instagram", "intranet", "website")
+            for name in ("facebook", "linkedin", "instagram", "department", "intranet", "website")
         ],
+        summary=["&" * 200] * 3,
+        crisis_checklist=[long_reason] * 10,
         tone_tips={name: [long_reason] * 10 for name in ("facebook", "linkedin", "instagram")},
         text_checks=TextChecks(lix=60, words=500, findings=[
             Finding(code="x", platform="facebook", message=long_reason) for _ in range(30)
         ]),
         review=Review(route="central", urgent=True, reason=long_reason),
-        warnings=[long_reason] * 10,
+        warnings=[AdviceWarning(code="x", message=long_reason)] * 10,
         policy_version="test",
     )
     p = proposal(recommendation=rec, intake={"title": "&" * 150})

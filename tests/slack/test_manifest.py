@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from handlers.slack import ids
-from handlers.slack.app import EVENTS_PATH
+from handlers.slack.edge import EVENTS_PATH
 from tests.data_files import schema as official_schema
 
 ROOT = Path(__file__).resolve().parents[2]

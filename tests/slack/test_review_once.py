@@ -14,6 +14,7 @@ from bot.store import OutboxRow
 from handlers.slack.sender import SlackSender
 from tests.conftest import FakeClock, intake_data
 from tests.fakes.slack_api import FakeSlackApi, wait_until
+from tests.slack.conftest import StartServer
 from tests.slack.helpers import (
     REVIEW_CHANNEL,
     SlackServer,
@@ -29,10 +30,10 @@ def review_row(server: SlackServer) -> OutboxRow:
 
 
 async def test_a_review_post_whose_worker_died_is_found_and_decided_in_one_thread(
-    server: SlackServer, slack_api: FakeSlackApi, clock: FakeClock
+    start_server: StartServer, slack_api: FakeSlackApi, clock: FakeClock
 ) -> None:
     slack_api.now = lambda: clock().timestamp()  # message ts on the test's clock
-    await server.core.outbox.stop()  # this server delivers only when the test says so
+    server = await start_server(background=False)  # delivers only when the test says so
     view = await open_modal(server)
     reply = await server.submit(view, intake_data())
     assert reply.status == 200

@@ -24,8 +24,8 @@ from typing import Any
 from bot import digest, schedule
 from bot.platform import Kind
 from bot.proposal import Actor
-from bot.server import SCHEDULER_KEY
 from handlers.slack import ids
+from opslag.server import SCHEDULER_KEY
 from policy import parse_intake
 from tests.conftest import FakeClock, intake_data
 from tests.fakes.slack_api import TEAM, FakeSlackApi

@@ -16,7 +16,7 @@ from aiohttp import ClientResponse
 from aiohttp.test_utils import TestClient
 
 from bot.core import Core
-from bot.server import CORE_KEY, SCHEDULER_KEY, build_app
+from opslag.server import CORE_KEY, build_app
 from tests.conftest import FakeClock, card_form
 from tests.data_files import schema
 from tests.fakes.connector import Call, FakeConnector
@@ -178,11 +178,9 @@ async def start_teams(make_settings: Any, clock: FakeClock,
 
     async def start(*, background: bool = False, **settings: Any) -> Teams:
         settings.setdefault("teams_central_users", [A.CENTRAL.aad])
-        app = build_app(make_settings(**settings), clock=clock)
+        # Without background, tests deliver with run_once, deterministically, and no schedule.
+        app = build_app(make_settings(**settings), clock=clock, background=background)
         core = app[CORE_KEY]
-        if not background:  # tests deliver with run_once, deterministically, and no schedule
-            core.outbox.start = lambda: None  # type: ignore[method-assign]
-            app[SCHEDULER_KEY].start = lambda: None  # type: ignore[method-assign]
         client = TestClient(Loopback(app))  # handlers run to the end, as in production
         await client.start_server()
         clients.append(client)

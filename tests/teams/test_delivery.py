@@ -6,12 +6,11 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import sys
-import types
 from typing import Any
 
 import pytest
 
+from bot import schedule
 from bot.proposal import Actor, Decision
 from bot.store import NewMessage
 from handlers.teams import TEAMS_REVIEW_REF, sender
@@ -215,46 +214,18 @@ async def test_an_escalation_dm_without_a_personal_chat_is_skipped(teams: Teams)
                                                     "denne person"}
 
 
-def _digest_row(teams: Teams) -> None:
-    teams.core.store.enqueue(NewMessage(
-        platform="teams", kind="digest", dedupe_key="digest:2026-W49:teams",
-        payload={"digest": {"week": "2026-W49"}, "channel": TEAMS_REVIEW_REF},
-    ), teams.clock())
-
-
-async def test_the_digest_is_rendered_by_digest_card(
-    teams: Teams, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    module = types.ModuleType("handlers.teams.digest_card")
-    seen: list[dict[str, Any]] = []
-
-    def digest_card(payload: dict[str, Any]) -> dict[str, Any]:
-        seen.append(payload["digest"])
-        return {"type": "AdaptiveCard", "version": "1.5",
-                "body": [{"type": "TextBlock", "text": "Ugen", "wrap": True}]}
-
-    module.digest_card = digest_card  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "handlers.teams.digest_card", module)
+async def test_the_digest_goes_to_the_review_channel_as_its_card(teams: Teams) -> None:
     await teams.choose_review_channel()
     teams.connector.clear()
-    _digest_row(teams)
+    digest = schedule.week_overview(teams.core)
+    teams.core.store.enqueue(NewMessage(
+        platform="teams", kind="digest", dedupe_key=f"digest:{digest.week}:teams",
+        payload=digest.payload(TEAMS_REVIEW_REF),
+    ), teams.clock())
 
     assert await teams.deliver() == 1
-    assert seen == [{"week": "2026-W49"}]
     (post,) = teams.connector.calls
-    assert post.conversation_id == A.REVIEW_CHANNEL and shows(post.card, "Ugen")
-
-
-async def test_without_a_digest_card_the_digest_fails_for_good(
-    teams: Teams, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setitem(sys.modules, "handlers.teams.digest_card", None)  # import fails
-    await teams.choose_review_channel()
-    _digest_row(teams)
-
-    await teams.deliver()
-
-    assert _row(teams, "digest").status == "failed"
+    assert post.conversation_id == A.REVIEW_CHANNEL and shows(post.card, digest.title)
 
 
 def test_retry_after_in_seconds_or_as_a_date() -> None:

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 from aiohttp import web
 
-from bot import server
 from handlers.teams.refs import user_key
+from opslag import server
 from tests.teams import activities as A
 from tests.teams.conftest import Teams
 

@@ -6,8 +6,8 @@ from microsoft_agents.activity import Activity
 
 from bot import schedule
 from bot.core import Core
-from handlers.teams.agent import card_message
-from handlers.teams.digest_card import card_of
+from handlers.teams.digest_render import card_of
+from handlers.teams.edge import card_message
 
 
 def week_overview(core: Core) -> Activity:

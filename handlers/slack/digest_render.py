@@ -47,11 +47,6 @@ def digest_blocks(payload: dict[str, Any]) -> list[dict[str, Any]]:
     return blocks_of(Digest.model_validate(payload["digest"]))
 
 
-def digest_fallback_text(payload: dict[str, Any]) -> str:
-    """The notification text that goes with the blocks (chat.postMessage `text`)."""
-    return fallback_of(Digest.model_validate(payload["digest"]))
-
-
 def blocks_of(digest: Digest) -> list[dict[str, Any]]:
     """`digest_blocks` of a digest at hand (no round trip through its payload)."""
     for cap in CAPS:
@@ -62,6 +57,7 @@ def blocks_of(digest: Digest) -> list[dict[str, Any]]:
 
 
 def fallback_of(digest: Digest) -> str:
+    """The notification text that goes with the blocks (chat.postMessage `text`)."""
     return f"{digest.title} · {digest.period}"
 
 

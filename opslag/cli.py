@@ -12,14 +12,14 @@ import unicodedata
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
-from bot import cli_outbox, cli_reports
-from bot.cli_reports import JSON_HELP, say
 from bot.config import SettingsError, load_settings
 from bot.core import Core, build_core
 from bot.proposal import Actor, Decision, whole_number
 from bot.submission import check_intake, store
 from bot.workflow import NotAllowed, WorkflowError
-from handlers import console, console_digest, platforms
+from handlers import console, platforms
+from opslag import cli_outbox, cli_reports
+from opslag.cli_reports import JSON_HELP, say
 from policy import recommend
 from policy.models import Intake
 
@@ -213,9 +213,7 @@ def _parser() -> argparse.ArgumentParser:
 
     serve = command("serve", "start serveren til Slack og Teams")
     serve.set_defaults(run=_serve)
-    cli_reports.add_commands(
-        sub, render_digest=console_digest.render_digest, event_labels=console.EVENT_DA
-    )
+    cli_reports.add_commands(sub)
     cli_outbox.add_commands(sub, core=_core, say=say)
     return parser
 
@@ -274,7 +272,8 @@ def _print_json(data: Any) -> None:
 
 
 def _recommend(args: argparse.Namespace) -> int:
-    _print_json(recommend(read_intake()).model_dump(mode="json"))
+    phone = load_settings().opslag_crisis_phone  # named in a crisis checklist
+    _print_json(recommend(read_intake(), crisis_phone=phone).model_dump(mode="json"))
     return 0
 
 
@@ -327,7 +326,8 @@ def _chat(args: argparse.Namespace) -> int:
             say(f"\n{console.TEXT['aborted']}")
             return 130
         if checked.intake is not None:
-            say(console.render_recommendation(recommend(checked.intake)))
+            advice = recommend(checked.intake, crisis_phone=core.settings.opslag_crisis_phone)
+            say(console.render_recommendation(advice))
         result = store(core.workflow, checked, _console_actor(args.user), source="console")
         if result.proposal is None:  # refused (the store busy): nothing is stored
             raise result.refused or CliError(console.TEXT["aborted"])
@@ -336,7 +336,7 @@ def _chat(args: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from bot import server  # imported late: the terminal commands need no web stack
+    from opslag import server  # imported late: the terminal commands need no web stack
 
     server.main(load_settings())
     return 0

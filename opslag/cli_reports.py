@@ -1,8 +1,5 @@
-"""The `opslag digest`, `opslag calendar` and `opslag export` commands.
-
-The plain-text rendering of the digest is passed in by `bot.cli` (it lives with the other
-terminal renderings in `handlers/`), so this module knows no surface.
-"""
+"""The `opslag digest`, `opslag calendar` and `opslag export` commands. The digest and the
+history events are written in the terminal's words (`handlers/console*.py`)."""
 
 from __future__ import annotations
 
@@ -13,18 +10,17 @@ import json
 import os
 import stat
 import sys
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator
 from contextlib import contextmanager
-from functools import partial
 from pathlib import Path
 from typing import IO
 
 from bot import calendar, export, schedule
 from bot.config import load_settings
 from bot.core import Core, build_core
-from bot.digest import Digest, parse_week
+from bot.digest import parse_week
+from handlers import console, console_digest
 
-RenderDigest = Callable[[Digest], str]
 JSON_HELP = "skriv JSON i stedet for tekst"
 
 
@@ -48,19 +44,13 @@ _WRITE_PROBLEMS = {
 }
 
 
-def add_commands(
-    subparsers: argparse._SubParsersAction[argparse.ArgumentParser],
-    *,
-    render_digest: RenderDigest,
-    event_labels: Mapping[str, str],
-) -> None:
-    """`event_labels` names history events in Danish in the CSV (the terminal's own names)."""
+def add_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     digest_help = "vis ugeoversigten for den centrale afdeling"
     digest = subparsers.add_parser("digest", help=digest_help, description=digest_help)
     digest.add_argument("--week", type=_week, default=None, metavar="UGE",
                         help="ISO-uge, fx 2026-W49 (ellers den kommende uge)")
     digest.add_argument("--json", action="store_true", help=JSON_HELP)
-    digest.set_defaults(run=partial(_digest, render=render_digest))
+    digest.set_defaults(run=_digest)
 
     cal_help = "skriv indholdskalenderen (iCalendar)"
     cal = subparsers.add_parser("calendar", help=cal_help, description=cal_help)
@@ -78,7 +68,7 @@ def add_commands(
                      help="csv (standard) eller json")
     exp.add_argument("--out", type=Path, default=None, metavar="FIL",
                      help="fil, som kun du kan læse (ellers standard-output)")
-    exp.set_defaults(run=partial(_export, event_labels=event_labels), parser=exp)
+    exp.set_defaults(run=_export, parser=exp)
 
 
 def _week(text: str) -> tuple[int, int]:
@@ -169,13 +159,13 @@ def write_error(target: str, exc: OSError) -> OutputError:
     return OutputError(f"kan ikke skrive til {target}: {problem}")
 
 
-def _digest(args: argparse.Namespace, render: RenderDigest) -> int:
+def _digest(args: argparse.Namespace) -> int:
     with _core() as core:
         built = schedule.week_overview(core, args.week)
     if args.json:
         say(json.dumps(built.model_dump(mode="json"), ensure_ascii=False, indent=2))
     else:
-        say(render(built))
+        say(console_digest.render_digest(built))
     return 0
 
 
@@ -187,7 +177,7 @@ def _calendar(args: argparse.Namespace) -> int:
     return 0
 
 
-def _export(args: argparse.Namespace, event_labels: Mapping[str, str]) -> int:
+def _export(args: argparse.Namespace) -> int:
     if args.first > args.last:
         args.parser.error("--from skal ligge før eller på --to")
     with _core() as core:
@@ -199,7 +189,8 @@ def _export(args: argparse.Namespace, event_labels: Mapping[str, str]) -> int:
     encoding = "utf-8-sig" if args.format == "csv" else "utf-8"
     with _output(args.out, encoding) as out:
         if args.format == "csv":
-            export.write_csv(proposals, out, tz, event_labels)
+            # History events in the terminal's Danish names.
+            export.write_csv(proposals, out, tz, console.EVENT_DA)
         else:
             document = export.to_json_document(
                 proposals, (args.first, args.last), exported_at, tz

@@ -38,15 +38,6 @@ def actor_from(body: dict[str, Any]) -> Actor:
     )
 
 
-def command_actor(command: dict[str, Any]) -> Actor:
-    return Actor(
-        platform="slack",
-        user_id=str(command.get("user_id", "")),
-        name=str(command.get("user_name") or ""),
-        address={"team_id": command.get("team_id"), "user_id": command.get("user_id")},
-    )
-
-
 def channel_of(body: dict[str, Any]) -> str | None:
     channel = (body.get("channel") or {}).get("id")
     return channel or (body.get("container") or {}).get("channel_id")

@@ -95,7 +95,12 @@ async def _close_calendar(app: web.Application) -> None:
     app[CALENDAR_KEY].close()
 
 
-def build_app(settings: Settings, *, clock: Clock = utcnow) -> web.Application:
+def build_app(
+    settings: Settings, *, clock: Clock = utcnow, background: bool = True
+) -> web.Application:
+    """The server with its routes and platforms. `background=False` starts neither the outbox
+    loop nor the schedule: a test then delivers (`core.outbox.run_once`) and runs the schedule
+    (`app[SCHEDULER_KEY].run_due`) itself, on its own clock."""
     core = build_core(settings, clock=clock)
     app = web.Application(client_max_size=MAX_BODY_BYTES)
     app[CORE_KEY] = core
@@ -107,7 +112,8 @@ def build_app(settings: Settings, *, clock: Clock = utcnow) -> web.Application:
     # After the platforms: the schedule checks the digest channels against them.
     app[SCHEDULER_KEY] = schedule.Scheduler(core)
     app[CALENDAR_KEY] = calendar.Feed(core)
-    app.on_startup.append(_start_background)
+    if background:
+        app.on_startup.append(_start_background)
     app.on_startup.append(_report_not_ready)
     app.on_cleanup.append(_stop_background)
     app.on_cleanup.append(_close_calendar)

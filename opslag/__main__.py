@@ -1,0 +1,3 @@
+from opslag.cli import main
+
+raise SystemExit(main())
