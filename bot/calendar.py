@@ -26,7 +26,7 @@ from bot.config import Settings
 from bot.core import Core
 from bot.proposal import Proposal
 from bot.store import Reader, StoreUnavailable
-from policy import label
+from policy import label, load_policy, use_policy
 
 PRODID = "-//Norddjurs Kommune//Opslag//DA"
 UID_DOMAIN = "opslag.norddjurs.dk"
@@ -158,12 +158,14 @@ def _in_the_background() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def refresh(path: str, days: Window, timezone: str,
-            known: Version | None) -> tuple[Version, bytes | None]:
+def refresh(path: str, days: Window, timezone: str, known: Version | None,
+            strategy: str | None = None) -> tuple[Version, bytes | None]:
     """In the worker: the data's version and the feed built from it, or no feed when `known`
     is still the version (the cached one holds, and its bytes need not travel back). Version
     and rows come from one snapshot of a read-only connection of its own, so the version kept
-    is the version of the rows built; the Store's connection belongs to the store thread."""
+    is the version of the rows built; the Store's connection belongs to the store thread.
+    `strategy`: the server's strategy file (OPSLAG_STRATEGY), whose labels the feed uses."""
+    _follow_strategy(strategy)
     reader = Reader(path)
     try:
         with reader.snapshot():
@@ -174,6 +176,17 @@ def refresh(path: str, days: Window, timezone: str,
     finally:
         reader.close()
     return version, build_feed(rows, timezone)
+
+
+# The strategy file this process has put in use for the feed's labels: a spawned worker starts
+# with the shipped one, and follows the server's (read once, as the server reads it once).
+_followed: list[str | None] = [None]
+
+
+def _follow_strategy(strategy: str | None) -> None:
+    if strategy != _followed[0]:
+        use_policy(load_policy(strategy))
+        _followed[0] = strategy
 
 
 @dataclass(frozen=True)
@@ -215,9 +228,11 @@ class Feed:
         days = window(today(self._core))
         timezone = self._core.settings.opslag_timezone
         path = str(self._core.store.path)
+        given = self._core.settings.opslag_strategy
+        strategy = None if given is None else str(given)
         try:
             version, body = await asyncio.get_running_loop().run_in_executor(
-                pool, refresh, path, days, timezone, known)
+                pool, refresh, path, days, timezone, known, strategy)
         except BrokenExecutor as exc:  # the worker died; the next request starts a new one
             self._pool = None
             pool.shutdown(wait=False)

@@ -9,10 +9,21 @@ start with one line naming the variable.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any, cast
+from typing import Annotated, Any, Literal, cast
 
-from pydantic import Field, PrivateAttr, SecretStr, ValidationError, field_validator
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    Field,
+    PrivateAttr,
+    SecretStr,
+    ValidationError,
+    field_validator,
+)
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from bot.departments import Departments, read_departments
+from policy import StrategyError, load_policy
 
 CsvList = Annotated[list[str], NoDecode]
 
@@ -22,6 +33,17 @@ def split_commas(value: object) -> object:
     if isinstance(value, str):
         return [part.strip() for part in value.split(",") if part.strip()]
     return value
+
+
+def check_strategy(path: Path | None) -> Path | None:
+    """A strategy file must be usable before the start goes on: its problems are named by line
+    and key (the server loads it again with `bot.core.build_core`)."""
+    if path is not None:
+        try:
+            load_policy(path)
+        except StrategyError as exc:
+            raise ValueError(exc.message) from None
+    return path
 
 
 class SettingsError(Exception):
@@ -53,6 +75,25 @@ class Settings(BaseSettings):
     # Unset: the checklist says to call the team, without a number.
     opslag_crisis_phone: str | None = Field(default=None, max_length=40)
     opslag_calendar_token: SecretStr | None = None
+    # The strategy file the advice follows (YAML, docs/strategy-format.md); unset: the shipped
+    # policy/strategy.yaml. A revised file takes effect at the next start.
+    opslag_strategy: Annotated[Path | None, AfterValidator(check_strategy)] = None
+
+    # Operations (README "I drift"). The nightly backup: unset, the server makes none.
+    opslag_backup_dir: Path | None = None
+    opslag_backup_keep: int = Field(default=14, ge=1, le=3650)  # days a nightly copy is kept
+    # "json": one JSON object per log line (Azure Monitor and the like); "text" for people.
+    opslag_log_format: Literal["text", "json"] = "text"
+    # The bearer token GET /metrics requires; unset, there is no /metrics (404).
+    opslag_metrics_token: SecretStr | None = None
+    # The departments file (YAML, see bot/departments.py and docs/departments.example.yaml),
+    # read and checked at start: a path here, the departments once read. Unset: the department
+    # question is free text and every proposal is reviewed centrally.
+    opslag_departments: Annotated[
+        Departments | None, NoDecode, BeforeValidator(read_departments)
+    ] = None
+    # A one-person team may decide its own proposals; each such decision is recorded as one.
+    opslag_allow_self_approval: bool = False
 
     # Values given in code (tests, `load_settings(**overrides)`) for the edges' sections, by
     # their full lowercase name (`<prefix>_<field>`); and the sections read so far.

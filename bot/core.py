@@ -11,9 +11,11 @@ from bot.clock import Clock, utcnow
 from bot.config import Settings
 from bot.outbox import Outbox
 from bot.platform import Platform, Platforms
+from bot.preview import Previews
 from bot.store import Store
 from bot.store_thread import StoreThread
 from bot.workflow import CentralRoster, Workflow
+from policy import load_policy, use_policy
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -32,6 +34,11 @@ class Core:
     # Where async code runs its store and workflow calls (see bot/store_thread.py).
     store_thread: StoreThread = field(default_factory=StoreThread)
     platforms: Platforms = field(default_factory=Platforms)
+
+    @property
+    def previews(self) -> Previews:
+        """The answers people are reading the advice on, before they send (bot/preview.py)."""
+        return Previews(self.store, self.clock)
 
     def add_platform(self, platform: Platform) -> None:
         """Register a platform edge: the one call an edge makes. The contract is checked
@@ -63,7 +70,9 @@ class Core:
 
 def build_core(settings: Settings, *, clock: Clock = utcnow,
                platforms: Iterable[Platform] = ()) -> Core:
-    """The core, with `platforms` registered (more may be added with `Core.add_platform`)."""
+    """The core, with `platforms` registered (more may be added with `Core.add_platform`).
+    The advice follows the strategy the settings name (OPSLAG_STRATEGY) from here on."""
+    use_policy(load_policy(settings.opslag_strategy))
     store = Store(settings.opslag_db, busy_timeout=settings.opslag_db_busy_timeout, clock=clock)
     store_thread = StoreThread()
     # The outbox's short calls go ahead of the requests' (see bot/store_thread.py).
@@ -75,9 +84,12 @@ def build_core(settings: Settings, *, clock: Clock = utcnow,
         roster,
         # Asked at each change: a review channel can be chosen while the server runs.
         review_platforms=lambda: registry.reviewing(store),
+        department_platforms=lambda department: registry.reviewing_for(department, store),
         clock=clock,
         on_enqueue=outbox.notify,
         crisis_phone=settings.opslag_crisis_phone,
+        departments=settings.opslag_departments,
+        allow_self_approval=settings.opslag_allow_self_approval,
     )
     core = Core(settings=settings, store=store, workflow=workflow, outbox=outbox, clock=clock,
                 store_thread=store_thread, platforms=registry)

@@ -60,7 +60,14 @@ TEXT = {
     "more": "… og {count} mere",
     "approved_count": "{count} godkendt",
     "pending_count": "{count} afventer",
+    "backup": "Seneste gode sikkerhedskopi af beslutningsjournalen: {when}",
+    "backup_old": "⚠️ Seneste gode sikkerhedskopi af beslutningsjournalen: {when}, for over "
+                  "{hours} timer siden. Sig det til IT.",
+    "no_backup": "⚠️ Der er endnu ingen god sikkerhedskopi af beslutningsjournalen. "
+                 "Sig det til IT.",
 }
+# A nightly copy older than this is flagged in the digest: the copying has stopped.
+BACKUP_WARN_HOURS = 48
 
 
 class Item(BaseModel):
@@ -127,6 +134,9 @@ class Digest(BaseModel):
     # in the outbox before these fields existed readable.
     pending_more: int = 0
     tray_more: int = 0
+    # When the last good copy of the database was made (bot/backup.py), in local time; None
+    # when there is none, or the digest was stored before this field existed.
+    last_backup: dt.datetime | None = None
 
     def payload(self, channel: str | None = None) -> dict[str, Any]:
         """The outbox payload the platform renderers take: {"digest": ..., "channel": ...}."""
@@ -250,6 +260,18 @@ def platform_balance_text(counts: list[PlatformCount]) -> str:
     return " · ".join(f"{count.label} {count.count}" for count in counts)
 
 
+def backup_text(digest: Digest) -> str:
+    """The digest's last line: when the record was last copied, with a warning when it is
+    older than BACKUP_WARN_HOURS or never was."""
+    made = digest.last_backup
+    if made is None:
+        return TEXT["no_backup"]
+    when = f"{day_label(made.date()).lower()} kl. {made:%H.%M}"
+    if digest.generated_at - made > dt.timedelta(hours=BACKUP_WARN_HOURS):
+        return TEXT["backup_old"].format(when=when, hours=BACKUP_WARN_HOURS)
+    return TEXT["backup"].format(when=when)
+
+
 # -- the build -----------------------------------------------------------------------------
 
 def build(
@@ -260,12 +282,14 @@ def build(
     tz: dt.tzinfo = DEFAULT_TZ,
     *,
     totals: Totals | None = None,
+    last_backup: dt.datetime | None = None,
 ) -> Digest:
     """The digest of `week` as seen at `now` from any set of proposals (rows it does not need
     are ignored): approved content of the week by day, pending oldest first, the approved
     tray without a date, and how the week covers the strategy and the platforms. Pending and
     tray list `MAX_LISTED` items each and count the rest. `totals`: the proposals are only the
-    oldest pending and earliest tray items (a bounded read), and these are the full counts."""
+    oldest pending and earliest tray items (a bounded read), and these are the full counts.
+    `last_backup`: when the last good copy of the database was made."""
     start, end = week_dates(week)
     today = now.astimezone(tz).date()
     planned: list[Proposal] = []
@@ -297,6 +321,7 @@ def build(
         platforms=_platform_counts(planned),
         pending_more=max(0, totals.pending - len(listed_pending)),
         tray_more=max(0, totals.tray - len(listed_tray)),
+        last_backup=last_backup.astimezone(tz) if last_backup else None,
     )
 
 

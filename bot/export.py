@@ -7,7 +7,9 @@ period. Times are given in the municipality's time zone with their UTC offset.
 - JSON: one document {"exported_at", "period", "proposals": [...]}, each proposal with its
   intake, recommendation, policy version, decision and history.
 - CSV: one row per history event, with the proposal's columns repeated on each row, so the
-  file reads on its own in a spreadsheet. Status and event are in Danish there (the JSON keeps
+  file reads on its own in a spreadsheet. An approval past open gates names them and the
+  reviewer's reason (`override_gates`, `override_reason`); a decision on one's own proposal
+  says so (`self_decided`). Status and event are in Danish there (the JSON keeps
   the codes). Cells a spreadsheet would run as a formula (starting with = + - @) get a leading
   apostrophe.
 
@@ -23,7 +25,7 @@ from collections.abc import Mapping
 from typing import IO, Any
 
 from bot import readout
-from bot.proposal import Proposal
+from bot.proposal import HistoryEvent, Proposal
 from bot.workflow import status_label
 from policy import label
 
@@ -36,7 +38,7 @@ _RECORD_COLUMNS = [
 ]
 _EVENT_COLUMNS = [
     "event_at", "event", "event_revision", "actor_name", "actor_platform", "actor_id", "note",
-    "text",
+    "override_gates", "override_reason", "self_decided", "text",
 ]
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 # The first and last day a period may have. The store compares UTC times, and the midnight
@@ -123,12 +125,25 @@ def csv_rows(
             "actor_platform": event.actor_platform,
             "actor_id": event.actor_id,
             "note": event.note or "",
+            **_decision_details(event),
             "event_revision": event.revision or "",
             # A (re)submission row shows the draft as it was sent then.
             "text": _snapshot_text(event.snapshot) or intake.text,
         }
         for event in proposal.history
     ]
+
+
+def _decision_details(event: HistoryEvent) -> dict[str, str]:
+    """An approval past open gates (which ones, in Danish, and the reviewer's reason) and a
+    decision on one's own proposal: empty cells for every other event."""
+    override = event.details.get("override") or {}
+    gates = [label("gate", str(code)) for code in override.get("gates") or []]
+    return {
+        "override_gates": "; ".join(gates),
+        "override_reason": (event.note or "") if gates else "",
+        "self_decided": "ja" if event.details.get("self_decided") else "",
+    }
 
 
 def _snapshot_text(snapshot: dict[str, Any] | None) -> str | None:

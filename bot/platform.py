@@ -17,6 +17,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
+    from bot.departments import Department
     from bot.outbox import Sender
     from bot.store import Store
 
@@ -83,6 +84,10 @@ class Platform(Protocol):
         """The central team's review channel, as the sender reads it; None until one is
         chosen (the platform then takes no review messages)."""
 
+    def department_channel(self, department: Department, store: Store) -> str | None:
+        """A department's review channel on this platform (from the departments file, or
+        chosen there with a command), as the sender reads it; None when it has none here."""
+
     def channel(self, entry: str) -> str | None:
         """The channel an OPSLAG_DIGEST_CHANNELS entry (`<name>:<channel>`) names, when the
         entry is this platform's and well formed; else None."""
@@ -139,6 +144,10 @@ class Platforms:
     def reviewing(self, store: Store) -> list[str]:
         """The platforms with a review channel now (one can be chosen while the server runs)."""
         return [p.name for p in self if p.review_channel(store) is not None]
+
+    def reviewing_for(self, department: Department, store: Store) -> list[str]:
+        """The platforms where `department` has a review channel now."""
+        return [p.name for p in self if p.department_channel(department, store) is not None]
 
     def review_targets(self, store: Store) -> list[Target]:
         targets = []

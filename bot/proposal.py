@@ -6,7 +6,7 @@ import datetime as dt
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 from policy import Recommendation
 from policy.models import StoredIntake
@@ -84,6 +84,10 @@ class HistoryEvent(BaseModel):
     revision: int | None = None
     # The draft, recommendation and policy version of a (re)submission, as they were then.
     snapshot: dict[str, Any] | None = None
+    # What else the record keeps about the event, by key: `override` (the gates a reviewer
+    # approved past, see `Proposal.overridden`), `self_decided` (a decision on one's own
+    # proposal, allowed by OPSLAG_ALLOW_SELF_APPROVAL).
+    details: dict[str, Any] = Field(default_factory=dict)
 
 
 class Proposal(BaseModel):
@@ -101,8 +105,22 @@ class Proposal(BaseModel):
     decided_by: Actor | None = None
     decided_at: dt.datetime | None = None
     decision_note: str | None = None
+    # The gates (policy.gates: their codes) that were open when it was approved anyway; the
+    # reviewer's written reason is the decision note.
+    overridden: list[str] = Field(default_factory=list)
+    # The decision was made by the proposer (allowed by OPSLAG_ALLOW_SELF_APPROVAL).
+    self_decided: bool = False
     escalated_at: dt.datetime | None = None
+    # Who reviews it now: "department" (its department's own reviewers) or "central". It
+    # starts as the advice's route; "Bed Kommunikation om hjælp" moves it to central.
+    review_route: str = ""
     history: list[HistoryEvent] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _route_from_advice(self) -> Proposal:
+        if not self.review_route:  # stored before the route could change
+            self.review_route = self.recommendation.review.route
+        return self
 
     @property
     def title(self) -> str:

@@ -21,6 +21,7 @@ from typing import Final
 
 from bot.proposal import Actor, Proposal, Status
 from bot.workflow import NOTE_MAX as NOTE_MAX  # the longest reason: the workflow refuses more
+from bot.workflow import open_for_edit
 from policy import label
 
 # -- who reviews ----------------------------------------------------------------------------
@@ -158,13 +159,38 @@ class StatusLine:
     note: str | None
 
 
+# Said of a decision on one's own proposal (OPSLAG_ALLOW_SELF_APPROVAL), after the person.
+OWN_PROPOSAL: Final = " (eget forslag)"
+# Said of an approval past open gates (the reviewer's reason is the decision's note);
+# {gates}: the gates' clauses from the policy ("billedet mangler alt-tekst").
+DESPITE: Final = ", selvom {gates}"
+
+
 def status_line(proposal: Proposal) -> StatusLine | None:
     """None while the proposal waits for a decision."""
     if proposal.status is Status.PENDING:
         return None
     actor = proposal.decided_by or proposal.proposer
-    return StatusLine(STATUS_LINE[proposal.status], actor,
-                      proposal.decided_at or proposal.updated_at, proposal.decision_note)
+    template = STATUS_LINE[proposal.status]
+    if proposal.self_decided:
+        template = template.replace("{who}", "{who}" + OWN_PROPOSAL)
+    if proposal.overridden and proposal.status is Status.APPROVED:
+        template += _despite(proposal)
+    return StatusLine(template, actor, proposal.decided_at or proposal.updated_at,
+                      proposal.decision_note)
+
+
+def _despite(proposal: Proposal) -> str:
+    """", selvom billedet mangler alt-tekst og ...", as our own words: a surface fills in the
+    template with `str.format`, so braces are doubled."""
+    clauses = [label("gate", code) for code in proposal.overridden]
+    text = DESPITE.format(gates=_join(clauses))
+    return text.replace("{", "{{").replace("}", "}}")
+
+
+def _join(items: list[str]) -> str:
+    """["a", "b", "c"] -> "a, b og c"."""
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " og " + items[-1]
 
 
 # -- the review thread ----------------------------------------------------------------------
@@ -176,7 +202,25 @@ THREAD: Final = {
     "resubmitted": "🔁 {who} har sendt en rettet udgave (version {revision}).",
     "withdrawn": "↩️ {who} har trukket forslaget tilbage.",
 }
+# A decision on one's own proposal (OPSLAG_ALLOW_SELF_APPROVAL) says so.
+THREAD_OWN: Final = {
+    "approved": "✅ {who} har godkendt sit eget forslag.",
+    "changes_requested": "✏️ {who} har bedt om ændringer i sit eget forslag.",
+    "rejected": "⛔ {who} har afvist sit eget forslag.",
+}
 THREAD_OTHER: Final = "ℹ️ Forslaget er nu {status}."
+# Lines that name nobody (the snapshot a message is built from holds no history).
+THREAD_PLAIN: Final = {
+    "moved_to_central": "🆘 Der er bedt om hjælp fra Kommunikation: forslaget afventer nu den "
+                        "centrale kommunikationsafdeling, som tager stilling til det.",
+}
+# The department's review post once its proposal has moved to the central team.
+MOVED: Final = "🆘 Sendt videre til den centrale kommunikationsafdeling, som tager stilling."
+ASK_CENTRAL: Final = "Bed Kommunikation om hjælp"
+ASK_CENTRAL_DONE: Final = (
+    "Forslag nr. {id} er sendt videre til den centrale kommunikationsafdeling. I kan følge "
+    "med i tråden."
+)
 NOTE: Final = "Begrundelse"  # the label of the reason given with a decision
 _BY_PROPOSER = frozenset({"resubmitted", "withdrawn"})
 _DECISIONS = frozenset({"approved", "changes_requested", "rejected"})
@@ -185,21 +229,33 @@ _DECISIONS = frozenset({"approved", "changes_requested", "rejected"})
 @dataclass(frozen=True)
 class ThreadLine:
     """A reply in the review post's thread: the template ({who}, {revision} or {status}
-    filled in already except {who}), who acted, and the reason of a decision."""
+    filled in already except {who}), who acted, and the reason of a decision. `override` is
+    that reason again when the approval passed open gates (the template names them): the
+    reason the record keeps for approving anyway."""
 
     template: str
     actor: Actor | None
     note: str | None
+    override: str | None = None
 
 
 def thread_line(proposal: Proposal, event: str, status: str) -> ThreadLine:
     """`status`: the Danish status, for an event without its own line."""
+    if event in THREAD_PLAIN:
+        return ThreadLine(THREAD_PLAIN[event], None, None)
     actor = proposal.proposer if event in _BY_PROPOSER else proposal.decided_by
     template = THREAD.get(event)
     if template is None:
         return ThreadLine(THREAD_OTHER.format(status=status), None, None)
-    note = proposal.decision_note if event in _DECISIONS else None
-    return ThreadLine(template.replace("{revision}", str(proposal.revision)), actor, note)
+    if event not in _DECISIONS:
+        return ThreadLine(template.replace("{revision}", str(proposal.revision)), actor, None)
+    if proposal.self_decided:
+        template = THREAD_OWN[event]
+    override = None
+    if event == "approved" and proposal.overridden:
+        template = template.removesuffix(".") + _despite(proposal) + "."
+        override = proposal.decision_note
+    return ThreadLine(template, actor, proposal.decision_note, override)
 
 
 # -- the decision, told to the proposer -----------------------------------------------------
@@ -224,9 +280,11 @@ class Notice:
     at: dt.datetime | None
     note: str | None
     next_step: str | None
+    editable: bool  # the proposer may edit it and send it again: offer them the way
 
 
 def notice(proposal: Proposal) -> Notice:
     event = str(proposal.status)
     return Notice(NOTICE[event].format(id=proposal.id), proposal.title, proposal.decided_by,
-                  proposal.decided_at, proposal.decision_note, NOTICE_NEXT.get(event))
+                  proposal.decided_at, proposal.decision_note, NOTICE_NEXT.get(event),
+                  open_for_edit(proposal))

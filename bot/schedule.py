@@ -28,7 +28,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from croniter import croniter
 
-from bot import digest
+from bot import backup, digest
 from bot.config import Settings, SettingsError
 from bot.core import Core
 from bot.digest import Digest, Totals, Week
@@ -121,7 +121,7 @@ def load_digest(core: Core, week: Week) -> Digest:
     settings = core.settings
     return digest.build(
         rows, week, core.clock(), settings.opslag_review_sla_hours, timezone(settings),
-        totals=totals,
+        totals=totals, last_backup=backup.last_good(store),
     )
 
 

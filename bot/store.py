@@ -15,15 +15,16 @@ import logging
 import os
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple, get_args
 
 from pydantic import BaseModel
 from sqlite_utils import Database
 
 from bot.clock import Clock, iso, utcnow
 from bot.proposal import Actor, HistoryEvent, Proposal, Status
+from policy.models import Platform as PlatformKind
 
 log = logging.getLogger(__name__)
 
@@ -230,6 +231,20 @@ def _index_proposals_for_digest(db: Database) -> None:
                " (status, planned_for, coalesce(decided_at, updated_at))")
 
 
+def _decision_details(db: Database) -> None:
+    # Issue 12: an approval past open gates and a decision on one's own proposal are kept on
+    # the proposal (its review post and thread say so) and on its history row (the record).
+    db.table("proposals").add_column("overridden", str)
+    db.table("proposals").add_column("self_decided", int)
+    db.table("history").add_column("details", str)
+
+
+def _review_route(db: Database) -> None:
+    # Issue 12: a department's own reviewers decide its proposals, until someone asks the
+    # central team for help; older rows take the route of their advice when read.
+    db.table("proposals").add_column("review_route", str)
+
+
 # Named migrations, applied once each and in order. Append; never edit one that has shipped.
 MIGRATIONS: list[tuple[str, Callable[[Database], None]]] = [
     ("001_proposals", _create_proposals),
@@ -240,6 +255,8 @@ MIGRATIONS: list[tuple[str, Callable[[Database], None]]] = [
     ("006_outbox_retried_at", _outbox_retried_at),
     ("007_outbox_claim_index", _index_outbox_claim),
     ("008_proposals_digest_indexes", _index_proposals_for_digest),
+    ("009_decision_details", _decision_details),
+    ("010_review_route", _review_route),
 ]
 
 
@@ -583,15 +600,18 @@ class Store:
         *,
         revision: int | None = None,
         snapshot: dict[str, Any] | None = None,
+        details: dict[str, Any] | None = None,
     ) -> None:
         """Append one event. `snapshot` keeps the draft and recommendation a submission was made
-        with, so the record still holds each revision after the proposer has edited it."""
+        with, so the record still holds each revision after the proposer has edited it;
+        `details` what else the record keeps about the event (`HistoryEvent.details`)."""
         self.db.table("history").insert(
             {
                 "proposal_id": proposal_id, "at": iso(at), "event": event,
                 "actor_platform": actor.platform, "actor_id": actor.user_id,
                 "actor_name": actor.display, "note": note, "revision": revision,
                 "snapshot": json.dumps(snapshot) if snapshot is not None else None,
+                "details": json.dumps(details) if details else None,
             }
         )
 
@@ -785,6 +805,15 @@ class Store:
             rows = list(self.db.query("SELECT data FROM refs WHERE key = ?", [key]))
         return json.loads(rows[0]["data"]) if rows else None
 
+    def forget_refs(self, prefix: str, before: dt.datetime) -> int:
+        """Delete references under `prefix` last written before `before`; how many."""
+        with self.transaction() as db:
+            cursor = db.execute(
+                "DELETE FROM refs WHERE key >= ? AND key < ? AND updated_at < ?",
+                [prefix, prefix + "\uffff", iso(before)],
+            )
+        return cursor.rowcount
+
     def first_time(self, event_id: str, at: dt.datetime) -> bool:
         """Record an incoming event id; False when it was seen before (a platform retry)."""
         before = self.db.conn.total_changes
@@ -799,6 +828,75 @@ class Store:
         before = self.db.conn.total_changes
         self.db.execute("INSERT OR IGNORE INTO runs (key, at) VALUES (?, ?)", [key, iso(at)])
         return self.db.conn.total_changes > before
+
+    # -- operations: backups, readiness, metrics (README "I drift") ------------------------
+
+    def release_run(self, key: str) -> None:
+        """Forget a claimed run whose work failed (a nightly backup that could not be written),
+        so that the next round, here or in another process, tries again."""
+        with self.transaction() as db:
+            db.execute("DELETE FROM runs WHERE key = ?", [key])
+
+    def delete_ref(self, key: str) -> None:
+        """Raises StoreUnavailable when the database cannot write now."""
+        with self.transaction() as db:
+            db.execute("DELETE FROM refs WHERE key = ?", [key])
+
+    def oldest_undelivered(self, platforms: set[str]) -> dt.datetime | None:
+        """Since when the longest-waiting message still to be delivered to one of `platforms`
+        has waited: since it was stored, or since an operator sent it (or one before it in
+        its lane) back (`retried_at`, as the outbox's own time limit counts). None when none
+        waits. Raises StoreUnavailable when the database cannot be read now."""
+        if not platforms:
+            return None
+        marks = ",".join("?" for _ in platforms)
+        with unavailable_on_transient():
+            (oldest,) = self.db.execute(
+                "SELECT min(coalesce(retried_at, created_at)) FROM outbox"
+                f" WHERE status = 'pending' AND platform IN ({marks})",
+                sorted(platforms),
+            ).fetchone()
+        return dt.datetime.fromisoformat(oldest) if oldest else None
+
+    def ops_counts(self, since: dt.datetime) -> OpsCounts:
+        """What GET /metrics shows from the database: proposals by status, the outbox's
+        backlog, and the decisions made (all of them, by kind, and those since `since`).
+        Raises StoreUnavailable when the database cannot be read now."""
+        db = self.db
+        events = [str(status) for status in DECISION_EVENTS]
+        with unavailable_on_transient():
+            by_status = db.execute("SELECT status, count(*) FROM proposals GROUP BY status")
+            proposals = {str(status): int(count) for status, count in by_status.fetchall()}
+            pending, oldest, attempts = db.execute(
+                "SELECT count(*), min(coalesce(retried_at, created_at)), coalesce(sum(attempts), 0)"
+                " FROM outbox WHERE status = 'pending'"
+            ).fetchone()
+            (failed,) = db.execute("SELECT count(*) FROM outbox WHERE status = 'failed'").fetchone()
+            decided = db.execute(
+                "SELECT event, count(*), coalesce(sum(at >= ?), 0) FROM history"
+                f" WHERE event IN ({','.join('?' for _ in events)}) GROUP BY event",
+                [iso(since), *events],
+            ).fetchall()
+        return OpsCounts(
+            proposals=proposals, outbox_pending=int(pending),
+            outbox_oldest=dt.datetime.fromisoformat(oldest) if oldest else None,
+            outbox_attempts=int(attempts), outbox_failed=int(failed),
+            decisions={str(event): int(total) for event, total, _ in decided},
+            decisions_since=sum(int(recent) for _, _, recent in decided),
+        )
+
+    def report_facts(
+        self, start: dt.datetime, end: dt.datetime, *, finding_codes: Sequence[str],
+        link_event: str,
+    ) -> ReportFacts:
+        """What `opslag rapport` counts (bot/report.py): the proposals with any history event
+        from `start` up to (not including) `end`, each with its whole history. A few facts of
+        each are read from its JSON in SQL, as reading whole proposals costs 0.4 ms each (4 s
+        for 10,000); of its text checks only the findings with `finding_codes`, and of its
+        history rows the `links` of those of `link_event`. One consistent read. Raises
+        StoreUnavailable when the database cannot be read now."""
+        with unavailable_on_transient(), _read_snapshot(self.db):
+            return _report_facts(self.db, start, end, finding_codes, link_event)
 
 
 class Reader:
@@ -843,6 +941,12 @@ class Reader:
         """As `Store.approved_planned_between`, on this connection."""
         return _approved_planned_between(self.db, first, last)
 
+    def latest_proposals(self, limit: int) -> list[Proposal]:
+        """The `limit` newest proposals, newest first, without history (`opslag strategi
+        tjek` compares the advice for them under two strategies)."""
+        rows = self.db.query("SELECT * FROM proposals ORDER BY id DESC LIMIT ?", [int(limit)])
+        return [_proposal_from_row(row, []) for row in rows]
+
 
 def _approved_planned_between(db: Database, first: dt.date, last: dt.date) -> list[Proposal]:
     sql = (
@@ -876,6 +980,9 @@ def _proposal_row(proposal: Proposal) -> dict[str, Any]:
         "decided_at": iso(proposal.decided_at) if proposal.decided_at else None,
         "decision_note": proposal.decision_note,
         "escalated_at": iso(proposal.escalated_at) if proposal.escalated_at else None,
+        "overridden": json.dumps(proposal.overridden) if proposal.overridden else None,
+        "self_decided": int(proposal.self_decided),
+        "review_route": proposal.review_route,
         "planned_for": intake.planned_for.isoformat() if intake.planned_for else None,
         "theme": intake.theme,
         "crisis": int(intake.crisis),
@@ -890,6 +997,9 @@ def _proposal_from_row(row: dict[str, Any], history: list[HistoryEvent]) -> Prop
             "intake": json.loads(row["intake"]),
             "recommendation": json.loads(row["recommendation"]),
             "decided_by": json.loads(row["decided_by"]) if row["decided_by"] else None,
+            "overridden": json.loads(row["overridden"]) if row.get("overridden") else [],
+            "self_decided": bool(row.get("self_decided")),
+            "review_route": row.get("review_route") or "",
             "history": history,
         }
     )
@@ -897,7 +1007,8 @@ def _proposal_from_row(row: dict[str, Any], history: list[HistoryEvent]) -> Prop
 
 def _history_from_row(row: dict[str, Any]) -> HistoryEvent:
     snapshot = json.loads(row["snapshot"]) if row.get("snapshot") else None
-    return HistoryEvent.model_validate({**row, "snapshot": snapshot})
+    details = json.loads(row["details"]) if row.get("details") else {}
+    return HistoryEvent.model_validate({**row, "snapshot": snapshot, "details": details})
 
 
 def _outbox_from_row(row: dict[str, Any]) -> OutboxRow:
@@ -909,3 +1020,223 @@ def _outbox_from_row(row: dict[str, Any]) -> OutboxRow:
             "retried_at": row.get("retried_at"),
         }
     )
+
+
+# -- operations: backups, restores and what GET /metrics counts (README "I drift") ------------
+
+# The history events that record a decision of the central team.
+DECISION_EVENTS = (Status.APPROVED, Status.CHANGES_REQUESTED, Status.REJECTED)
+# The references a running server keeps fresh (bot/backup.py): `opslag restore` refuses while
+# one is.
+SERVER_LEASE_PREFIX = "server:"
+# The tables every Opslag database has; a file without them is no copy of ours.
+OPSLAG_TABLES = frozenset({"migrations", "proposals", "history", "outbox", "refs", "runs"})
+
+# Why a file is no sound copy (BadCopy.reason).
+NOT_A_DATABASE = "not_a_database"
+DAMAGED = "damaged"
+NOT_OPSLAG = "not_opslag"
+
+
+class OpsCounts(BaseModel):
+    proposals: dict[str, int]  # by status
+    outbox_pending: int
+    outbox_oldest: dt.datetime | None  # since when the oldest pending message has waited
+    outbox_attempts: int  # attempts already made on the messages still pending
+    outbox_failed: int  # given up, waiting for an operator (`opslag outbox`)
+    decisions: dict[str, int]  # every decision ever made, by the event that records it
+    decisions_since: int  # those made since the moment `Store.ops_counts` was given
+
+
+class CopyCheck(BaseModel):
+    """A copy that passed `PRAGMA integrity_check`, and what it holds."""
+
+    proposals: int
+    history: int
+
+
+class BadCopy(Exception):
+    """A file that is no sound Opslag database: `reason` is NOT_A_DATABASE, DAMAGED
+    (`detail`: the first fault integrity_check found) or NOT_OPSLAG."""
+
+    def __init__(self, reason: str, detail: str = "") -> None:
+        super().__init__(f"{reason}: {detail}" if detail else reason)
+        self.reason = reason
+        self.detail = detail
+
+
+def _open_read_only(path: Path, timeout: float = BUSY_TIMEOUT_SECONDS) -> sqlite3.Connection:
+    return sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=timeout)
+
+
+def backup_to(source: Path, target: Path) -> CopyCheck:
+    """Copy the database at `source` into `target` with SQLite's online backup API, then check
+    the copy (`check_copy`). One backup step from a read-only connection of its own: the copy
+    is one consistent snapshot, and in WAL mode the server goes on writing meanwhile (a reader
+    never blocks a writer). `target` is a new, empty file the caller made with the mode it
+    wants. The copy gets a rollback journal, so it is one self-contained file with no -wal
+    beside it to be forgotten when it is moved."""
+    with (contextlib.closing(_open_read_only(source)) as src,
+          contextlib.closing(sqlite3.connect(target)) as dst):
+        src.backup(dst)
+        dst.execute("PRAGMA journal_mode=DELETE")
+    return check_copy(target)
+
+
+def check_copy(path: Path) -> CopyCheck:
+    """`PRAGMA integrity_check` on the database at `path`, that it is an Opslag database, and
+    how many proposals and history rows it holds. Raises BadCopy; another SQLite error (the
+    file cannot be opened) as it is."""
+    try:
+        with contextlib.closing(_open_read_only(path)) as conn:
+            faults = [str(row[0]) for row in conn.execute("PRAGMA integrity_check")]
+            if faults != ["ok"]:
+                raise BadCopy(DAMAGED, faults[0])
+            tables = {str(row[0]) for row in
+                      conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            if not OPSLAG_TABLES.issubset(tables):
+                raise BadCopy(NOT_OPSLAG)
+            proposals, history = conn.execute(
+                "SELECT (SELECT count(*) FROM proposals), (SELECT count(*) FROM history)"
+            ).fetchone()
+    except sqlite3.DatabaseError as exc:
+        if _has_code(exc, "SQLITE_NOTADB"):
+            raise BadCopy(NOT_A_DATABASE, str(exc)) from None
+        if _has_code(exc, "SQLITE_CORRUPT"):
+            raise BadCopy(DAMAGED, str(exc)) from None
+        raise
+    return CopyCheck(proposals=int(proposals), history=int(history))
+
+
+def stage_restore(source: Path, staged: Path) -> CopyCheck:
+    """Check the copy at `source`, then write it to `staged` (a new, empty file beside the
+    database it is to replace) and check that. The server leases it holds are dropped: those
+    servers ran on the database the copy was made from, not on this one."""
+    check_copy(source)  # a bad file is refused before anything is written
+    backup_to(source, staged)
+    with contextlib.closing(sqlite3.connect(staged)) as conn, conn:
+        conn.execute("DELETE FROM refs WHERE key >= ? AND key < ?",
+                     [SERVER_LEASE_PREFIX, SERVER_LEASE_PREFIX + "\uffff"])
+    return check_copy(staged)
+
+
+def server_leases(path: Path) -> dict[str, dt.datetime]:
+    """The running servers' leases in the database at `path`, each with when it was last
+    renewed, read as another process reads them. Empty when there is no such file, or it is
+    no Opslag database (no server can be running on it)."""
+    if not path.exists():
+        return {}
+    try:
+        with contextlib.closing(_open_read_only(path)) as conn:
+            has_refs = conn.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'refs'"
+            ).fetchone()
+            rows = conn.execute(
+                "SELECT key, updated_at FROM refs WHERE key >= ? AND key < ?",
+                [SERVER_LEASE_PREFIX, SERVER_LEASE_PREFIX + "\uffff"],
+            ).fetchall() if has_refs else []
+    except sqlite3.DatabaseError as exc:
+        if _has_code(exc, "SQLITE_NOTADB", "SQLITE_CORRUPT"):
+            return {}
+        raise
+    return {str(key): dt.datetime.fromisoformat(at) for key, at in rows}
+
+
+# -- what `opslag rapport` counts (bot/report.py) ----------------------------------------------
+
+
+class ProposalFacts(NamedTuple):
+    id: int
+    created_at: dt.datetime
+    status: str
+    theme: str | None
+    crisis: bool
+    proposer: tuple[str, str]  # platform, user id
+    department: str | None
+    route: str | None  # recommendation.review.route
+    recommended: tuple[str, ...]  # the platforms the recommendation recommends
+    lix: float | None
+    findings: tuple[tuple[str, str], ...]  # (code, message) of the text checks asked for
+
+
+class EventFacts(NamedTuple):
+    proposal_id: int
+    at: dt.datetime
+    event: str
+    actor: tuple[str, str]  # platform, user id
+    links: dict[str, str]  # platform -> address, on the rows of `link_event`
+
+
+class ReportFacts(NamedTuple):
+    proposals: list[ProposalFacts]
+    events: list[EventFacts]  # in the order they were recorded
+
+
+@contextlib.contextmanager
+def _read_snapshot(db: Database) -> Iterator[None]:
+    """Every query inside sees the same commit (inside a transaction already: that one's)."""
+    if db.conn.in_transaction:
+        yield
+        return
+    db.conn.execute("BEGIN")
+    try:
+        yield
+    finally:
+        db.conn.execute("COMMIT")
+
+
+def _report_facts(
+    db: Database, start: dt.datetime, end: dt.datetime, finding_codes: Sequence[str],
+    link_event: str,
+) -> ReportFacts:
+    # Reading a recommendation (a few kB, on overflow pages) and parsing it cost more than the
+    # rest of the row: one json_extract takes every path the report needs, in one parse.
+    active = "SELECT proposal_id FROM history WHERE at >= ? AND at < ?"
+    slots = range(len(get_args(PlatformKind)))
+    fits = ", ".join(f"'$.platforms[{i}].platform', '$.platforms[{i}].fit'" for i in slots)
+    proposal_sql = (
+        "SELECT p.id, p.created_at, p.status, p.theme, p.crisis,"
+        " json_extract(p.proposer, '$.platform'), p.proposer_id,"
+        " json_extract(p.intake, '$.department'),"
+        " json_extract(p.recommendation, '$.review.route', '$.text_checks.lix',"
+        f" '$.text_checks.findings', {fits})"
+        f" FROM proposals p WHERE p.id IN ({active}) ORDER BY p.id"
+    )
+    bounds = [iso(start), iso(end)]
+    wanted = frozenset(finding_codes)
+    proposals = []
+    for (pid, created, status, theme, crisis, platform, user, department,
+         advice) in db.execute(proposal_sql, bounds):
+        route, lix, findings, *pairs = json.loads(advice)
+        proposals.append(ProposalFacts(
+            pid, dt.datetime.fromisoformat(created), status, theme, bool(crisis),
+            (platform, user), department, route,
+            tuple(key for key, fit in zip(pairs[::2], pairs[1::2], strict=True)
+                  if fit == "recommended"),
+            None if lix is None else float(lix),
+            tuple((f["code"], f["message"]) for f in findings or () if f["code"] in wanted),
+        ))
+    event_sql = (
+        "SELECT proposal_id, at, event, actor_platform, actor_id,"
+        " CASE WHEN event = ? THEN coalesce(json_extract(details, '$.links'),"
+        "  json_extract(snapshot, '$.links')) END"
+        f" FROM history WHERE proposal_id IN ({active}) ORDER BY id"
+    )
+    parse = dt.datetime.fromisoformat
+    events = [
+        EventFacts(pid, parse(at), event, (platform or "", user or ""),
+                   _links(links) if links else {})
+        for pid, at, event, platform, user, links in db.execute(event_sql, [link_event, *bounds])
+    ]
+    return ReportFacts(proposals=proposals, events=events)
+
+
+def _links(raw: str | None) -> dict[str, str]:
+    """A published row's links, {platform: address}; anything else in their place is none."""
+    try:
+        links = json.loads(raw) if raw else {}
+    except ValueError:
+        return {}
+    if not isinstance(links, dict):
+        return {}
+    return {str(key): str(value) for key, value in links.items() if value}

@@ -14,10 +14,12 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from bot.clock import Clock, utcnow
+from bot.departments import Department, Departments
 from bot.platform import Kind
 from bot.proposal import Actor, Decision, Proposal, Status
 from bot.store import NewMessage, Store, StoreUnavailable
-from policy import Intake, blank, recommend
+from policy import Gate, Intake, Question, Recommendation, blank, gates, recommend
+from policy.answers import question_list
 from policy.textchecks import danish_number
 
 log = logging.getLogger(__name__)
@@ -58,6 +60,15 @@ class NotAllowed(WorkflowError):
     pass
 
 
+NOT_CENTRAL = ("Kun den centrale kommunikationsafdeling kan godkende, bede om ændringer eller "
+               "afvise forslag.")
+NOT_REVIEWER = ("Kun godkenderne i {department} og den centrale kommunikationsafdeling kan "
+                "tage stilling til forslaget.")
+UNKNOWN_DEPARTMENT = "Afdelingen »{name}« står ikke på listen. Vælg en af: {known}."
+NOT_ASKER = ("Kun forslagsstilleren og afdelingens godkendere kan bede Kommunikation om hjælp "
+             "med et åbent forslag, som afdelingen selv godkender.")
+
+
 class InvalidState(WorkflowError):
     pass
 
@@ -70,6 +81,31 @@ class Outdated(InvalidState):
         super().__init__(
             f"Forslaget er blevet rettet, siden du så det (nu version {proposal.revision}). "
             "Se den nye tekst i gennemgangen og beslut igen."
+        )
+
+
+class OwnProposal(WorkflowError):
+    """Four eyes: a decision on one's own proposal (unless OPSLAG_ALLOW_SELF_APPROVAL). Not a
+    NotAllowed: the surfaces answer that with "only the central team", and this is another
+    reason, said in its own words."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Du kan ikke selv tage stilling til dit eget forslag: en anden skal se det først "
+            "(fire øjne)."
+        )
+
+
+class GatesOpen(InvalidState):
+    """An approval while something the law or guidance asks for is missing (`Workflow.gates`):
+    refused until it is fixed, or the reviewer approves anyway with a written reason."""
+
+    def __init__(self, open_gates: list[Gate]) -> None:
+        self.gates = open_gates
+        missing = " ".join(gate.message for gate in open_gates)
+        super().__init__(
+            f"Forslaget kan ikke godkendes endnu. {missing} Bed om ændringer, eller godkend "
+            "alligevel med en skriftlig begrundelse."
         )
 
 
@@ -115,18 +151,29 @@ class Workflow:
         roster: CentralRoster,
         *,
         review_platforms: Callable[[], Iterable[str]] = tuple,
+        department_platforms: Callable[[Department], Iterable[str]] = lambda _: (),
         delivery_platforms: Iterable[str] = (),
         clock: Clock = utcnow,
         on_enqueue: Callable[[], None] | None = None,
         crisis_phone: str | None = None,
+        departments: Departments | None = None,
+        allow_self_approval: bool = False,
     ) -> None:
         self.store = store
         self.crisis_phone = crisis_phone  # named in the advice's crisis checklist
+        # The departments file (OPSLAG_DEPARTMENTS): the department question's choices, the
+        # own channels the advice names. None: the question is free text.
+        self.departments = departments
+        # Four eyes, unless a one-person team turns it off (OPSLAG_ALLOW_SELF_APPROVAL).
+        self.allow_self_approval = allow_self_approval
         # Called after each committed change, so the outbox delivers at once instead of polling.
         self.on_enqueue = on_enqueue or (lambda: None)
         self.roster = roster
         # Asked at each change: a review channel can be chosen while the server runs.
         self.review_platforms = review_platforms
+        # The platforms where a department has a review channel now (one may be chosen while
+        # the server runs).
+        self.department_platforms = department_platforms
         self.delivery_platforms = set(delivery_platforms)
         self.clock = clock
 
@@ -134,6 +181,29 @@ class Workflow:
 
     def is_central(self, actor: Actor) -> bool:
         return bool(actor.user_id) and actor.user_id in self.roster.ids(actor.platform)
+
+    def reviewing_department(self, proposal: Proposal) -> Department | None:
+        """The department whose own reviewers decide `proposal`; None when the central team
+        does (the central route, a crisis, a department without reviewers, or help asked)."""
+        if proposal.review_route != "department":
+            return None
+        department = self.department(proposal.intake.department)
+        return department if department is not None and department.has_reviewers else None
+
+    def may_review(self, proposal: Proposal, actor: Actor) -> bool:
+        """Who may decide `proposal`: the central team always (it may step in), and the
+        reviewers of the department that reviews it."""
+        if self.is_central(actor):
+            return True
+        department = self.reviewing_department(proposal)
+        return department is not None and department.is_reviewer(actor.platform, actor.user_id)
+
+    def may_ask_central(self, proposal: Proposal, actor: Actor) -> bool:
+        """Whether `actor` may move `proposal` to the central team's review ("Bed
+        Kommunikation om hjælp"): its proposer or its department's reviewers, while open."""
+        if not proposal.is_open or self.reviewing_department(proposal) is None:
+            return False
+        return self.is_proposer(proposal, actor) or self.may_review(proposal, actor)
 
     def can_decide(self, proposal: Proposal, decision: Decision) -> bool:
         """Whether `decision` would change `proposal`: it is open and not already so decided
@@ -153,10 +223,35 @@ class Workflow:
             proposal.proposer.platform, proposal.proposer.user_id
         )
 
+    def require_other_eyes(self, proposal: Proposal, actor: Actor) -> bool:
+        """Four eyes: nobody decides their own proposal. With OPSLAG_ALLOW_SELF_APPROVAL they
+        may; True then says the decision is their own (it is recorded as such). A surface may
+        ask before it opens a reason form."""
+        if not self.is_proposer(proposal, actor):
+            return False
+        if not self.allow_self_approval:
+            raise OwnProposal()
+        return True
+
+    def gates(self, proposal: Proposal) -> list[Gate]:
+        """What stops an approval of `proposal` now (consent, alt text, subtitles; see
+        policy.gates), each with its code and Danish message: a surface shows them, and offers
+        "approve anyway" with a reason instead of an Approve button that would be refused."""
+        return gates(proposal.intake)
+
+    def department(self, name: str | None) -> Department | None:
+        """The department of the departments file `name` names (its name or an alias)."""
+        return self.departments.find(name) if self.departments else None
+
+    def questions(self) -> tuple[Question, ...]:
+        """The guided questions as every surface asks them: with a departments file, the
+        department question is a choice among its departments."""
+        return question_list(self.departments.names() if self.departments else ())
+
     def can_resubmit(self, proposal: Proposal, actor: Actor) -> bool:
         """Whether `actor` may edit `proposal` and send it again (`resubmit` would not refuse):
         only its proposer, and only after a request for changes."""
-        return self.is_proposer(proposal, actor) and proposal.status is Status.CHANGES_REQUESTED
+        return self.is_proposer(proposal, actor) and open_for_edit(proposal)
 
     # -- actions -------------------------------------------------------------------------
 
@@ -168,6 +263,21 @@ class Workflow:
         with self._writing():
             self.store.put_ref(key, reference, self.clock())
 
+    def choose_department_channel(self, actor: Actor, name: str, key: str,
+                                  reference: dict[str, Any]) -> Department:
+        """Make the channel `reference` points to the review channel of the department `name`
+        names (stored under `key(department)`); its reviewers or the central team may."""
+        department = self.department(name)
+        if department is None:
+            known = ", ".join(self.departments.names()) if self.departments else ""
+            raise InvalidState(UNKNOWN_DEPARTMENT.format(name=name, known=known or "ingen"))
+        reviewer = department.is_reviewer(actor.platform, actor.user_id)
+        if not (reviewer or self.is_central(actor)):
+            raise NotAllowed(NOT_REVIEWER.format(department=department.name))
+        with self._writing():
+            self.store.put_ref(key, reference, self.clock())
+        return department
+
     def once(self, key: str, change: Callable[[], T]) -> T | None:
         """Run `change` (a submit or resubmit) unless one was stored under `key` before (a form
         or modal id); None for such a replay. The key is recorded in the change's transaction,
@@ -177,9 +287,20 @@ class Workflow:
                 return None
             return change()
 
+    def advise(self, intake: Intake) -> Recommendation:
+        """The advice on an intake, before anything is stored (the preview a person reads
+        before choosing to send it): the same advice `submit` stores. It names the
+        department's own profiles and pages when the departments file lists them."""
+        department = self.department(intake.department)
+        reviewer = department.name if department and department.has_reviewers else None
+        return recommend(intake, crisis_phone=self.crisis_phone,
+                         own_channels=department.profiles if department else (),
+                         department_reviewer=reviewer)
+
     def submit(self, intake: Intake, proposer: Actor, source: str | None = None) -> Proposal:
         now = self.clock()
-        recommendation = recommend(intake, crisis_phone=self.crisis_phone)
+        intake = self._listed_department(intake)
+        recommendation = self.advise(intake)
         draft = Proposal(
             id=0, created_at=now, updated_at=now, source=source or proposer.platform,
             proposer=proposer, intake=intake, recommendation=recommendation,
@@ -202,34 +323,45 @@ class Workflow:
         note: str | None = None,
         *,
         revision: int | None = None,
+        override: bool = False,
     ) -> DecisionOutcome:
         """`revision` is the one the decision was made on (the one the button or form showed);
-        a decision on any other is refused and stores nothing."""
-        if not self.is_central(actor):
-            raise NotAllowed(
-                "Kun den centrale kommunikationsafdeling kan godkende, bede om ændringer "
-                "eller afvise forslag."
-            )
-        note = _checked_note(note)
-        if decision is not Decision.APPROVE and not note:
-            raise InvalidState("Skriv en kort begrundelse, så forslagsstilleren ved hvorfor.")
+        a decision on any other is refused and stores nothing.
+
+        An approval is refused while a gate is open (`gates`), unless `override`: the reviewer
+        approves anyway, and `note` is their written reason, kept with the gates it passed in
+        the proposal, its history and the record. Nobody decides their own proposal
+        (`require_other_eyes`)."""
         now = self.clock()
         with self._writing():
             proposal = self._get(proposal_id)
+            self.require_reviewer(proposal, actor)
+            note = _checked_note(note)
+            if decision is not Decision.APPROVE and not note:
+                raise InvalidState("Skriv en kort begrundelse, så forslagsstilleren ved hvorfor.")
+            if override and not note:
+                raise InvalidState("Skriv, hvorfor forslaget skal godkendes alligevel.")
             if proposal.status == decision.status:
                 return DecisionOutcome(proposal, changed=False)
             if not proposal.is_open:
                 raise InvalidState(_closed_message(proposal))
             self.require_current(proposal, revision)
+            own = self.require_other_eyes(proposal, actor)
+            passed = self.gates(proposal) if decision is Decision.APPROVE else []
+            if passed and not override:
+                raise GatesOpen(passed)
+            overridden = [gate.code for gate in passed]
             proposal = proposal.model_copy(
                 update={
                     "status": decision.status, "decision": decision, "decided_by": actor,
                     "decided_at": now, "decision_note": note, "updated_at": now,
+                    "overridden": overridden, "self_decided": own,
                 }
             )
             self.store.update_proposal(proposal)
             self.store.append_history(
-                proposal.id, now, str(decision.status), actor, note, revision=proposal.revision
+                proposal.id, now, str(decision.status), actor, note, revision=proposal.revision,
+                details=_decision_details(overridden, own),
             )
             self._to_review(proposal, [REVIEW_UPDATE, THREAD_REPLY], str(decision.status), now)
             self._to_proposer(proposal, DECISION_NOTICE, str(decision.status), now)
@@ -244,13 +376,15 @@ class Workflow:
             if not self.can_resubmit(proposal, actor):
                 self._require_proposer(proposal, actor)
                 raise InvalidState("Forslaget kan kun rettes, når der er bedt om ændringer.")
-            recommendation = recommend(intake, crisis_phone=self.crisis_phone)
+            intake = self._listed_department(intake)
+            recommendation = self.advise(intake)
             proposal = proposal.model_copy(
                 update={
                     "intake": intake, "recommendation": recommendation,
                     "policy_version": recommendation.policy_version, "status": Status.PENDING,
                     "revision": proposal.revision + 1, "decision": None, "decided_by": None,
                     "decided_at": None, "decision_note": None, "updated_at": now,
+                    "overridden": [], "self_decided": False,
                 }
             )
             self.store.update_proposal(proposal)
@@ -278,6 +412,30 @@ class Workflow:
             self.store.append_history(proposal.id, now, "withdrawn", actor, note)
             self._to_review(proposal, [REVIEW_UPDATE, THREAD_REPLY], "withdrawn", now)
         return self._reload(proposal_id)
+
+    def ask_central(self, proposal_id: int, actor: Actor) -> DecisionOutcome:
+        """"Bed Kommunikation om hjælp": a department's proposal moves to the central team's
+        review. Its department's thread is told, and the central team gets a review post of its
+        own; a second click changes nothing."""
+        now = self.clock()
+        with self._writing():
+            proposal = self._get(proposal_id)
+            if proposal.review_route == "central" and proposal.is_open:
+                return DecisionOutcome(proposal, changed=False)
+            if not self.may_ask_central(proposal, actor):
+                if not proposal.is_open:
+                    raise InvalidState(_closed_message(proposal))
+                raise NotAllowed(NOT_ASKER)
+            department_platforms = self.review_platforms_of(proposal)
+            proposal = proposal.model_copy(update={"review_route": "central", "updated_at": now})
+            self.store.update_proposal(proposal)
+            self.store.append_history(proposal.id, now, "moved_to_central", actor, None)
+            for platform in department_platforms:  # the department's post and its thread
+                for kind in (REVIEW_UPDATE, THREAD_REPLY):
+                    self._enqueue(proposal, platform, kind, "moved_to_central", now,
+                                  lane="review")
+            self._to_review(proposal, [REVIEW_POST], "moved_to_central", now)
+        return DecisionOutcome(self._reload(proposal_id), changed=True)
 
     def escalate_overdue_crises(self, after: dt.timedelta) -> list[Proposal]:
         """Crisis proposals nobody in the central team has decided on within `after`: a new
@@ -346,14 +504,43 @@ class Workflow:
         self.on_enqueue()
         return self._get(proposal_id)
 
+    def _listed_department(self, intake: Intake) -> Intake:
+        """With a departments file, the intake's department is one of its departments, by the
+        name the file gives it (an alias becomes the name); an unlisted one is refused."""
+        if self.departments is None or intake.department is None:
+            return intake
+        department = self.departments.find(intake.department)
+        if department is None:
+            raise InvalidState(
+                f"Afdelingen »{intake.department}« står ikke på listen. Vælg en af: "
+                f"{', '.join(self.departments.names())}."
+            )
+        return intake.model_copy(update={"department": department.name})
+
+    def require_reviewer(self, proposal: Proposal, actor: Actor) -> None:
+        """Refuse `actor` a decision on `proposal` unless they may review it (`may_review`)."""
+        if self.may_review(proposal, actor):
+            return
+        department = self.reviewing_department(proposal)
+        if department is None:
+            raise NotAllowed(NOT_CENTRAL)
+        raise NotAllowed(NOT_REVIEWER.format(department=department.name))
+
     def _require_proposer(self, proposal: Proposal, actor: Actor) -> None:
         if not self.is_proposer(proposal, actor):
             raise NotAllowed("Kun den, der har stillet forslaget, kan rette eller trække det.")
 
+    def review_platforms_of(self, proposal: Proposal) -> list[str]:
+        """Where `proposal` is reviewed: its department's channels, or the central team's
+        (also when the department has no channel yet: the central team sees it there)."""
+        department = self.reviewing_department(proposal)
+        platforms = list(self.department_platforms(department)) if department else []
+        return platforms or list(self.review_platforms())
+
     def _to_review(
         self, proposal: Proposal, kinds: list[str], event: str, now: dt.datetime
     ) -> None:
-        for platform in self.review_platforms():
+        for platform in self.review_platforms_of(proposal):
             for kind in kinds:
                 self._enqueue(proposal, platform, kind, event, now, lane="review")
 
@@ -402,6 +589,16 @@ def _revision(proposal: Proposal) -> dict[str, Any]:
     }
 
 
+def _decision_details(overridden: list[str], own: bool) -> dict[str, Any]:
+    """What the history row of a decision keeps besides its note (`HistoryEvent.details`)."""
+    details: dict[str, Any] = {}
+    if overridden:
+        details["override"] = {"gates": overridden}  # the reason is the row's note
+    if own:
+        details["self_decided"] = True
+    return details
+
+
 def _checked_note(note: str | None) -> str | None:
     """The reason as it will be stored: trimmed, None when nothing visible is left."""
     note = (note or "").strip()
@@ -417,6 +614,12 @@ def _checked_note(note: str | None) -> str | None:
     except UnicodeEncodeError:  # half of a character pair: no client sends it, nor can we store it
         raise InvalidState("Begrundelsen indeholder ugyldige tegn. Skriv den igen.") from None
     return note
+
+
+def open_for_edit(proposal: Proposal) -> bool:
+    """Whether the proposer may edit the proposal and send it again (after a request for
+    changes): what `Workflow.can_resubmit` allows them, for a message to offer it."""
+    return proposal.status is Status.CHANGES_REQUESTED
 
 
 def status_label(status: Status) -> str:

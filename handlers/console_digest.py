@@ -9,6 +9,7 @@ from bot.digest import (
     Item,
     PendingItem,
     age_text,
+    backup_text,
     capped,
     coverage_sections,
     coverage_text,
@@ -29,6 +30,7 @@ def render_digest(digest: Digest) -> str:
     lines += _listed([_item_line(item) for item in digest.tray], "no_tray", digest.tray_more)
     lines += ["", TEXT["coverage"], *_coverage(digest)]
     lines += ["", TEXT["platforms"], f"  {platform_balance_text(digest.platforms)}"]
+    lines += ["", backup_text(digest)]
     return "\n".join(lines)
 
 

@@ -15,12 +15,12 @@ from typing import Any, NoReturn
 from bot.config import SettingsError, load_settings
 from bot.core import Core, build_core
 from bot.proposal import Actor, Decision, whole_number
-from bot.submission import check_intake, store
-from bot.workflow import NotAllowed, WorkflowError
-from handlers import console, platforms
-from opslag import cli_outbox, cli_reports
+from bot.submission import check_intake
+from bot.workflow import GatesOpen, NotAllowed, WorkflowError
+from handlers import console, console_chat, platforms
+from opslag import cli_ops, cli_outbox, cli_report, cli_reports, cli_strategy
 from opslag.cli_reports import JSON_HELP, say
-from policy import recommend
+from policy import StrategyError, load_policy, recommend
 from policy.models import Intake
 
 # The Danish verbs beside the English ones scripts use.
@@ -82,7 +82,8 @@ def _run(argv: Sequence[str] | None) -> int:
         print(f"{exc.prog}: {exc} (se '{exc.prog} -h')", file=sys.stderr)
         return 2
     except (CliError, cli_reports.OutputError, cli_outbox.OutboxCommandError, SettingsError,
-            WorkflowError) as exc:
+            StrategyError, WorkflowError, cli_ops.OpsCommandError,
+            cli_report.ReportCommandError) as exc:
         print(f"opslag: {getattr(exc, 'message', exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
@@ -207,14 +208,23 @@ def _parser() -> argparse.ArgumentParser:
                         help="godkend, ændringer eller afvis (eller approve, changes, reject)")
     decide.add_argument("--by", required=True, metavar="NAVN",
                         help="hvem der beslutter: et navn i OPSLAG_CENTRAL_USERS")
-    decide.add_argument("--note", default=None, metavar="TEKST",
+    reason = decide.add_mutually_exclusive_group()
+    reason.add_argument("--note", default=None, metavar="TEKST",
                         help="begrundelsen; skal med ved ændringer og afvis")
+    reason.add_argument("--begrundelse", default=None, metavar="TEKST",
+                        help="godkend alligevel, selvom noget mangler (samtykke, alt-tekst, "
+                             "undertekster): hvorfor")
+    decide.add_argument("--revision", type=_proposal_id, default=None, metavar="VERSION",
+                        help="den version, du har læst (se 'opslag show'): en nyere afvises")
     decide.set_defaults(run=_decide)
 
     serve = command("serve", "start serveren til Slack og Teams")
     serve.set_defaults(run=_serve)
     cli_reports.add_commands(sub)
     cli_outbox.add_commands(sub, core=_core, say=say)
+    cli_strategy.add_commands(sub, say=say)
+    cli_ops.add_commands(sub, say=say)
+    cli_report.add_commands(sub)
     return parser
 
 
@@ -272,8 +282,11 @@ def _print_json(data: Any) -> None:
 
 
 def _recommend(args: argparse.Namespace) -> int:
-    phone = load_settings().opslag_crisis_phone  # named in a crisis checklist
-    _print_json(recommend(read_intake(), crisis_phone=phone).model_dump(mode="json"))
+    settings = load_settings()
+    policy = load_policy(settings.opslag_strategy)  # OPSLAG_STRATEGY, as the server's
+    phone = settings.opslag_crisis_phone  # named in a crisis checklist
+    advice = recommend(read_intake(), crisis_phone=phone, policy=policy)
+    _print_json(advice.model_dump(mode="json"))
     return 0
 
 
@@ -306,33 +319,34 @@ def _show(args: argparse.Namespace) -> int:
 
 
 def _decide(args: argparse.Namespace) -> int:
+    override = args.begrundelse is not None
     with _core() as core:
         try:
             outcome = core.workflow.decide(
-                args.id, args.decision, _console_actor(args.by), args.note
+                args.id, args.decision, _console_actor(args.by),
+                args.begrundelse if override else args.note,
+                revision=args.revision, override=override,
             )
         except NotAllowed as exc:
             hint = console.TEXT["not_central"].format(user=args.by)
             raise CliError(f"{exc.message} {hint}") from None
+        except GatesOpen as exc:
+            raise CliError(f"{exc.message} (--begrundelse TEKST)") from None
     say(console.render_decided(outcome.proposal, changed=outcome.changed))
     return 0
 
 
 def _chat(args: argparse.Namespace) -> int:
+    """Questions, advice, then send, correct or drop (handlers/console_chat.py)."""
     with _core() as core:
         try:
-            checked = console.run_chat(input, say)
+            result = console_chat.chat(core, input, say, _console_actor(args.user))
         except (KeyboardInterrupt, EOFError):
             say(f"\n{console.TEXT['aborted']}")
             return 130
-        if checked.intake is not None:
-            advice = recommend(checked.intake, crisis_phone=core.settings.opslag_crisis_phone)
-            say(console.render_recommendation(advice))
-        result = store(core.workflow, checked, _console_actor(args.user), source="console")
-        if result.proposal is None:  # refused (the store busy): nothing is stored
-            raise result.refused or CliError(console.TEXT["aborted"])
-        say(console.render_stored(result.proposal))
-    return 0
+    if result is not None and result.proposal is None:  # refused (the store busy)
+        raise result.refused or CliError(console.TEXT["aborted"])
+    return 0  # sent (the receipt is shown), or dropped by choice ("Intet er gemt.")
 
 
 def _serve(args: argparse.Namespace) -> int:

@@ -1,21 +1,30 @@
 """The communication strategy of Norddjurs Kommune as a pure engine.
 
-Reads only its own data file; no clock, no network, no database.
+Reads only its strategy file (the shipped one, or the one `load_policy` is given); no clock,
+no network, no database.
 """
 
 from policy.engine import (
     POLICY_VERSION,
+    Policy,
+    active_policy,
     coverage_groups,
+    gates,
     intake_errors,
     label,
+    load_policy,
     parse_intake,
+    policy_version,
     questions,
     recommend,
+    use_policy,
 )
+from policy.loader import StrategyError
 from policy.models import (
     TEXT_MAX,
     AdviceWarning,
     Finding,
+    Gate,
     Intake,
     Option,
     PlatformFit,
@@ -31,18 +40,26 @@ __all__ = [
     "TEXT_MAX",
     "AdviceWarning",
     "Finding",
+    "Gate",
     "Intake",
     "Option",
     "PlatformFit",
+    "Policy",
     "Question",
     "Recommendation",
     "Review",
+    "StrategyError",
     "TextChecks",
+    "active_policy",
     "blank",
     "coverage_groups",
+    "gates",
     "intake_errors",
     "label",
+    "load_policy",
     "parse_intake",
+    "policy_version",
     "questions",
     "recommend",
+    "use_policy",
 ]

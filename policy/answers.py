@@ -14,8 +14,8 @@ import functools
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from policy.engine import questions
-from policy.models import TEXT_MAX, Intake, Question, QuestionKind
+from policy.engine import department_choice_help, policy_version, questions
+from policy.models import TEXT_MAX, Intake, Option, Question, QuestionKind
 
 Answers = dict[str, Any]
 
@@ -25,11 +25,41 @@ YES = frozenset({"true", "ja", "j", "yes", "y", "1"})
 NO = frozenset({"false", "nej", "n", "no", "0"})
 
 
-@functools.cache
-def question_list() -> tuple[Question, ...]:
+# The question the departments file turns into a choice (see `question_list`).
+DEPARTMENT = "department"
+
+
+def question_list(departments: tuple[str, ...] = ()) -> tuple[Question, ...]:
     """The policy's questions, read once: they are static data, and copying them on every
-    request showed up in the slash-command benchmark. Treat them as read-only."""
-    return tuple(questions())
+    request showed up in the slash-command benchmark. Treat them as read-only.
+
+    `departments`: the department names of the departments file (OPSLAG_DEPARTMENTS), which the
+    caller reads; the department question is then a choice among them instead of free text.
+    Each list is read once too (a tuple, so it can be cached)."""
+    return _question_list(policy_version(), departments)
+
+
+# Per strategy version too: the questions are those of the strategy in use (OPSLAG_STRATEGY).
+@functools.cache
+def _question_list(version: str, departments: tuple[str, ...]) -> tuple[Question, ...]:
+    asked = tuple(questions())
+    if not departments:
+        return asked
+    return tuple(
+        _department_choice(question, departments) if question.id == DEPARTMENT else question
+        for question in asked
+    )
+
+
+def _department_choice(question: Question, departments: tuple[str, ...]) -> Question:
+    """The department question as a choice of the listed names (the name is the value: it is
+    what the intake stores, as when it was typed)."""
+    return question.model_copy(update={
+        "kind": QuestionKind.CHOICE,
+        "options": [Option(value=name, label=name) for name in departments],
+        "help": department_choice_help(),
+        "max_length": None,
+    })
 
 
 def _empty(raw: Any) -> bool:

@@ -1,15 +1,20 @@
-"""The schema of `strategy.yaml`: the communication strategy as validated data.
+"""The schema of a strategy file (`strategy.yaml`): the communication strategy as validated data.
 
-Every model forbids unknown keys, so a typo in the data file fails at import with a
-pydantic error naming the key, never silently later in a recommendation.
+Every model forbids unknown keys, so a typo in the data file fails when it is read, naming the
+key, never silently later in a recommendation. The checks across keys say what is wrong in
+Danish, for the communications team that revises the file, and where (`problem`):
+policy/loader.py turns both into "linje N, nøgle: ..." lines. docs/strategy-format.md
+describes the format; policy/strategy.schema.json is its JSON Schema, made from these models.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic_core import PydanticCustomError
 
 from policy.models import (
     SUMMARY_CHARS,
@@ -27,6 +32,17 @@ from policy.models import (
 )
 
 FIT_RANK: dict[str, int] = {"not_recommended": 0, "possible": 1, "recommended": 2}
+
+
+# The error type of the checks across keys below; their message is Danish already.
+PROBLEM = "strategy_problem"
+
+
+def problem(message: str, *where: str | int) -> PydanticCustomError:
+    """A failed check, in Danish, and where it is (keys and list positions inside the model
+    that checks it), so the loader can name the line. The message is passed as a value, not
+    as the template, so braces in it ("{platforms}") are kept."""
+    return PydanticCustomError(PROBLEM, "{message}", {"message": message, "where": list(where)})
 
 
 class _Strict(BaseModel):
@@ -70,7 +86,11 @@ class PlatformSpec(_Strict):
     @model_validator(mode="after")
     def _main_profile_cites_central_team(self) -> PlatformSpec:
         if self.main_profile and not self.central_source:
-            raise ValueError("a main profile needs central_source")
+            raise problem(
+                "en hovedprofil (main_profile: true) skal have central_source: den sætning i "
+                "strategien, der siger, at den centrale kommunikationsafdeling står for den",
+                "central_source",
+            )
         return self
 
 
@@ -92,9 +112,15 @@ class Condition(_Strict):
     # Holds when the job level is missing too.
     job_level_not: frozenset[JobLevel] | None = None
     media_kind: frozenset[MediaKind] | None = None
+    # Holds when the media kind is missing too.
+    media_kind_not: frozenset[MediaKind] | None = None
     people_in_media: frozenset[PeopleInMedia] | None = None
     # True only when the proposer answered yes: a skipped answer is no consent.
     consent: bool | None = None
+    # The proposer wrote an alt text.
+    alt_text: bool | None = None
+    # True only when the proposer answered yes: a skipped answer is no subtitles.
+    captions: bool | None = None
     # Names of `mentions` lists: the text matches one of them / none of them.
     mentions_any: frozenset[str] | None = None
     mentions_none: frozenset[str] | None = None
@@ -114,13 +140,13 @@ class Rule(_Strict):
     @model_validator(mode="after")
     def _moves_something(self) -> Rule:
         if self.at_least is None and self.at_most is None:
-            raise ValueError(f"rule {self.id}: needs at_least or at_most")
+            raise problem(f"reglen {self.id} skal have at_least eller at_most (eller begge)")
         if (
             self.at_least is not None
             and self.at_most is not None
             and FIT_RANK[self.at_least] > FIT_RANK[self.at_most]
         ):
-            raise ValueError(f"rule {self.id}: at_least is above at_most")
+            raise problem(f"reglen {self.id}: at_least er højere end at_most", "at_least")
         return self
 
 
@@ -157,10 +183,38 @@ class WarningRule(_Strict):
     @model_validator(mode="after")
     def _cites_something(self) -> WarningRule:
         if self.source is None and self.guidance is None:
-            raise ValueError(f"warning {self.id}: needs a source or guidance")
+            raise problem(f"advarslen {self.id} skal have source eller guidance")
         # The summary shows these texts whole (and "Vigtigst: " before a `fix`).
-        if (self.first or self.fix) and len(self.text) > SUMMARY_CHARS - len("Vigtigst: "):
-            raise ValueError(f"warning {self.id}: text too long for the summary")
+        most = SUMMARY_CHARS - len("Vigtigst: ")
+        if (self.first or self.fix) and len(self.text) > most:
+            raise problem(
+                f"advarslen {self.id}: teksten er {len(self.text)} tegn, men en advarsel med "
+                f"first eller fix står i resuméet og må højst være {most} tegn", "text",
+            )
+        return self
+
+
+class GateRule(_Strict):
+    """Something that must be in place before a reviewer approves (bot/workflow.py refuses an
+    approval while one is open, unless the reviewer overrides it with a written reason). A gate
+    rests on the law or public guidance, not on the strategy, so it always names it."""
+
+    code: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    when: Condition
+    # A clause for a list after "selvom" ("der mangler samtykke").
+    label: str = Field(min_length=1)
+    # What the reviewer reads when Approve is refused: what is missing and what to do.
+    text: str = Field(min_length=1)
+    guidance: Guidance
+
+    @model_validator(mode="after")
+    def _reads_the_intake_only(self) -> GateRule:
+        # A gate is asked of a stored proposal without its text analysis (`policy.gates`).
+        if self.when.long_text is not None:
+            raise problem(
+                f"kravet {self.code} kan ikke bruge long_text: et krav læser kun svarene",
+                "when", "long_text",
+            )
         return self
 
 
@@ -172,11 +226,14 @@ class Mentions(_Strict):
 
     @model_validator(mode="after")
     def _patterns_compile(self) -> Mentions:
-        for pattern in self.patterns:
+        for index, pattern in enumerate(self.patterns):
             try:
                 re.compile(pattern)
             except re.error as exc:
-                raise ValueError(f"bad pattern {pattern!r}: {exc}") from None
+                raise problem(
+                    f"mønsteret {pattern!r} er ikke et gyldigt regulært udtryk ({exc})",
+                    "patterns", index,
+                ) from None
         return self
 
 
@@ -203,10 +260,16 @@ class PlainWord(_Strict):
 
     @model_validator(mode="after")
     def _alternatives_are_words(self) -> PlainWord:
-        for value in (self.plain, *self.forms.values()):
+        values: list[tuple[str, tuple[str, ...]]] = [(self.plain, ("plain",))]
+        values += [(value, ("forms", form)) for form, value in self.forms.items()]
+        for value, where in values:
             parts = [part.strip() for part in value.split("|")]
             if not all(parts) or parts.count("-") > 1 or parts == ["-"]:
-                raise ValueError(f"plain word {self.word}: bad alternatives {value!r}")
+                raise problem(
+                    f"ordet {self.word}: ugyldige alternativer {value!r} (skriv ord adskilt af "
+                    "\" | \"; \"-\" betyder \"drop ordet\" og må stå én gang, ikke alene)",
+                    *where,
+                )
         return self
 
 
@@ -231,7 +294,7 @@ class PassiveWords(_Strict):
         every = [word for words in lists for word in words]
         twice = sorted({word for word in every if every.count(word) > 1})
         if twice:
-            raise ValueError(f"passive words listed more than once: {twice}")
+            raise problem(f"disse passivformer står mere end ét sted: {', '.join(twice)}")
         return self
 
 
@@ -291,17 +354,27 @@ class Messages(_Strict):
     summary_also: str = Field(min_length=1)
     summary_only_possible: str = Field(min_length=1)
     summary_who: str = Field(min_length=1)
+    # Said after the department route's reason when the department has no reviewers in Opslag.
+    department_fallback: str = Field(min_length=1)
     summary_who_urgent: str = Field(min_length=1)
     summary_fix: str = Field(min_length=1)
     crisis_call_phone: str = Field(min_length=1)
     crisis_call: str = Field(min_length=1)
     guidance: str = Field(min_length=1)
+    # The department's own profiles and pages, when the departments file names them:
+    # {label} is the platform's label, {channels} the Danish list of their names.
+    own_channels: str = Field(min_length=1)
+    own_channels_tip: str = Field(min_length=1)
+    # The department question when the departments file lists them (a choice, not free text).
+    department_choice_help: str = Field(min_length=1)
 
 
 class Strategy(_Strict):
     """The whole data file."""
 
-    platforms: dict[Platform, PlatformSpec]
+    # The channels this municipality uses, in the order a tie between fits is shown: some or
+    # all of the kinds the code knows (`Platform`).
+    platforms: dict[Platform, PlatformSpec] = Field(min_length=1)
     audiences: dict[Audience, str]
     themes: dict[Theme, str]
     content_types: dict[ContentType, str]
@@ -314,44 +387,147 @@ class Strategy(_Strict):
     rules: list[Rule]
     tone_rules: list[ToneRule]
     warnings: list[WarningRule]
+    # What stops an approval until it is fixed or overridden (none: nothing does).
+    gates: list[GateRule] = Field(default_factory=list)
     mentions: dict[str, Mentions]
     crisis_checklist: list[Cited] = Field(min_length=1)
     review: ReviewSpec
-    plain_words: list[PlainWord] = Field(min_length=30)
+    plain_words: list[PlainWord] = Field(min_length=1)
     passive: PassiveSpec
     questions: list[QuestionSpec]
     messages: Messages
+    # A text is "long" (the rule fact `long_text`) when it is over this platform's recommended
+    # length (`length.recommended_chars` or `recommended_words`).
+    long_text_platform: Platform = "facebook"
 
     @model_validator(mode="after")
     def _complete(self) -> Strategy:
-        for name, literal in (
-            ("platforms", Platform), ("audiences", Audience), ("themes", Theme),
-            ("content_types", ContentType), ("job_levels", JobLevel), ("fits", Fit),
-            ("routes", Route), ("media_kinds", MediaKind), ("people_in_media", PeopleInMedia),
-        ):
-            have = list(getattr(self, name))
-            want = list(get_args(literal))
-            if sorted(have) != sorted(want):
-                raise ValueError(f"{name}: keys must be exactly {want}, not {have}")
-        ids = [r.id for r in self.rules] + [r.id for r in self.tone_rules]
-        ids += [r.id for r in self.warnings]
-        duplicates = sorted({i for i in ids if ids.count(i) > 1})
-        if duplicates:
-            raise ValueError(f"duplicate rule ids: {duplicates}")
-        conditions = [r.when for r in self.rules] + [r.when for r in self.tone_rules]
-        conditions += [r.when for r in self.warnings]
-        named = {name for c in conditions for name in (c.mentions_any or set())}
-        named |= {name for c in conditions for name in (c.mentions_none or set())}
-        if not named <= set(self.mentions):
-            raise ValueError(f"unknown mentions: {sorted(named - set(self.mentions))}")
-        main = {k for k, v in self.platforms.items() if v.main_profile}
-        if not main <= set(self.review.central_source_preference):
-            raise ValueError("review.central_source_preference must name every main profile")
-        question_ids = [q.id for q in self.questions]
-        if sorted(question_ids) != sorted(Intake.model_fields):
-            raise ValueError(f"questions must cover exactly the intake fields, not {question_ids}")
-        for question in self.questions:
-            unknown = set(question.applies_when) - set(question_ids)
-            if unknown:
-                raise ValueError(f"question {question.id}: applies_when names {sorted(unknown)}")
+        _vocabularies_complete(self)
+        _platforms_known(self)
+        _rule_ids_unique(self)
+        _gate_codes_unique(self)
+        _mentions_known(self)
+        _questions_complete(self)
         return self
+
+
+# The vocabularies every strategy labels in full: the intake's answers and the advice's words.
+# (Platforms are the exception: a municipality lists the channels it uses.)
+_VOCABULARIES = (
+    ("audiences", Audience), ("themes", Theme), ("content_types", ContentType),
+    ("job_levels", JobLevel), ("fits", Fit), ("routes", Route), ("media_kinds", MediaKind),
+    ("people_in_media", PeopleInMedia),
+)
+
+
+def _vocabularies_complete(strategy: Strategy) -> None:
+    for name, literal in _VOCABULARIES:
+        have, want = list(getattr(strategy, name)), list(get_args(literal))
+        missing = [key for key in want if key not in have]
+        if missing:
+            raise problem(
+                f"{name} skal have en tekst til hver af nøglerne {', '.join(want)}; "
+                f"der mangler {', '.join(missing)}", name,
+            )
+
+
+def _platforms_known(strategy: Strategy) -> None:
+    """Every platform a rule, tip or review names is one of the strategy's own."""
+    known = set(strategy.platforms)
+    listed = ", ".join(strategy.platforms)
+
+    def unknown(platform: str, *where: str | int) -> PydanticCustomError:
+        return problem(
+            f"platformen {platform} står ikke under platforms (der står {listed})", *where
+        )
+
+    for index, rule in enumerate(strategy.rules):
+        if rule.platform not in known:
+            raise unknown(rule.platform, "rules", index, "platform")
+    for index, tone in enumerate(strategy.tone_rules):
+        for position, platform in enumerate(tone.platforms):
+            if platform not in known:
+                raise unknown(platform, "tone_rules", index, "platforms", position)
+    preference = strategy.review.central_source_preference
+    for position, platform in enumerate(preference):
+        if platform not in known:
+            raise unknown(platform, "review", "central_source_preference", position)
+    main = [key for key, spec in strategy.platforms.items() if spec.main_profile]
+    missing = [key for key in main if key not in preference]
+    if missing:
+        raise problem(
+            "review.central_source_preference skal nævne hver hovedprofil (main_profile: "
+            f"true); der mangler {', '.join(missing)}", "review", "central_source_preference",
+        )
+    chosen = strategy.long_text_platform
+    if chosen not in known:
+        raise unknown(chosen, "long_text_platform")
+    length = strategy.platforms[chosen].length
+    if length.recommended_chars is None and length.recommended_words is None:
+        raise problem(
+            f"long_text_platform er {chosen}, men {chosen} har hverken "
+            "length.recommended_chars eller length.recommended_words", "long_text_platform",
+        )
+
+
+def _identified(strategy: Strategy) -> Iterator[tuple[str, int, str, Condition]]:
+    """Each rule, tone rule and warning: its section, position, id and condition."""
+    for index, rule in enumerate(strategy.rules):
+        yield "rules", index, rule.id, rule.when
+    for index, tone in enumerate(strategy.tone_rules):
+        yield "tone_rules", index, tone.id, tone.when
+    for index, warning in enumerate(strategy.warnings):
+        yield "warnings", index, warning.id, warning.when
+
+
+def _rule_ids_unique(strategy: Strategy) -> None:
+    seen: set[str] = set()
+    for section, index, rule_id, _ in _identified(strategy):
+        if rule_id in seen:
+            raise problem(
+                f"id'et {rule_id} er brugt før; hver regel, tone-regel og advarsel skal have "
+                "sit eget id", section, index, "id",
+            )
+        seen.add(rule_id)
+
+
+def _gate_codes_unique(strategy: Strategy) -> None:
+    seen: set[str] = set()
+    for index, gate in enumerate(strategy.gates):
+        if gate.code in seen:
+            raise problem(f"koden {gate.code} er brugt før; hvert krav skal have sin egen kode",
+                          "gates", index, "code")
+        seen.add(gate.code)
+
+
+def _mentions_known(strategy: Strategy) -> None:
+    for section, index, _, when in _identified(strategy):
+        for key in ("mentions_any", "mentions_none"):
+            unknown = sorted(set(getattr(when, key) or ()) - set(strategy.mentions))
+            if unknown:
+                raise problem(
+                    f"{', '.join(unknown)} står ikke under mentions", section, index, "when", key
+                )
+
+
+def _questions_complete(strategy: Strategy) -> None:
+    ids = [question.id for question in strategy.questions]
+    fields = list(Intake.model_fields)
+    missing = [field for field in fields if field not in ids]
+    unknown = [qid for qid in ids if qid not in fields]
+    twice = sorted({qid for qid in ids if ids.count(qid) > 1})
+    if missing or unknown or twice:
+        parts = [f"der mangler {', '.join(missing)}"] if missing else []
+        parts += [f"ukendte: {', '.join(unknown)}"] if unknown else []
+        parts += [f"mere end én gang: {', '.join(twice)}"] if twice else []
+        raise problem(
+            f"questions skal have præcis ét spørgsmål til hvert felt ({', '.join(fields)}); "
+            + "; ".join(parts), "questions",
+        )
+    for index, question in enumerate(strategy.questions):
+        for name in question.applies_when:
+            if name not in ids:
+                raise problem(
+                    f"spørgsmålet {question.id}: applies_when nævner {name}, som ikke er et "
+                    "spørgsmål", "questions", index, "applies_when", name,
+                )

@@ -1,7 +1,9 @@
 """The strategy as a pure engine: intake in, recommendation out; no clock, network or database.
 
 `strategy.yaml` (next to this file) is read and validated once, when this module is imported;
-a broken data file fails the import with a pydantic error naming the key.
+a broken data file fails the import with an error naming the line and the key. A municipality's
+own file (`OPSLAG_STRATEGY`) is read with `load_policy` and put in use with `use_policy` by the
+entry points at start; every recommendation keeps the version of the strategy it was made from.
 
 How a platform's fit is decided: every rule whose condition holds either raises the fit
 (`at_least`) or caps it (`at_most`). The fit is the highest raise (none: not_recommended),
@@ -11,8 +13,8 @@ overruled is not shown. Each reason quotes the strategy sentence it rests on, as
 `... Strategien: "<sentence>"`.
 
 Further choices, all visible in `strategy.yaml`:
-- A text is "long" (rule fact `long_text`) when it is over Facebook's recommended length;
-  the strategy sends longer stories to norddjurs.dk.
+- A text is "long" (rule fact `long_text`) when it is over the recommended length of the
+  strategy's `long_text_platform` (Facebook); the strategy sends longer stories to norddjurs.dk.
 - Length, readability and link findings are given only for platforms that are not ruled out.
 - Review (koncernlinjen): a crisis goes to the central team as urgent; a post whose best fits
   include one of the main profiles (Facebook, LinkedIn, Instagram) goes to the central team;
@@ -28,25 +30,34 @@ Further choices, all visible in `strategy.yaml`:
 
 from __future__ import annotations
 
-import hashlib
 import re
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from functools import cache, reduce
-from importlib import resources
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from functools import reduce
+from pathlib import Path
 from typing import Any, Literal, NamedTuple, TypedDict, get_args
 
-import yaml
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails, InitErrorDetails, PydanticCustomError
 
-from policy.data import FIT_RANK, Condition, QuestionSpec, Rule, Strategy, WarningRule
+from policy.data import (
+    FIT_RANK,
+    Condition,
+    GateRule,
+    Guidance,
+    QuestionSpec,
+    Rule,
+    Strategy,
+    WarningRule,
+)
+from policy.loader import SHIPPED, StrategyFile, read_strategy
 from policy.models import (
     SUMMARY_CHARS,
     SUMMARY_LINES,
     AdviceWarning,
     Finding,
     Fit,
+    Gate,
     Intake,
     Option,
     Platform,
@@ -63,27 +74,31 @@ from policy.textchecks import PlatformLimits, TextChecker, analyse, danish_numbe
 __all__ = [
     "POLICY_VERSION",
     "CoverageGroup",
+    "Policy",
+    "active_policy",
+    "compile_policy",
     "coverage_groups",
+    "department_choice_help",
+    "gates",
     "intake_errors",
     "label",
+    "load_policy",
     "parse_intake",
+    "policy_version",
     "questions",
     "recommend",
+    "use_policy",
     "validation_errors",
 ]
 
-DATA_FILE = "strategy.yaml"
+DATA_FILE = SHIPPED
+# The kinds of platform the code knows; a strategy uses some or all of them, in its own order.
 PLATFORM_ORDER: tuple[Platform, ...] = get_args(Platform)
 _FITS: tuple[Fit, Fit, Fit] = ("not_recommended", "possible", "recommended")
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-def _data_bytes() -> bytes:
-    return resources.files("policy").joinpath(DATA_FILE).read_bytes()
-
-
-_BYTES = _data_bytes()
-POLICY_VERSION: str = hashlib.sha256(_BYTES).hexdigest()[:12]
+_SHIPPED = read_strategy()  # validated at import: a broken shipped file never reaches a request
+# The shipped strategy's version. `policy_version()` is the version of the one in use, which
+# OPSLAG_STRATEGY may have replaced.
+POLICY_VERSION: str = _SHIPPED.version
 
 
 class CoverageGroup(TypedDict):
@@ -108,6 +123,8 @@ class _Facts(NamedTuple):
     media_kind: str | None
     people_in_media: str | None
     consent: bool  # True only when the proposer answered yes
+    alt_text: bool  # an alt text was written
+    captions: bool  # True only when the proposer answered yes
     mentions: frozenset[str]  # the `mentions` lists the text (or title) matches
 
 
@@ -118,7 +135,7 @@ _INDEX = {name: i for i, name in enumerate(_Facts._fields)}
 def _compile(cond: Condition) -> _Predicate:
     """Turn a condition into one fast predicate over the facts of an intake."""
     tests: list[_Predicate] = []
-    for flag in ("crisis", "has_media", "long_text", "consent"):
+    for flag in ("crisis", "has_media", "long_text", "consent", "alt_text", "captions"):
         value = getattr(cond, flag)
         if value is not None:
             tests.append(_is(_INDEX[flag], value))
@@ -132,7 +149,8 @@ def _compile(cond: Condition) -> _Predicate:
         ("theme", cond.theme, True), ("theme", cond.theme_not, False),
         ("content_type", cond.content_type, True), ("content_type", cond.content_type_not, False),
         ("job_level", cond.job_level, True), ("job_level", cond.job_level_not, False),
-        ("media_kind", cond.media_kind, True), ("people_in_media", cond.people_in_media, True),
+        ("media_kind", cond.media_kind, True), ("media_kind", cond.media_kind_not, False),
+        ("people_in_media", cond.people_in_media, True),
     ):
         if values is not None:
             tests.append(_member(_INDEX[attr], frozenset(values), wanted))
@@ -208,11 +226,21 @@ class _Warning:
 
 
 @dataclass(frozen=True, slots=True)
+class _Gate:
+    rule: GateRule
+    holds: _Predicate
+
+
+@dataclass(frozen=True, slots=True)
 class _State:
+    """A strategy file compiled for the engine (public as `Policy`): its conditions as
+    predicates, its labels and questions, and the name and version of the file."""
+
     strategy: Strategy
     rules: dict[str, tuple[_CompiledRule, ...]]
     tone_rules: tuple[_ToneRule, ...]
     warnings: tuple[_Warning, ...]
+    gates: tuple[_Gate, ...]
     mentions: dict[str, re.Pattern[str]]
     limits: dict[str, PlatformLimits]
     checker: TextChecker
@@ -220,16 +248,19 @@ class _State:
     labels: dict[str, dict[str, str]]
     groups: tuple[CoverageGroup, ...]
     question_specs: dict[str, QuestionSpec]
+    name: str
+    version: str
+    platforms: tuple[Platform, ...]  # the strategy's own, in its order
 
 
 def _cite(text: str, source: str) -> str:
     return f'{text} Strategien: "{source}"'
 
 
-@cache
-def _state() -> _State:
-    strategy = Strategy.model_validate(yaml.load(_BYTES, Loader=_LOADER))
-    rules: dict[str, list[_CompiledRule]] = {p: [] for p in PLATFORM_ORDER}
+def compile_policy(file: StrategyFile) -> _State:
+    """A validated strategy file, ready to answer from."""
+    strategy = file.strategy
+    rules: dict[str, list[_CompiledRule]] = {p: [] for p in strategy.platforms}
     for rule in strategy.rules:
         rules[rule.platform].append(_CompiledRule(
             rule=rule, holds=_compile(rule.when),
@@ -266,6 +297,7 @@ def _state() -> _State:
         "people_in_media": _str_dict(strategy.people_in_media),
         "fit": _str_dict(strategy.fits),
         "route": _str_dict(strategy.routes),
+        "gate": {gate.code: gate.label for gate in strategy.gates},
     }
     options = {
         "audiences": labels["audience"], "themes": labels["theme"],
@@ -295,6 +327,7 @@ def _state() -> _State:
             for t in strategy.tone_rules
         ),
         warnings=tuple(_Warning(w, _compile(w.when)) for w in strategy.warnings),
+        gates=tuple(_Gate(g, _compile(g.when)) for g in strategy.gates),
         mentions={
             name: re.compile("|".join(f"(?:{p})" for p in spec.patterns), re.IGNORECASE)
             for name, spec in strategy.mentions.items()
@@ -305,6 +338,9 @@ def _state() -> _State:
         labels=labels,
         groups=groups,
         question_specs={q.id: q for q in strategy.questions},
+        name=file.name,
+        version=file.version,
+        platforms=tuple(strategy.platforms),
     )
 
 
@@ -320,7 +356,37 @@ def _max_length(field: str) -> int | None:
     return None
 
 
-_state()  # validate the data file at import: a broken file never reaches a request
+Policy = _State
+_SHIPPED_POLICY = compile_policy(_SHIPPED)
+_active = _SHIPPED_POLICY
+
+
+def _state() -> Policy:
+    """The policy in use: the shipped strategy, or the one `use_policy` put in its place."""
+    return _active
+
+
+def load_policy(path: str | Path | None = None) -> Policy:
+    """The strategy in `path` (the shipped one when None), validated and compiled; raises
+    StrategyError naming each problem by line and key."""
+    if path is None:
+        return _SHIPPED_POLICY
+    return compile_policy(read_strategy(path))
+
+
+def use_policy(policy: Policy) -> None:
+    """Answer from `policy` from now on (the entry points do this once, at start)."""
+    global _active
+    _active = policy
+
+
+def active_policy() -> Policy:
+    return _active
+
+
+def policy_version() -> str:
+    """The version of the strategy in use, which every recommendation keeps."""
+    return _active.version
 
 
 # --------------------------------------------------------------------------- public API
@@ -331,8 +397,27 @@ def questions() -> list[Question]:
     return [q.model_copy(deep=True) for q in _state().questions]
 
 
+def gates(intake: Intake) -> list[Gate]:
+    """What stops an approval of this intake until it is fixed (people without consent, an
+    image without alt text, a video without subtitles), in the data file's order; empty when
+    nothing does. Whether a reviewer may approve past one is the workflow's to decide."""
+    state = _state()
+    facts = _facts(intake, state, long_text=False)  # no gate reads the text (data.GateRule)
+    return [
+        Gate(code=gate.rule.code, label=gate.rule.label, message=gate.rule.text,
+             guidance=_guidance(gate.rule.guidance, state))
+        for gate in state.gates if gate.holds(facts)
+    ]
+
+
+def department_choice_help() -> str:
+    """The department question's help when it is a choice from the departments file."""
+    return _state().strategy.messages.department_choice_help
+
+
 def label(kind: str, key: str) -> str:
-    """The Danish label of a platform, audience, theme, content_type, fit, route or job_level."""
+    """The Danish label of a platform, audience, theme, content_type, fit, route, job_level or
+    gate (its clause: "billedet mangler alt-tekst")."""
     return _state().labels.get(kind, {}).get(key, key)
 
 
@@ -451,21 +536,32 @@ class _Quotes:
         return finding.model_copy(update={"message": message})
 
 
-def recommend(intake: Intake, *, crisis_phone: str | None = None) -> Recommendation:
+def recommend(
+    intake: Intake, *, crisis_phone: str | None = None, own_channels: Sequence[str] = (),
+    department_reviewer: str | None = "", policy: Policy | None = None,
+) -> Recommendation:
     """Which platforms fit, in which tone, what to fix in the text, and who reviews it.
 
     `crisis_phone` is the communications team's crisis phone number (a setting the caller
     reads; the policy stays pure). Without it the crisis advice says to call them, with no
-    number."""
-    state = _state()
+    number. `own_channels` names the proposing department's own profiles and pages (from the
+    departments file, which the caller reads): the advice then names them where it would say
+    "afdelingens egne kanaler". `department_reviewer` is who approves a department's own post
+    in Opslag: "" the department, unnamed (the strategy's word for it); a department's name
+    when its own reviewers decide; None when it has none, so the central team approves in its
+    place and the answer says so (the route is then central). `policy`: another strategy than
+    the one in use (`opslag strategi tjek` compares two)."""
+    state = policy if policy is not None else _state()
     strategy = state.strategy
     stats = analyse(intake.text)
-    facts = _facts(intake, state, long_text=state.limits["facebook"].over_recommended(stats))
+    long_text = state.limits[strategy.long_text_platform].over_recommended(stats)
+    facts = _facts(intake, state, long_text=long_text)
     decided = sorted(
-        (_platform_fit(platform, facts, state) for platform in PLATFORM_ORDER),
+        (_platform_fit(platform, facts, state) for platform in state.platforms),
         key=lambda pf: -FIT_RANK[pf[0]],
     )
     active = [platform for fit, platform, _ in decided if fit != "not_recommended"]
+    names = _Names(tuple(own_channels), state)
     quotes = _Quotes()
     fits = [
         PlatformFit(platform=platform, fit=fit, reasons=[quotes.cite(r) for r in reasons])
@@ -494,22 +590,27 @@ def recommend(intake: Intake, *, crisis_phone: str | None = None) -> Recommendat
         warnings.append(AdviceWarning(
             code="link_not_ascii", message=strategy.messages.link_not_ascii.format(host=host),
         ))
-    review, review_reason = _review(intake, fits, state)
+    review, review_reason = _review(intake, fits, state, names)
+    if review.route == "department" and department_reviewer is None:
+        review = review.model_copy(update={"route": "central"})
+        fallback = strategy.messages.department_fallback
+        review_reason = _Cited(f"{review_reason.text} {fallback}", review_reason.source)
     review = review.model_copy(update={"reason": quotes.cite(review_reason)})
+    names = replace(names, reviewer=department_reviewer or "")
     key_tips = [
         rule.tip for rule in state.tone_rules
         if rule.key and not intake.crisis and rule.holds(facts)
         and any(p in rule.platforms for p in active)
     ]
     return Recommendation(
-        summary=_summary(fits, review, fired, phone, findings, key_tips, warnings, state),
+        summary=_summary(fits, review, fired, phone, findings, key_tips, warnings, state, names),
         platforms=fits,
-        tone_tips={} if intake.crisis else _tone_tips(fits, facts, state),
+        tone_tips={} if intake.crisis else _tone_tips(fits, facts, state, names),
         text_checks=TextChecks(lix=stats.lix, words=stats.words, findings=findings),
         review=review,
         warnings=warnings,
         crisis_checklist=_crisis_checklist(phone, state) if intake.crisis else [],
-        policy_version=POLICY_VERSION,
+        policy_version=state.version,
     )
 
 
@@ -522,6 +623,8 @@ def _facts(intake: Intake, state: _State, *, long_text: bool) -> _Facts:
         media_kind=intake.media_kind if intake.has_media else None,
         people_in_media=intake.people_in_media if intake.has_media else None,
         consent=intake.consent is True,
+        alt_text=bool(intake.alt_text),
+        captions=intake.captions is True,
         mentions=frozenset(
             name for name, pattern in state.mentions.items() if pattern.search(searched)
         ),
@@ -537,17 +640,18 @@ def _phone(value: str | None) -> str | None:
 
 
 def _tone_tips(
-    fits: list[PlatformFit], facts: _Facts, state: _State
+    fits: list[PlatformFit], facts: _Facts, state: _State, names: _Names
 ) -> dict[str, list[str]]:
     """This post's tips first, then the platform's everyday ones: all of them where it is
     recommended, only the first (its tone in one sentence) where it merely can be used; none
-    where it is ruled out."""
+    where it is ruled out. The department's own channels, when known, open its tips."""
     tone_tips: dict[str, list[str]] = {}
     for fit in fits:
         if fit.fit == "not_recommended":
             continue
         platform = fit.platform
-        tips = [r.tip for r in state.tone_rules if platform in r.platforms and r.holds(facts)]
+        tips = names.tips(platform)
+        tips += [r.tip for r in state.tone_rules if platform in r.platforms and r.holds(facts)]
         everyday = state.strategy.platforms[platform].tone_tips
         tips += everyday if fit.fit == "recommended" else everyday[:1]
         tone_tips[platform] = list(dict.fromkeys(tips))
@@ -569,9 +673,14 @@ def _warning_message(
     if rule.source is not None:
         text = quotes.cite(_Cited(text, rule.source))
     if rule.guidance is not None:
-        g = rule.guidance
-        text += " " + state.strategy.messages.guidance.format(name=g.name, says=g.says, url=g.url)
+        text += " " + _guidance(rule.guidance, state)
     return text
+
+
+def _guidance(guidance: Guidance, state: _State) -> str:
+    return state.strategy.messages.guidance.format(
+        name=guidance.name, says=guidance.says, url=guidance.url
+    )
 
 
 def _crisis_checklist(phone: str | None, state: _State) -> list[str]:
@@ -583,13 +692,16 @@ def _crisis_checklist(phone: str | None, state: _State) -> list[str]:
 def _summary(
     fits: list[PlatformFit], review: Review, fired: list[WarningRule], phone: str | None,
     findings: list[Finding], key_tips: list[str], warnings: list[AdviceWarning], state: _State,
+    names: _Names,
 ) -> list[str]:
     """At most three short lines: what must be read first (a missing consent, a crisis),
     then where to post, who approves, and the one most important thing to fix."""
     messages = state.strategy.messages
     lines = [_warning_text(rule, phone) for rule in fired if rule.first]
-    lines.append(_where(fits, state))
-    route = label("route", review.route)
+    lines.append(_where(fits, state, names))
+    route = state.labels["route"].get(review.route, review.route)
+    if review.route == "department" and names.reviewer:
+        route = names.reviewer
     who = messages.summary_who_urgent if review.urgent else messages.summary_who
     lines.append(who.format(route=route))
     advice = _most_important(fired, phone, findings, key_tips, warnings)
@@ -598,14 +710,14 @@ def _summary(
     return [_short(line) for line in lines[:SUMMARY_LINES]]
 
 
-def _where(fits: list[PlatformFit], state: _State) -> str:
+def _where(fits: list[PlatformFit], state: _State, names: _Names) -> str:
     messages = state.strategy.messages
     recommended = [f.platform for f in fits if f.fit == "recommended"]
-    possible = [_in_sentence(f.platform) for f in fits if f.fit == "possible"]
+    possible = [names.in_sentence(f.platform) for f in fits if f.fit == "possible"]
     if recommended:
         # The first name opens the line after "Hvor:", so it keeps its capital.
-        names = [label("platform", recommended[0])] + [_in_sentence(p) for p in recommended[1:]]
-        line = messages.summary_where.format(recommended=_join(names))
+        shown = [names.label(recommended[0])] + [names.in_sentence(p) for p in recommended[1:]]
+        line = messages.summary_where.format(recommended=_join(shown))
         if possible:
             line += " " + messages.summary_also.format(possible=_join(possible))
         return line
@@ -698,7 +810,9 @@ def _platform_fit(
     return _FITS[final], platform, reasons
 
 
-def _review(intake: Intake, fits: list[PlatformFit], state: _State) -> tuple[Review, _Cited]:
+def _review(
+    intake: Intake, fits: list[PlatformFit], state: _State, names: _Names
+) -> tuple[Review, _Cited]:
     """Who approves (koncernlinjen): the central team in a crisis and when one of its main
     profiles is among the best fits; otherwise the department, which owns its own channels."""
     strategy = state.strategy
@@ -712,20 +826,51 @@ def _review(intake: Intake, fits: list[PlatformFit], state: _State) -> tuple[Rev
     if main:
         quoted = next(p for p in review.central_source_preference if p in main)
         source = strategy.platforms[quoted].central_source or ""
-        text = review.central.format(platforms=_join([_in_sentence(p) for p in main]))
+        text = review.central.format(platforms=_join([names.in_sentence(p) for p in main]))
         return Review(route="central", urgent=False, reason=""), _Cited(text, source)
     if best:
-        text = review.department.text.format(platforms=_join([_in_sentence(p) for p in best]))
+        text = review.department.text.format(
+            platforms=_join([names.in_sentence(p) for p in best])
+        )
         return (Review(route="department", urgent=False, reason=""),
                 _Cited(text, review.department.source))
     return (Review(route="department", urgent=False, reason=""),
             _Cited(review.no_platform.text, review.no_platform.source))
 
 
-def _in_sentence(platform: Platform) -> str:
+def _in_sentence(platform: Platform, state: _State) -> str:
     """A platform's name inside a sentence ("på afdelingens egne kanaler")."""
-    spec = _state().strategy.platforms[platform]
+    spec = state.strategy.platforms[platform]
     return spec.label_in_sentence or spec.label
+
+
+@dataclass(frozen=True, slots=True)
+class _Names:
+    """How one answer names the platforms: as the data file does, except the department's own
+    channels, which are named when the departments file lists them ("afdelingens egne kanaler
+    (Facebook: Norddjurs Skoler og Aula)")."""
+
+    own_channels: tuple[str, ...]
+    state: _State
+    reviewer: str = ""  # the department that approves its own post, by name ("" unnamed)
+
+    def label(self, platform: Platform) -> str:
+        return self._named(platform, self.state.labels["platform"].get(platform, platform))
+
+    def in_sentence(self, platform: Platform) -> str:
+        return self._named(platform, _in_sentence(platform, self.state))
+
+    def tips(self, platform: Platform) -> list[str]:
+        if platform != "department" or not self.own_channels:
+            return []
+        tip = self.state.strategy.messages.own_channels_tip
+        return [tip.format(channels=_join(list(self.own_channels)))]
+
+    def _named(self, platform: Platform, name: str) -> str:
+        if platform != "department" or not self.own_channels:
+            return name
+        own = self.state.strategy.messages.own_channels
+        return own.format(label=name, channels=_join(list(self.own_channels)))
 
 
 def _join(items: list[str]) -> str:

@@ -65,6 +65,11 @@ _LINE_BREAK = re.compile("\r\n|[\r\x0b\x0c\x85\u2028\u2029]")
 _DRAFT_CONTROLS = frozenset("\n\t")
 # A link's authority (host and port) ends where a browser ends it; "\\" counts as "/".
 _AUTHORITY_END = re.compile(r"[/\\?#]")
+# A web address typed without its scheme, as people write them ("norddjurs.dk/side",
+# "www.norddjurs.dk"): a domain name of at least two labels ending in letters, an optional
+# port, then the end or a path, query or fragment. Anything else without "https://" (a
+# "javascript:" or "mailto:" link, "anna@norddjurs.dk", "http://...") is still refused.
+_BARE_ADDRESS = re.compile(r"(?:[^\W_](?:[\w-]*[^\W_])?\.)+[^\W\d_]{2,}(?::\d+)?(?:[/?#]|$)")
 
 
 def blank(value: str) -> bool:
@@ -135,6 +140,14 @@ def split_link(link: str) -> LinkParts | None:
         host = hostport.partition(":")[0]
     tail = after[len(authority) - len(hostport) + len(host):]
     return LinkParts(prefix=prefix, userinfo=userinfo if at else None, host=host, tail=tail)
+
+
+def with_scheme(link: str) -> str:
+    """A bare web address ("norddjurs.dk/side") with "https://" in front, as a browser's
+    address bar reads it; any other link as it is."""
+    if split_link(link) is None and _BARE_ADDRESS.match(link):
+        return LINK_PREFIX + link
+    return link
 
 
 def link_host(link: str) -> str | None:
@@ -225,6 +238,7 @@ class Intake(BaseModel):
             return None
         if _stored(info):
             return _stored_link(value)
+        value = with_scheme(value)
         parts = split_link(value)
         if parts is None:
             raise PydanticCustomError("link_scheme", "link must begin with https://")
@@ -235,12 +249,13 @@ class Intake(BaseModel):
             raise PydanticCustomError("link_userinfo", "link must not contain user info")
         if not parts.host or "%" in parts.host:
             raise PydanticCustomError("link_host", "link needs a domain name")
-        if parts.host.isascii():
-            return value
-        try:
-            shown = parts.with_host(ascii_host(parts.host))
-        except idna.IDNAError:
-            raise PydanticCustomError("link_host", "link needs a domain name") from None
+        shown = value
+        if not parts.host.isascii():
+            try:
+                shown = parts.with_host(ascii_host(parts.host))
+            except idna.IDNAError:
+                raise PydanticCustomError("link_host", "link needs a domain name") from None
+        # The field's own limit counted what was typed; "https://" or punycode may add to it.
         if len(shown) > LINK_MAX:
             raise PydanticCustomError(
                 "string_too_long", "link is too long in its ASCII form",
@@ -314,6 +329,17 @@ class AdviceWarning(BaseModel):
 
     code: str = Field(min_length=1)
     message: str = Field(min_length=1)
+
+
+class Gate(BaseModel):
+    """Something missing that stops an approval until it is fixed, or a reviewer overrides it
+    with a written reason (the law or guidance it rests on is named in `guidance`)."""
+
+    code: str = Field(min_length=1)
+    # A clause for a list after "selvom" ("der mangler samtykke").
+    label: str = Field(min_length=1)
+    message: str = Field(min_length=1)
+    guidance: str = Field(min_length=1)
 
 
 # The code of a warning stored as a bare string, before warnings had codes.

@@ -17,6 +17,7 @@ from bot.config import Settings, load_settings
 from bot.core import Core, build_core
 from tests.fakes.connector import FakeConnector
 from tests.fakes.slack_api import FakeSlackApi
+from tests.strategies import strategy  # noqa: F401 (the fixture: tests/strategies.py)
 
 # Posts a second per Slack channel in tests: so fast that no test waits for its turn.
 TEST_CHANNEL_RATE = 10_000.0

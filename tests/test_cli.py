@@ -188,12 +188,15 @@ def test_chat_asks_the_questions_and_stores_the_proposal(
     from opslag import cli as cli_module
     from policy import questions
 
-    answers = iter(_answers_for_chat(questions()))
+    answers = iter([*_answers_for_chat(questions()), "ja"])
     monkeypatch.setattr("builtins.input", lambda prompt="": next(answers))
     code = cli_module.main(["chat", "--as", "anna"])
     shown = capsys.readouterr().out
     assert code == 0
-    assert "Anbefaling" in shown and "Gemt som forslag nr. 1" in shown
+    # The advice before the question whether to send; after "ja" the receipt only.
+    advice_at, send_at = shown.index("Anbefaling"), shown.index("Send til godkendelse?")
+    assert advice_at < send_at < shown.index("Gemt som forslag nr. 1")
+    assert shown.count("Anbefaling") == 1
     code, out, _ = cli(["list", "--json"])
     [stored] = json.loads(out)
     assert stored["proposer"]["user_id"] == "anna"
@@ -217,6 +220,43 @@ def test_chat_interrupted_stores_nothing(
     monkeypatch.setattr("builtins.input", ask)
     assert cli_module.main(["chat", "--as", "anna"]) == 130
     assert "Intet er gemt" in capsys.readouterr().out
+    _code, out, _ = cli(["list", "--json"])
+    assert json.loads(out) == []
+
+
+def test_chat_nej_after_the_advice_stores_nothing(
+    cli: Any, monkeypatch: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from opslag import cli as cli_module
+    from policy import questions
+
+    answers = iter([*_answers_for_chat(questions()), "nej"])
+    monkeypatch.setattr("builtins.input", lambda prompt="": next(answers))
+    assert cli_module.main(["chat", "--as", "anna"]) == 0
+    shown = capsys.readouterr().out
+    assert "Anbefaling" in shown
+    assert shown.rstrip().endswith("Intet er gemt.")
+    _code, out, _ = cli(["list", "--json"])
+    assert json.loads(out) == []
+
+
+def test_chat_ctrl_d_at_the_question_whether_to_send_stores_nothing(
+    cli: Any, monkeypatch: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from opslag import cli as cli_module
+    from policy import questions
+
+    answers = iter(_answers_for_chat(questions()))
+
+    def ask(prompt: str = "") -> str:
+        try:
+            return next(answers)
+        except StopIteration:
+            raise EOFError from None
+
+    monkeypatch.setattr("builtins.input", ask)
+    assert cli_module.main(["chat", "--as", "anna"]) == 130
+    assert capsys.readouterr().out.rstrip().endswith("Afbrudt. Intet er gemt.")
     _code, out, _ = cli(["list", "--json"])
     assert json.loads(out) == []
 

@@ -1,5 +1,6 @@
 """The link: https only, no user info, no whitespace, and a host outside a-z shown as punycode
-with a warning in the recommendation (the proposer sees it; reviewers see the punycode)."""
+with a warning in the recommendation (the proposer sees it; reviewers see the punycode). A web
+address typed without its scheme ("norddjurs.dk/side") is stored with "https://" in front."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from policy import intake_errors, parse_intake, recommend
 from tests.conftest import intake_data
 
 MESSAGES = {
-    "scheme": "Linket skal begynde med https://, fx https://www.norddjurs.dk/.",
+    "scheme": "Skriv en webadresse, fx https://www.norddjurs.dk/ eller norddjurs.dk/affald.",
     "whitespace": "Linket må ikke indeholde mellemrum, linjeskift eller usynlige tegn. "
                   "Kopiér adressen fra browserens adresselinje.",
     "userinfo": "Linket må ikke have et navn og @ foran domænet, for så går det til det, der "
@@ -37,7 +38,14 @@ def link_warnings(link: str) -> list[str]:
 @pytest.mark.parametrize(("link", "problem"), [
     ("http://norddjurs.dk/", "scheme"),
     ("HTTP://norddjurs.dk/", "scheme"),
-    ("www.norddjurs.dk", "scheme"),
+    ("anna@norddjurs.dk", "scheme"),  # an e-mail address, not a web address
+    ("mailto:anna@norddjurs.dk", "scheme"),
+    ("norddjurs.dk@evil.example/", "scheme"),  # no scheme is added in front of user info
+    ("//norddjurs.dk/", "scheme"),
+    ("localhost/side", "scheme"),
+    ("10.0.0.1/side", "scheme"),
+    ("norddjurs", "scheme"),
+    ("norddjurs.dk/borger service", "whitespace"),  # read with https://, then refused
     ("ftp://norddjurs.dk/", "scheme"),
     ("javascript:alert(1)", "scheme"),
     ("https:/norddjurs.dk/", "scheme"),
@@ -79,6 +87,35 @@ def test_a_plain_https_link_is_kept_as_typed_without_a_warning(link: str) -> Non
     assert intake_errors(answers(link=link)) == {}
     assert parse_intake(answers(link=f"  {link}\n")).link == link
     assert link_warnings(link) == []
+
+
+@pytest.mark.parametrize(("link", "stored"), [
+    ("norddjurs.dk/side", "https://norddjurs.dk/side"),
+    ("www.norddjurs.dk/x", "https://www.norddjurs.dk/x"),
+    ("www.norddjurs.dk", "https://www.norddjurs.dk"),
+    ("Norddjurs.dk/Borger?a=1#afsnit", "https://Norddjurs.dk/Borger?a=1#afsnit"),
+    ("norddjurs.dk:8443/side", "https://norddjurs.dk:8443/side"),
+    ("kultur.norddjurs.dk", "https://kultur.norddjurs.dk"),
+])
+def test_a_web_address_without_https_is_stored_with_it(link: str, stored: str) -> None:
+    assert intake_errors(answers(link=link)) == {}
+    assert parse_intake(answers(link=f" {link} ")).link == stored
+    assert link_warnings(link) == []
+
+
+def test_a_bare_address_outside_a_z_gets_https_punycode_and_the_warning() -> None:
+    link = "norddјurs.dk/borger"
+    assert parse_intake(answers(link=link)).link == "https://xn--norddurs-gih.dk/borger"
+    (warning,) = link_warnings(link)
+    assert "xn--norddurs-gih.dk" in warning
+
+
+def test_a_bare_address_that_outgrows_the_limit_with_https_is_refused() -> None:
+    link = "norddjurs.dk/" + "a" * 487
+    assert len(link) == 500
+    assert intake_errors(answers(link=link)) == {
+        "link": "Linket må højst være 500 tegn (dit er 508)."
+    }
 
 
 @pytest.mark.parametrize(("link", "shown", "host"), [
@@ -124,4 +161,4 @@ def test_a_link_that_outgrows_the_limit_in_punycode_is_refused_with_both_figures
 
 def test_no_link_is_no_warning() -> None:
     rec = recommend(parse_intake(answers()))
-    assert not [warning for warning in rec.warnings if warning.startswith(WARNING_START)]
+    assert not [warning for warning in rec.warnings if warning.message.startswith(WARNING_START)]

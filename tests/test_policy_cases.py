@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from bot.advice import DETAILS
 from handlers.console import render_recommendation
 from policy import Recommendation, parse_intake, recommend
 
@@ -151,7 +152,7 @@ def test_a_schools_christmas_market_is_the_schools_own_news() -> None:
     assert r.summary[0] == (
         "Hvor: Afdelingens egne kanaler. Kan også bruges: Facebook, Instagram og norddjurs.dk."
     )
-    assert r.summary[1] == "Godkendes af: Fagområdet selv."
+    assert r.summary[1] == "Godkendes af: Din egen afdeling."
     assert r.warnings == [] and r.crisis_checklist == []
     assert "Aula" in all_tips(r)
 
@@ -350,7 +351,7 @@ def test_each_answer_is_short_first_and_quotes_each_sentence_once(name: str) -> 
     assert 2 <= len(r.summary) <= 3
     assert all(len(line) <= 200 for line in r.summary)
     rendered = render_recommendation(r)
-    assert rendered.index(r.summary[0]) < rendered.index("Detaljer")
+    assert rendered.index(r.summary[0]) < rendered.index(DETAILS)
     quotes = [part.split('"')[0] for part in rendered.split('Strategien: "')[1:]]
     assert len(quotes) == len(set(quotes)), name
 

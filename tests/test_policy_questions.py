@@ -1,4 +1,5 @@
-"""The guided questions every surface renders its form from."""
+"""The guided questions every surface renders its form from, as each strategy file asks them
+(the `strategy` fixture, tests/strategies.py)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from typing import get_args
 
 from policy import TEXT_MAX, questions
 from policy.models import Audience, ContentType, Intake, Theme
+from tests.strategies import InUse
 
 ORDER = [
     "audience", "theme", "content_type", "crisis", "has_media", "media_kind", "people_in_media",
@@ -20,15 +22,15 @@ def by_id() -> dict[str, object]:
     return {q.id: q for q in questions()}
 
 
-def test_questions_come_in_the_order_they_are_asked() -> None:
+def test_questions_come_in_the_order_they_are_asked(strategy: InUse) -> None:
     assert [q.id for q in questions()] == ORDER
 
 
-def test_the_questions_cover_exactly_the_intake_fields() -> None:
+def test_the_questions_cover_exactly_the_intake_fields(strategy: InUse) -> None:
     assert sorted(q.id for q in questions()) == sorted(Intake.model_fields)
 
 
-def test_each_question_has_the_right_kind() -> None:
+def test_each_question_has_the_right_kind(strategy: InUse) -> None:
     kinds = {q.id: q.kind for q in questions()}
     assert kinds == {
         "audience": "multi_choice", "theme": "choice", "content_type": "choice",
@@ -40,7 +42,7 @@ def test_each_question_has_the_right_kind() -> None:
     }
 
 
-def test_choice_options_are_the_intake_values_with_danish_labels() -> None:
+def test_choice_options_are_the_intake_values_with_danish_labels(strategy: InUse) -> None:
     qs = {q.id: q for q in questions()}
     assert [o.value for o in qs["audience"].options] == list(get_args(Audience))
     assert [o.value for o in qs["theme"].options] == list(get_args(Theme))
@@ -55,7 +57,7 @@ def test_choice_options_are_the_intake_values_with_danish_labels() -> None:
             assert q.options == []
 
 
-def test_conditional_questions_name_their_condition() -> None:
+def test_conditional_questions_name_their_condition(strategy: InUse) -> None:
     conditions = {q.id: q.applies_when for q in questions()}
     assert conditions == {
         **{qid: {} for qid in ORDER},
@@ -63,12 +65,13 @@ def test_conditional_questions_name_their_condition() -> None:
         "people_in_media": {"has_media": [True]},
         "consent": {"has_media": [True], "people_in_media": ["voksne", "boern"]},
         "alt_text": {"has_media": [True]},
-        "captions": {"has_media": [True]},
+        # Only about a video (issue 12: the accessibility law asks subtitles of it).
+        "captions": {"has_media": [True], "media_kind": ["video", "begge"]},
         "job_level": {"content_type": ["jobopslag"]},
     }
 
 
-def test_applies_shows_media_questions_only_with_media() -> None:
+def test_applies_shows_media_questions_only_with_media(strategy: InUse) -> None:
     qs = {q.id: q for q in questions()}
     assert qs["alt_text"].applies({"has_media": True})
     assert not qs["alt_text"].applies({"has_media": False})
@@ -78,7 +81,7 @@ def test_applies_shows_media_questions_only_with_media() -> None:
     assert qs["text"].applies({})
 
 
-def test_consent_is_asked_only_when_someone_can_be_recognised() -> None:
+def test_consent_is_asked_only_when_someone_can_be_recognised(strategy: InUse) -> None:
     qs = {q.id: q for q in questions()}
     assert qs["people_in_media"].label == (
         "Er der genkendelige personer på billedet eller i videoen?"
@@ -91,14 +94,14 @@ def test_consent_is_asked_only_when_someone_can_be_recognised() -> None:
     assert not qs["consent"].applies({"has_media": False, "people_in_media": "boern"})
 
 
-def test_required_questions_are_the_fields_without_a_default() -> None:
+def test_required_questions_are_the_fields_without_a_default(strategy: InUse) -> None:
     required = {q.id for q in questions() if q.required}
     assert required == {"audience", "theme", "content_type", "text", "job_level"}
     for field in required - {"job_level"}:
         assert Intake.model_fields[field].is_required()
 
 
-def test_max_lengths_match_the_intake_model() -> None:
+def test_max_lengths_match_the_intake_model(strategy: InUse) -> None:
     lengths = {q.id: q.max_length for q in questions() if q.max_length is not None}
     assert lengths == {
         "alt_text": 1000, "department": 120, "title": 150, "text": TEXT_MAX, "link": 500,
@@ -106,14 +109,14 @@ def test_max_lengths_match_the_intake_model() -> None:
     assert TEXT_MAX == 3000
 
 
-def test_labels_and_help_are_danish_for_non_experts() -> None:
+def test_labels_and_help_are_danish_for_non_experts(strategy: InUse) -> None:
     for q in questions():
         assert q.label.strip() and q.help.strip(), q.id
         words = set(f"{q.label} {q.help}".lower().replace(",", " ").replace(".", " ").split())
         assert words & DANISH_WORDS, q.id
 
 
-def test_questions_are_a_fresh_copy_each_time() -> None:
+def test_questions_are_a_fresh_copy_each_time(strategy: InUse) -> None:
     first = questions()
     first[0].label = "ændret"
     first[0].options.clear()

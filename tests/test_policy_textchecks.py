@@ -1,5 +1,6 @@
 """Text checks: LIX worked by hand, length per platform, plain words, passive verbs,
-accessibility. Checked both directly and through `recommend`."""
+accessibility. Checked both directly and through `recommend`; the tests that take the `strategy`
+fixture under each strategy file (tests/strategies.py), the lengths under Norddjurs's."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import pytest
 from policy import recommend
 from policy.models import Finding, Intake, Recommendation
 from policy.textchecks import analyse, danish_number, lix
+from tests.strategies import InUse
 
 
 def rec(**overrides: Any) -> Recommendation:
@@ -81,7 +83,7 @@ def test_no_words_gives_lix_zero() -> None:
     assert (stats.words, stats.lix) == (0, 0.0)
 
 
-def test_recommendation_reports_lix_and_word_count() -> None:
+def test_recommendation_reports_lix_and_word_count(strategy: InUse) -> None:
     r = rec(text="Kommunalbestyrelsen godkender budgettet.")
     assert (r.text_checks.lix, r.text_checks.words) == (103.0, 3)
 
@@ -118,7 +120,7 @@ def test_high_lix_is_not_a_finding_for_intranet_only_posts() -> None:
     assert found(r, "lix_high") == []
 
 
-def test_easy_text_has_no_lix_finding() -> None:
+def test_easy_text_has_no_lix_finding(strategy: InUse) -> None:
     assert found(rec(), "lix_high") == []
 
 
@@ -206,27 +208,27 @@ def test_no_length_finding_for_a_platform_that_is_ruled_out() -> None:
 # ---------------------------------------------------------------- plain language
 
 
-def test_officialese_names_the_word_and_the_plain_alternative() -> None:
+def test_officialese_names_the_word_and_the_plain_alternative(strategy: InUse) -> None:
     r = rec(text="Såfremt du vil være med, så skriv til os.")
     assert [f.message for f in found(r, "officialese")] == [
         'Skriv "hvis" i stedet for "såfremt".'
     ]
 
 
-def test_officialese_in_an_inflected_form() -> None:
+def test_officialese_in_an_inflected_form(strategy: InUse) -> None:
     r = rec(text="Vi iværksætter projektet i maj.")
     messages = [f.message for f in found(r, "officialese")]
     assert messages == ['Skriv "starter" i stedet for "iværksætter".']
 
 
-def test_officialese_phrase_across_a_line_break() -> None:
+def test_officialese_phrase_across_a_line_break(strategy: InUse) -> None:
     r = rec(text="Vi holder fest i forbindelse\nmed indvielsen.")
     assert [f.message for f in found(r, "officialese")] == [
         'Skriv "ved" i stedet for "i forbindelse med".'
     ]
 
 
-def test_each_officialese_word_is_reported_once_in_text_order() -> None:
+def test_each_officialese_word_is_reported_once_in_text_order(strategy: InUse) -> None:
     r = rec(text="Vedrørende festen: endvidere er der kage. Endvidere musik.")
     assert [f.message for f in found(r, "officialese")] == [
         'Skriv "om" i stedet for "vedrørende".',
@@ -234,12 +236,12 @@ def test_each_officialese_word_is_reported_once_in_text_order() -> None:
     ]
 
 
-def test_officialese_only_matches_whole_words() -> None:
+def test_officialese_only_matches_whole_words(strategy: InUse) -> None:
     r = rec(text="Modtagelsen af nye borgere er kl. 10. Vi holder hus.")
     assert found(r, "officialese") == []
 
 
-def test_abbreviation_jf_is_found() -> None:
+def test_abbreviation_jf_is_found(strategy: InUse) -> None:
     r = rec(text="Vi følger reglerne, jf. loven.")
     assert [f.message for f in found(r, "officialese")] == ['Skriv "se" i stedet for "jf.".']
 
@@ -247,26 +249,26 @@ def test_abbreviation_jf_is_found() -> None:
 # ---------------------------------------------------------------- passive verbs
 
 
-def test_passive_from_the_curated_list() -> None:
+def test_passive_from_the_curated_list(strategy: InUse) -> None:
     r = rec(text="Din ansøgning behandles hurtigt.")
     [finding] = found(r, "passive")
     assert '"behandles"' in finding.message
     assert 'fx "Vi behandler din ansøgning"' in finding.message
 
 
-def test_passive_after_an_auxiliary_verb() -> None:
+def test_passive_after_an_auxiliary_verb(strategy: InUse) -> None:
     r = rec(text="Skemaet skal udfyldes inden fredag.")
     assert ['"udfyldes"' in f.message for f in found(r, "passive")] == [True]
 
 
-def test_passive_after_an_auxiliary_and_an_adverb() -> None:
+def test_passive_after_an_auxiliary_and_an_adverb(strategy: InUse) -> None:
     # What "kan" be done is, in a post to citizens, what the reader can do.
     r = rec(text="Stien kan ikke ses fra vejen.")
     [finding] = found(r, "passive")
     assert '"ses"' in finding.message and 'fx "Du kan ikke se stien"' in finding.message
 
 
-def test_passive_suggestion_uses_the_plain_verb() -> None:
+def test_passive_suggestion_uses_the_plain_verb(strategy: InUse) -> None:
     r = rec(text="Mødet afholdes i Grenaa, og målingen foretages bagefter.")
     messages = [f.message for f in found(r, "passive")]
     assert len(messages) == 2
@@ -286,42 +288,42 @@ def test_passive_suggestion_uses_the_plain_verb() -> None:
         "Det er kommunens ansvar.",
     ],
 )
-def test_no_passive_false_positives(text: str) -> None:
+def test_no_passive_false_positives(text: str, strategy: InUse) -> None:
     assert found(rec(text=text), "passive") == []
 
 
 # ---------------------------------------------------------------- accessibility
 
 
-def test_image_without_alt_text() -> None:
+def test_image_without_alt_text(strategy: InUse) -> None:
     r = rec(has_media=True, captions=True)
     [finding] = found(r, "alt_text_missing")
     assert "alt-tekst" in finding.message
 
 
-def test_video_without_captions() -> None:
+def test_video_without_captions(strategy: InUse) -> None:
     r = rec(has_media=True, alt_text="To børn på en cykel", captions=False)
     assert codes(r).count("captions_missing") == 1
     assert "undertekster" in found(r, "captions_missing")[0].message
     assert "alt_text_missing" not in codes(r)
 
 
-def test_unanswered_captions_question_gives_a_gentle_reminder() -> None:
+def test_unanswered_captions_question_gives_a_gentle_reminder(strategy: InUse) -> None:
     r = rec(has_media=True, alt_text="To børn på en cykel")
     [finding] = found(r, "captions_check")
     assert finding.message.startswith("Hvis opslaget har video")
     assert "captions_missing" not in codes(r)
 
 
-def test_no_accessibility_findings_when_everything_is_in_place() -> None:
+def test_no_accessibility_findings_when_everything_is_in_place(strategy: InUse) -> None:
     r = rec(has_media=True, alt_text="To børn på en cykel", captions=True)
     assert not {"alt_text_missing", "captions_missing", "captions_check"} & set(codes(r))
 
 
-def test_no_accessibility_findings_without_media() -> None:
+def test_no_accessibility_findings_without_media(strategy: InUse) -> None:
     r = rec(has_media=False, captions=False)
     assert not {"alt_text_missing", "captions_missing", "captions_check"} & set(codes(r))
 
 
-def test_a_clean_short_text_has_no_findings() -> None:
+def test_a_clean_short_text_has_no_findings(strategy: InUse) -> None:
     assert rec().text_checks.findings == []

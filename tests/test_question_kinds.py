@@ -4,13 +4,14 @@ modal and silently became a text box on a Teams card and in the terminal)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
 import pytest
 from slack_sdk.models.blocks import InputBlock
 
-from handlers import console
+from handlers import console_chat
 from handlers.slack import form as slack_form
 from handlers.slack import views as slack_views
 from handlers.teams import cards as teams_cards
@@ -25,7 +26,7 @@ SURFACES: dict[str, Mapping[QuestionKind, Any]] = {
     "Slack: the modal's input element": slack_views.BUILDERS,
     "Slack: where the modal keeps the answer": slack_form.ELEMENT_VALUES,
     "Teams: the card's input": teams_cards.INPUTS,
-    "terminal: how a typed answer is read": console.TYPED,
+    "terminal: how a typed answer is read": console_chat.TYPED,
 }
 
 
@@ -65,5 +66,5 @@ def test_a_question_of_every_kind_is_shown_on_every_surface(
     assert_valid_card(card)
     assert any(item.get("id") == question.id for item in card["body"])
     # The terminal reads a typed answer, or says what to type instead.
-    value, problem = console.TYPED[kind](question, "1")
+    value, problem = console_chat.TYPED[kind](question, "1", dt.date(2026, 11, 23))
     assert (value is None) != (problem is None)

@@ -27,9 +27,11 @@ from tests.conftest import FakeClock, intake_data
 
 READY = {"status": "ready"}
 LOCKED = {"status": "not_ready", "reason": "database_locked",
-          "besked": "Databasen kan ikke skrive: en anden proces holder den låst."}
+          "besked": "Databasen kan ikke skrive: en anden proces holder den låst.",
+          "message": "The database cannot write: another process holds its lock."}
 FULL = {"status": "not_ready", "reason": "database_full",
-        "besked": "Databasen kan ikke skrive: disken er fuld."}
+        "besked": "Databasen kan ikke skrive: disken er fuld.",
+        "message": "The database cannot write: the disk is full."}
 ANNA = Actor(platform="console", user_id="anna", display="Anna")
 Client = TestClient[web.Request, web.Application]
 

@@ -8,12 +8,14 @@ import csv
 import datetime as dt
 import io
 import json
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from bot import export, readout
-from bot.core import Core
+from bot.core import Core, build_core
 from bot.proposal import Actor, Decision, Proposal
 from bot.readout import About, Value
 from handlers import console
@@ -21,7 +23,7 @@ from handlers.slack import messages
 from handlers.slack.views import reason_modal
 from handlers.teams import cards
 from policy import parse_intake
-from tests.conftest import intake_data
+from tests.conftest import FakeClock, intake_data
 from tests.teams.conftest import assert_valid_card, card_texts
 
 ZONE = dt.UTC
@@ -95,18 +97,29 @@ def test_the_facts_of_the_review_post_read_the_same_on_every_surface(core: Core)
     assert "<https://norddjurs.dk/job>" in slack  # a link in Slack's own way
 
 
-def test_the_department_route_is_worded_once_on_every_surface(core: Core) -> None:
-    proposal = _stored(core, audience=["medarbejdere"], theme="andet",
+@pytest.fixture
+def department_core(make_settings: Any, clock: FakeClock, tmp_path: Path) -> Iterator[Core]:
+    """A core whose default department reviews its own posts (a departments file)."""
+    path = tmp_path / "afdelinger.yaml"
+    path.write_text("departments:\n  - name: Teknik og Miljø\n"
+                    "    reviewers: {slack: [UTEKNIK]}\n", encoding="utf-8")
+    built = build_core(make_settings(opslag_central_users=["chef"], opslag_departments=path),
+                       clock=clock)
+    yield built
+    built.close()
+
+
+def test_the_department_route_is_worded_once_on_every_surface(department_core: Core) -> None:
+    proposal = _stored(department_core, audience=["medarbejdere"], theme="andet",
                        content_type="god_historie")
     assert proposal.recommendation.review.route == "department"
     route = readout.route_name("department")  # "din egen afdeling"
 
-    recommendation = messages.recommendation_message(proposal, sla_hours=48,
-                                                     escalate_minutes=15)
+    recommendation = messages.receipt_message(proposal, sla_hours=48, escalate_minutes=15)
     slack = json.dumps([b.to_dict() for b in recommendation.blocks], ensure_ascii=False)
     assert readout.route_name("department", start=True) + "." in slack
     assert route in " ".join(card_texts(cards.submitted_card(proposal)))
-    assert route in " ".join(card_texts(cards.recommendation_card(proposal))).lower()
+    assert route in " ".join(card_texts(cards.receipt_card(proposal))).lower()
     assert route in console.render_stored(proposal)
     assert route in console.render_recommendation(proposal.recommendation).lower()
     assert _record(proposal)[0]["review_route"].lower() == route

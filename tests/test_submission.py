@@ -30,10 +30,11 @@ ANNA_ELSEWHERE = Actor(platform="slack", user_id="anna", name="Anna Jensen")
 
 def test_a_cards_strings_and_a_modals_values_make_the_same_intake() -> None:
     """Each surface hands over its raw values; the policy reads them the same way."""
-    from_card = check(card_form(crisis=True, captions=False))
-    from_modal = check({**intake_data(crisis=True, captions=False), "crisis": "true"})
+    video = {"media_kind": "video", "captions": False}
+    from_card = check(card_form(crisis=True, **video))
+    from_modal = check({**intake_data(crisis=True, **video), "crisis": "true"})
     assert from_card.intake is not None and from_card.intake == from_modal.intake
-    assert from_card.intake == parse_intake(intake_data(crisis=True, captions=False))
+    assert from_card.intake == parse_intake(intake_data(crisis=True, **video))
 
 
 def test_invalid_answers_come_back_in_danish_with_the_answers_and_nothing_is_stored(

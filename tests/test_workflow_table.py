@@ -21,6 +21,7 @@ from bot.workflow import (
     InvalidState,
     NotAllowed,
     Outdated,
+    OwnProposal,
     Workflow,
     WorkflowError,
 )
@@ -29,6 +30,8 @@ from tests.conftest import FakeClock, intake_data
 
 PROPOSER = Actor(platform="console", user_id="anna", name="Anna Jensen")
 CENTRAL = Actor(platform="console", user_id="chef", name="Chef Hansen")
+# Another member of the central team: decides on what `CENTRAL` proposed.
+COLLEAGUE = Actor(platform="console", user_id="kollega", name="Kirsten Kollega")
 ACTORS = {
     "proposer": PROPOSER,
     "central": CENTRAL,
@@ -46,6 +49,7 @@ NOT_ALLOWED = "not-allowed"  # this actor may never do this
 CLOSED = "closed"  # the proposal is decided or withdrawn
 NOT_NOW = "not-now"  # only after a request for changes
 OUTDATED = "outdated"  # decided on a revision the proposer has since replaced
+OWN = "own-proposal"  # four eyes: nobody decides their own proposal
 Outcome = Status | str
 
 PENDING, CHANGES, APPROVED, REJECTED, WITHDRAWN = (
@@ -70,6 +74,26 @@ ON_AN_OUTDATED_REVISION: dict[Status, tuple[Outcome, Outcome, Outcome]] = {
     REJECTED:     (CLOSED,      CLOSED,          UNCHANGED),
     WITHDRAWN:    (CLOSED,      CLOSED,          CLOSED),
 }
+# A member of the central team deciding on their own proposal (four eyes): refused where a
+# colleague's decision would change it; a repeat or a closed proposal answers as above.
+#                  approve      request_changes  reject
+BY_ONESELF: dict[Status, tuple[Outcome, Outcome, Outcome]] = {
+    PENDING:      (OWN,         OWN,             OWN),
+    CHANGES:      (OWN,         UNCHANGED,       OWN),
+    APPROVED:     (UNCHANGED,   CLOSED,          CLOSED),
+    REJECTED:     (CLOSED,      CLOSED,          UNCHANGED),
+    WITHDRAWN:    (CLOSED,      CLOSED,          CLOSED),
+}
+# The same with OPSLAG_ALLOW_SELF_APPROVAL (a one-person team): as any member of the central
+# team, and each decision is recorded as their own.
+#                  approve      request_changes  reject
+BY_ONESELF_ALLOWED: dict[Status, tuple[Outcome, Outcome, Outcome]] = {
+    PENDING:      (APPROVED,    CHANGES,         REJECTED),
+    CHANGES:      (APPROVED,    UNCHANGED,       REJECTED),
+    APPROVED:     (UNCHANGED,   CLOSED,          CLOSED),
+    REJECTED:     (CLOSED,      CLOSED,          UNCHANGED),
+    WITHDRAWN:    (CLOSED,      CLOSED,          CLOSED),
+}
 # The proposer's own actions.
 #                  withdraw     resubmit
 BY_PROPOSER: dict[Status, tuple[Outcome, Outcome]] = {
@@ -90,6 +114,7 @@ REFUSALS: dict[str, tuple[type[WorkflowError], str]] = {
     CLOSED: (InvalidState, r"^Forslag nr\. \d+ er allerede (godkendt|afvist|trukket tilbage)"),
     NOT_NOW: (InvalidState, r"^Forslaget kan kun rettes, når der er bedt om ændringer\.$"),
     OUTDATED: (Outdated, r"^Forslaget er blevet rettet, siden du så det \(nu version 2\)"),
+    OWN: (OwnProposal, r"^Du kan ikke selv tage stilling til dit eget forslag"),
 }
 
 
@@ -111,6 +136,14 @@ TABLE = [
     for action in (*DECISIONS, *PROPOSER_ACTIONS)
     for actor in ACTORS
 ]
+ONESELF_TABLE = [
+    pytest.param(status, action, allowed, table[status][index],
+                 id=f"{status}-{action}-{'allowed' if allowed else 'four-eyes'}-"
+                    f"{label(table[status][index])}")
+    for allowed, table in ((False, BY_ONESELF), (True, BY_ONESELF_ALLOWED))
+    for status in Status
+    for index, action in enumerate(DECISIONS)
+]
 OUTDATED_TABLE = [
     pytest.param(status, action, ON_AN_OUTDATED_REVISION[status][index],
                  id=f"{status}-{action}-on-revision-1-{label(ON_AN_OUTDATED_REVISION[status][index])}")
@@ -127,24 +160,26 @@ def workflow(db_path: Path, clock: FakeClock) -> Iterator[Workflow]:
     """A workflow with a review channel and a proposer to tell, so every change queues
     messages (and a refusal visibly queues none)."""
     store = Store(db_path)
-    roster = CentralRoster(members={"console": {"chef"}})
+    roster = CentralRoster(members={"console": {"chef", "kollega"}})
     yield Workflow(store, roster, review_platforms=lambda: ["console"],
                    delivery_platforms=["console"], clock=clock)
     store.close()
 
 
-def reach(workflow: Workflow, status: Status, *, revision: int = 1) -> Proposal:
-    """A proposal in `status`, at `revision` (the proposer resubmitted `revision - 1` times)."""
-    pid = workflow.submit(parse_intake(intake_data(text="Udgave 1.")), PROPOSER).id
+def reach(workflow: Workflow, status: Status, *, revision: int = 1,
+          proposer: Actor = PROPOSER, decider: Actor = CENTRAL) -> Proposal:
+    """A proposal by `proposer` in `status` (decided by `decider`), at `revision` (the proposer
+    resubmitted `revision - 1` times)."""
+    pid = workflow.submit(parse_intake(intake_data(text="Udgave 1.")), proposer).id
     for number in range(2, revision + 1):
-        workflow.decide(pid, Decision.REQUEST_CHANGES, CENTRAL, "Ret det", revision=number - 1)
-        workflow.resubmit(pid, parse_intake(intake_data(text=f"Udgave {number}.")), PROPOSER)
+        workflow.decide(pid, Decision.REQUEST_CHANGES, decider, "Ret det", revision=number - 1)
+        workflow.resubmit(pid, parse_intake(intake_data(text=f"Udgave {number}.")), proposer)
     steps: dict[Status, Callable[[], object]] = {
         PENDING: lambda: None,
-        CHANGES: lambda: workflow.decide(pid, Decision.REQUEST_CHANGES, CENTRAL, "Ret det"),
-        APPROVED: lambda: workflow.decide(pid, Decision.APPROVE, CENTRAL),
-        REJECTED: lambda: workflow.decide(pid, Decision.REJECT, CENTRAL, "Nej tak"),
-        WITHDRAWN: lambda: workflow.withdraw(pid, PROPOSER),
+        CHANGES: lambda: workflow.decide(pid, Decision.REQUEST_CHANGES, decider, "Ret det"),
+        APPROVED: lambda: workflow.decide(pid, Decision.APPROVE, decider),
+        REJECTED: lambda: workflow.decide(pid, Decision.REJECT, decider, "Nej tak"),
+        WITHDRAWN: lambda: workflow.withdraw(pid, proposer),
     }
     steps[status]()
     proposal = workflow.get(pid)
@@ -203,6 +238,10 @@ def check(workflow: Workflow, proposal: Proposal, action: str, actor: Actor, out
         assert (changed.decision, changed.decided_by, changed.decision_note) == (
             Decision(action), actor, NOTE)
         assert new_rows[0].revision == proposal.revision
+        # A decision on one's own proposal (only where it is allowed) is recorded as such.
+        own = workflow.is_proposer(proposal, actor)
+        assert changed.self_decided is own
+        assert new_rows[0].details == ({"self_decided": True} if own else {})
     if action == "resubmit":
         assert changed.revision == proposal.revision + 1 == new_rows[0].revision
         assert changed.intake.text == EDITED and changed.decision is None
@@ -214,6 +253,16 @@ def check(workflow: Workflow, proposal: Proposal, action: str, actor: Actor, out
 def test_status_action_actor(workflow: Workflow, clock: FakeClock, status: Status, action: str,
                              actor: str, outcome: Outcome) -> None:
     check(workflow, reach(workflow, status), action, ACTORS[actor], outcome, clock)
+
+
+@pytest.mark.parametrize("status, action, allowed, outcome", ONESELF_TABLE)
+def test_a_decision_on_ones_own_proposal(workflow: Workflow, clock: FakeClock, status: Status,
+                                         action: str, allowed: bool, outcome: Outcome) -> None:
+    """Four eyes: a member of the central team who proposed it decides nothing on it, unless
+    OPSLAG_ALLOW_SELF_APPROVAL says a one-person team may."""
+    proposal = reach(workflow, status, proposer=CENTRAL, decider=COLLEAGUE)
+    workflow.allow_self_approval = allowed
+    check(workflow, proposal, action, CENTRAL, outcome, clock)
 
 
 @pytest.mark.parametrize("status, action, outcome", OUTDATED_TABLE)
@@ -250,4 +299,5 @@ def test_can_resubmit_offers_exactly_the_changes(workflow: Workflow, status: Sta
 
 def test_the_tables_cover_every_status_and_decision() -> None:
     assert set(BY_CENTRAL) == set(ON_AN_OUTDATED_REVISION) == set(BY_PROPOSER) == set(Status)
+    assert set(BY_ONESELF) == set(BY_ONESELF_ALLOWED) == set(Status)
     assert set(DECISIONS) == {str(decision) for decision in Decision}

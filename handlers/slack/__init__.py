@@ -18,6 +18,7 @@ from aiohttp import web
 
 from bot.config import Settings
 from bot.core import Core
+from bot.departments import Department
 from bot.outbox import Sender
 from bot.store import Store
 from handlers.slack.settings import SlackSettings
@@ -53,6 +54,11 @@ class SlackPlatform:
     def review_channel(self, store: Store) -> str | None:
         settings = self.settings
         return settings.review_channel if settings.enabled and settings.review_channel else None
+
+    def department_channel(self, department: Department, store: Store) -> str | None:
+        """The channel the departments file names for the department (`review_channel:
+        {slack: C123}`)."""
+        return department.channel(NAME) if self.settings.enabled else None
 
     def channel(self, entry: str) -> str | None:
         """`slack:C123` names the channel C123."""

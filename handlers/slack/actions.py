@@ -14,9 +14,10 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot import readout
 from bot.core import Core
-from bot.proposal import Decision, Proposal, proposal_number
-from bot.workflow import NotAllowed, WorkflowError
+from bot.proposal import Actor, Decision, Proposal, proposal_number
+from bot.workflow import NOT_CENTRAL, GatesOpen, NotAllowed, WorkflowError
 from handlers.slack import ids
 from handlers.slack import text as T
 from handlers.slack.form import answers_from_state, controlling_fields
@@ -51,8 +52,13 @@ def _review_buttons(bolt_app: AsyncApp, core: Core) -> None:
                 core.workflow.decide, proposal_id, Decision.APPROVE, actor_from(body),
                 revision=revision,
             )
-        except NotAllowed:  # the workflow decides who is central; the answer is ours
-            await tell(client, body, T.NOT_CENTRAL)
+        except NotAllowed as exc:  # the workflow decides who may review; the answer is ours
+            await tell(client, body, not_reviewer_text(exc))
+            return
+        except GatesOpen as exc:  # something is missing: approve anyway, with a reason
+            proposal = await core.run(core.workflow.get, proposal_id)
+            await open_view(client, body["trigger_id"],
+                            reason_modal(proposal, Decision.APPROVE, exc.gates))
             return
         except WorkflowError as exc:
             await tell(client, body, escape(exc.message))
@@ -65,10 +71,7 @@ def _review_buttons(bolt_app: AsyncApp, core: Core) -> None:
         await after_ack()
         decision = Decision(body["actions"][0]["action_id"])
         actor = actor_from(body)
-        if not core.workflow.is_central(actor):
-            await tell(client, body, T.NOT_CENTRAL)
-            return
-        proposal = await core.run(_open_proposal, core, *_review_target(body), decision)
+        proposal = await core.run(_open_proposal, core, *_review_target(body), decision, actor)
         if isinstance(proposal, str):
             await tell(client, body, proposal)
             return
@@ -78,20 +81,43 @@ def _review_buttons(bolt_app: AsyncApp, core: Core) -> None:
     bolt_app.action(ids.REQUEST_CHANGES)(on_needs_reason)
     bolt_app.action(ids.REJECT)(on_needs_reason)
 
+    @bolt_app.action(ids.ASK_CENTRAL)
+    async def on_ask_central(ack: AsyncAck, body: Body, client: AsyncWebClient) -> None:
+        """A department's reviewer or the proposer moves it to the central team's review."""
+        await ack()
+        await after_ack()
+        try:
+            outcome = await core.run(core.workflow.ask_central, _proposal_id(body),
+                                     actor_from(body))
+        except WorkflowError as exc:
+            await tell(client, body, escape(exc.message))
+            return
+        await tell(client, body, readout.ASK_CENTRAL_DONE.format(id=outcome.proposal.id))
+
 
 def _open_proposal(
-    core: Core, proposal_id: int, revision: int, decision: Decision
+    core: Core, proposal_id: int, revision: int, decision: Decision, actor: Actor
 ) -> Proposal | str:
-    """The proposal if it can still get this decision on the revision the clicker saw, else
-    what to tell them."""
+    """The proposal if it can still get this decision on the revision the clicker saw, from
+    this clicker, else what to tell them."""
     try:
         proposal = core.workflow.get(proposal_id)
+        core.workflow.require_reviewer(proposal, actor)
         if not core.workflow.can_decide(proposal, decision):
             return already_text(proposal)
         core.workflow.require_current(proposal, revision)
+        core.workflow.require_other_eyes(proposal, actor)  # four eyes
+    except NotAllowed as exc:
+        return not_reviewer_text(exc)
     except WorkflowError as exc:
         return escape(exc.message)
     return proposal
+
+
+def not_reviewer_text(refusal: NotAllowed) -> str:
+    """Why someone may not decide: ours for the central team's proposals, the workflow's
+    (naming the department) for a department's."""
+    return T.NOT_CENTRAL if refusal.message == NOT_CENTRAL else escape(refusal.message)
 
 
 def _proposer_buttons(bolt_app: AsyncApp, core: Core) -> None:

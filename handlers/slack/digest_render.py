@@ -27,6 +27,7 @@ from bot.digest import (
     Item,
     PendingItem,
     age_text,
+    backup_text,
     capped,
     coverage_sections,
     coverage_text,
@@ -50,7 +51,8 @@ def digest_blocks(payload: dict[str, Any]) -> list[dict[str, Any]]:
 def blocks_of(digest: Digest) -> list[dict[str, Any]]:
     """`digest_blocks` of a digest at hand (no round trip through its payload)."""
     for cap in CAPS:
-        blocks = _blocks(digest, cap)[:BLOCKS_MAX]
+        # The backup line last, kept however long the rest is.
+        blocks = [*_blocks(digest, cap)[:BLOCKS_MAX - 1], _backup(digest)]
         if size(blocks) <= MESSAGE_BUDGET:
             break
     return as_dicts(blocks)
@@ -74,6 +76,10 @@ def _blocks(digest: Digest, cap: int) -> list[Block]:
                   TEXT["no_tray"]),
         *_coverage(digest),
     ]
+
+
+def _backup(digest: Digest) -> Block:
+    return ContextBlock(elements=[MarkdownTextObject(text=escape(backup_text(digest)))])
 
 
 def _planned(digest: Digest, cap: int) -> list[Block]:

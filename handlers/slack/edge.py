@@ -17,7 +17,16 @@ from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.core import Core
-from handlers.slack import actions, commands, events, payload, shortcuts, socket_mode, submissions
+from handlers.slack import (
+    actions,
+    commands,
+    events,
+    payload,
+    sending,
+    shortcuts,
+    socket_mode,
+    submissions,
+)
 from handlers.slack import text as T
 from handlers.slack.identity import BotIdentity
 from handlers.slack.roster import UsergroupRoster
@@ -49,7 +58,7 @@ def build_bolt_app(core: Core, settings: SlackSettings, identity: BotIdentity) -
         process_before_response=False,
         name="opslag",
     )
-    for module in (events, commands, shortcuts, actions, submissions):
+    for module in (events, commands, shortcuts, actions, submissions, sending):
         module.register(bolt_app, core)
     return bolt_app
 

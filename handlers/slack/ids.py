@@ -16,6 +16,12 @@ SHORTCUT: Final = "foreslaa_som_opslag"
 INTAKE_VIEW: Final = "intake"
 REASON_VIEW: Final = "decision_reason"
 REASON_BLOCK: Final = "note"
+# The advice shown before a proposal is sent: its modal, and its buttons.
+ADVICE_VIEW: Final = "advice"
+ADVICE_ACTIONS: Final = "advice-actions"
+ADVICE_DETAILS: Final = "advice_details"
+ADVICE_EDIT: Final = "edit"
+ADVICE_NOTICE: Final = "advice-notice"
 
 APPROVE: Final = "approve"
 REQUEST_CHANGES: Final = "request_changes"
@@ -23,6 +29,7 @@ REJECT: Final = "reject"
 OPEN_INTAKE: Final = "open_intake"
 RESUBMIT: Final = "resubmit"
 WITHDRAW: Final = "withdraw"
+ASK_CENTRAL: Final = "ask_central"
 
 # A review button names the proposal and the revision its post showed: "12:2". Numbers are
 # ASCII digits only, at most 19 of them (SQLite's integers).

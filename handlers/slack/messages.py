@@ -18,14 +18,14 @@ from slack_sdk.models.blocks import (
     ButtonElement,
     ConfirmObject,
     ContextBlock,
-    DividerBlock,
     HeaderBlock,
     MarkdownTextObject,
     SectionBlock,
 )
 
 from bot import readout
-from bot.proposal import Proposal, Status
+from bot.advice import FIT_MARK, URGENT, WHEN, advice
+from bot.proposal import Proposal
 from bot.readout import Fact
 from bot.workflow import status_label
 from handlers.slack import ids
@@ -33,7 +33,6 @@ from handlers.slack import text as T
 from handlers.slack.mrkdwn import (
     MESSAGE_BUDGET,
     as_dicts,
-    bullets,
     danish_date,
     escape,
     escaped,
@@ -44,7 +43,7 @@ from handlers.slack.mrkdwn import (
     when,
     who,
 )
-from policy import PlatformFit, Recommendation, label
+from policy import Recommendation, label
 
 
 # Detail levels tried in turn until a message fits: how many reasons, tips or findings to list
@@ -107,109 +106,30 @@ def help_message() -> Message:
     )
 
 
-# -- the recommendation, to the proposer --------------------------------------------------------
+# -- the receipt, to the proposer ----------------------------------------------------------------
 
 
-def recommendation_message(
+def receipt_message(
     proposal: Proposal, *, sla_hours: int, escalate_minutes: int, again: bool = False
 ) -> Message:
-    rec = proposal.recommendation
-
-    def build(detail: Detail) -> list[Block]:
-        blocks: list[Block] = [
-            HeaderBlock(text=T.REC_HEADER_AGAIN if again else T.REC_HEADER),
-            SectionBlock(text=user_text(
-                T.REC_ABOUT.format(id=proposal.id, title=escaped(proposal.title, 200))
-            )),
-            *_summary_blocks(rec),
-            SectionBlock(text=T.REC_PLATFORMS),
-            *[_platform_section(fit, detail) for fit in rec.platforms],
-            *_checklist_blocks(rec, detail),
-            *_tone_blocks(rec, detail),
-            _checks_section(rec, detail),
-            *_warnings_blocks(rec, detail),
-            DividerBlock(),
-            SectionBlock(text=_review_line(rec, sla_hours, escalate_minutes)),
-            _withdraw_actions(proposal),
-        ]
-        return blocks
-
-    fallback = T.REC_FALLBACK.format(id=proposal.id, title=escaped(proposal.title, 150))
-    blocks, sized = _fit(build)
-    return Message(text=fallback, blocks=blocks, sized=sized)
-
-
-def _list(items: list[str], detail: Detail, *, extra: int = 0) -> str:
-    return bullets(items, limit=detail.count + extra, each=detail.each)
-
-
-def _platform_section(fit: PlatformFit, detail: Detail) -> SectionBlock:
-    head = f"{T.FIT_MARK[fit.fit]} *{escape(label('platform', fit.platform))}*: " + escape(
-        label("fit", fit.fit)
-    )
-    return SectionBlock(text=user_text(f"{head}\n{_list(fit.reasons, detail)}"))
-
-
-def _summary_blocks(rec: Recommendation) -> list[Block]:
-    """The short answer first: at most three lines (where, who approves, what to fix)."""
-    if not rec.summary:  # a recommendation stored before summaries existed
-        return []
-    return [SectionBlock(text=user_text("\n".join(escaped(line, 300) for line in rec.summary))),
-            DividerBlock()]
-
-
-def _checklist_blocks(rec: Recommendation, detail: Detail) -> list[Block]:
-    """Every item of the crisis checklist (none may be left out), each shortened so the
-    section stays within Slack's 3,000 characters."""
-    items = rec.crisis_checklist
-    if not items:
-        return []
-    each = min(detail.each, 2800 // len(items))
-    text = bullets(items, limit=len(items), each=each)
-    return [SectionBlock(text=user_text(f"{T.REC_CRISIS_CHECKLIST}\n{text}"))]
-
-
-def _tone_blocks(rec: Recommendation, detail: Detail) -> list[Block]:
-    if not rec.tone_tips:
-        return []
-    blocks: list[Block] = [SectionBlock(text=T.REC_TONE)]
-    for platform, tips in list(rec.tone_tips.items())[:6]:
-        if tips:
-            head = f"*{escape(label('platform', platform))}*"
-            blocks.append(
-                SectionBlock(text=user_text(f"{head}\n{_list(tips, detail)}"))
-            )
-    return blocks
-
-
-def _checks_section(rec: Recommendation, detail: Detail) -> SectionBlock:
-    checks = rec.text_checks
-    head = T.REC_TEXT.format(words=checks.words, lix=f"{checks.lix:.0f}")
-    findings = [
-        f"{finding.message} ({label('platform', finding.platform)})"
-        if finding.platform else finding.message
-        for finding in checks.findings
+    """What the proposer keeps after pressing Send: the number, who approves and when, and a
+    way to withdraw it. Not the advice again: they read it before they sent."""
+    review = advice(proposal.recommendation, sla_hours=sla_hours,
+                    escalate_minutes=escalate_minutes).review
+    urgent = f" {URGENT}" if review.urgent else ""
+    blocks: list[Block] = [
+        HeaderBlock(text=T.RECEIPT_HEADER_AGAIN if again else T.RECEIPT_HEADER),
+        SectionBlock(text=user_text(
+            T.REC_ABOUT.format(id=proposal.id, title=escaped(proposal.title, 200))
+        )),
+        SectionBlock(text=user_text(
+            f"*{readout.REVIEW_BY}:* {escape(review.who)}.{urgent}\n"
+            f"*{WHEN}:* {escape(review.when)}"
+        )),
+        _withdraw_actions(proposal),
     ]
-    body = _list(findings, detail, extra=2) if findings else T.REC_NO_FINDINGS
-    return SectionBlock(text=user_text(f"{head}\n{body}"))
-
-
-def _warnings_blocks(rec: Recommendation, detail: Detail) -> list[Block]:
-    if not rec.warnings:
-        return []
-    text = f"{T.REC_WARNINGS}\n{_list([w.message for w in rec.warnings], detail)}"
-    return [SectionBlock(text=user_text(text))]
-
-
-def _review_line(rec: Recommendation, sla_hours: int, escalate_minutes: int) -> str:
-    route = readout.route_name(rec.review.route, start=True)
-    who_text = f"{route}. {escaped(rec.review.reason, 300)}"
-    urgent = rec.review.urgent
-    when_text = (
-        T.REC_WHEN_URGENT.format(minutes=escalate_minutes) if urgent
-        else T.REC_WHEN.format(hours=sla_hours)
-    )
-    return T.REC_REVIEW.format(who=who_text, when=when_text)
+    fallback = T.RECEIPT_FALLBACK.format(id=proposal.id, title=escaped(proposal.title, 150))
+    return Message(text=fallback, blocks=blocks)
 
 
 def _withdraw_actions(proposal: Proposal) -> ActionsBlock:
@@ -220,18 +140,22 @@ def _withdraw_actions(proposal: Proposal) -> ActionsBlock:
     button = ButtonElement(
         text=T.REC_WITHDRAW, action_id=ids.WITHDRAW, value=str(proposal.id), confirm=confirm
     )
-    return ActionsBlock(block_id=f"withdraw-{proposal.id}", elements=[button])
+    return ActionsBlock(block_id=f"withdraw-{proposal.id}",
+                        elements=[button, *_ask_central_button(proposal)])
 
 
 # -- the review post, in the central team's channel ---------------------------------------------
 
 
-def review_message(proposal: Proposal, *, usergroup: str | None = None) -> Message:
+def review_message(proposal: Proposal, *, usergroup: str | None = None,
+                   moved: bool = False) -> Message:
     """The review post: a summary, the recommended platforms, the draft quoted and, while the
-    proposal waits, the three decision buttons; once decided, who decided and when."""
+    proposal waits, the three decision buttons (and, in a department's channel, the button
+    that asks the central team for help); once decided, who decided and when. `moved`: the
+    department's post of a proposal since moved to the central team's review."""
     crisis = proposal.intake.crisis
     head = _review_head(proposal, usergroup)
-    tail = _review_tail(proposal)
+    tail = _review_tail(proposal, moved=moved)
     head_dicts, tail_dicts = as_dicts(head), as_dicts(tail)  # each block made a dict once
     rest = MESSAGE_BUDGET - json_size(head_dicts) - json_size(tail_dicts) - 200
     draft = _draft_blocks(proposal.intake.text, rest)
@@ -292,7 +216,7 @@ def _recommended_lines(rec: Recommendation) -> str:
     for fit in rec.platforms:
         platform = escape(label("platform", fit.platform))
         reason = escaped(fit.reasons[0], 160) if fit.reasons else ""
-        lines.append(f"{T.FIT_MARK[fit.fit]} *{platform}*: {reason}")
+        lines.append(f"{FIT_MARK[fit.fit]} *{platform}*: {reason}")
     checks = rec.text_checks
     lines.append(T.REVIEW_CHECKS.format(
         words=checks.words, lix=f"{checks.lix:.0f}", findings=len(checks.findings)
@@ -309,13 +233,15 @@ def _draft_blocks(draft: str, budget: int) -> list[Block]:
     return blocks
 
 
-def _review_tail(proposal: Proposal) -> list[Block]:
+def _review_tail(proposal: Proposal, *, moved: bool = False) -> list[Block]:
     context = T.REVIEW_CONTEXT.format(
         id=proposal.id, revision=proposal.revision, policy=escape(proposal.policy_version)
     )
     blocks: list[Block] = [ContextBlock(elements=[MarkdownTextObject(text=context)])]
     status = readout.status_line(proposal)
-    if status is None:
+    if moved:
+        blocks.append(SectionBlock(text=readout.MOVED))
+    elif status is None:
         if proposal.revision > 1:
             blocks.append(SectionBlock(text=user_text(readout.RESUBMITTED.format(
                 revision=proposal.revision, who=who(proposal.proposer)
@@ -337,8 +263,17 @@ def _decision_buttons(proposal: Proposal) -> ActionsBlock:
             ButtonElement(text=T.BUTTON_CHANGES, action_id=ids.REQUEST_CHANGES, value=value),
             ButtonElement(text=T.BUTTON_REJECT, action_id=ids.REJECT, value=value,
                           style="danger"),
+            *_ask_central_button(proposal),
         ],
     )
+
+
+def _ask_central_button(proposal: Proposal) -> list[ButtonElement]:
+    """In a department's channel, and in its proposer's receipt: the way to the central team."""
+    if proposal.review_route != "department":
+        return []
+    return [ButtonElement(text=readout.ASK_CENTRAL, action_id=ids.ASK_CENTRAL,
+                          value=str(proposal.id))]
 
 
 def _outcome_text(status: readout.StatusLine) -> str:
@@ -378,7 +313,7 @@ def decision_notice(proposal: Proposal) -> Message:
     if told.note:
         chunks, _ = quote(told.note, 2500)
         blocks.append(SectionBlock(text=user_text("\n".join(chunks))))
-    if proposal.status is Status.CHANGES_REQUESTED:
+    if told.editable:
         blocks.append(ActionsBlock(block_id=f"resubmit-{proposal.id}", elements=[
             ButtonElement(text=T.NOTICE_RESUBMIT, action_id=ids.RESUBMIT,
                           value=str(proposal.id), style="primary")

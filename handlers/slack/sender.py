@@ -45,7 +45,7 @@ from bot.digest import Digest
 from bot.outbox import Delivery, Pacer, PermanentFailure, RetryLater, Sender, retry_after
 from bot.platform import Kind
 from bot.proposal import Proposal
-from handlers.slack import messages
+from handlers.slack import NAME, messages
 from handlers.slack import text as T
 from handlers.slack.digest_render import blocks_of, fallback_of
 from handlers.slack.messages import Message
@@ -93,6 +93,7 @@ class SlackSender(Sender):
 
     def __init__(self, core: Core, client: AsyncWebClient) -> None:
         self.core_settings = core.settings
+        self.workflow = core.workflow
         self.settings = core.settings.section(SlackSettings)
         self.client = client
         self.pacer = Pacer(self.settings.channel_rate, self.settings.channel_burst)
@@ -111,7 +112,7 @@ class SlackSender(Sender):
 
     async def recommendation(self, delivery: Delivery) -> Result:
         proposal = delivery.proposal
-        message = messages.recommendation_message(
+        message = messages.receipt_message(
             proposal,
             sla_hours=self.core_settings.opslag_review_sla_hours,
             escalate_minutes=self.core_settings.opslag_crisis_escalate_minutes,
@@ -121,16 +122,17 @@ class SlackSender(Sender):
 
     async def review_post(self, delivery: Delivery) -> Result:
         message = self._review(delivery.proposal)
-        return await self._post_once(delivery, self._review_channel(), message)
+        return await self._post_once(delivery, self._review_channel(delivery.proposal), message)
 
     async def review_update(self, delivery: Delivery) -> Result:
-        message = self._review(delivery.proposal)
+        moved = delivery.payload.get("event") == "moved_to_central"  # the department's post
+        message = self._review(delivery.proposal, moved=moved)
         where = await review_location(delivery)
         # No review post (the channel was configured after the proposal, or an operator let a
         # failed post go): this update is the whole review message, so it becomes the post.
         # Its lane waits while an earlier post is undelivered, so this never doubles one.
         if where is None:
-            return await self._post_once(delivery, self._review_channel(), message)
+            return await self._post_once(delivery, self._review_channel(delivery.proposal), message)
         try:
             response = await self.client.chat_update(
                 channel=where["channel"], ts=where["ts"], **message.as_kwargs()
@@ -138,7 +140,7 @@ class SlackSender(Sender):
         except SlackApiError as exc:
             if _error(exc) not in MESSAGE_GONE:
                 raise
-            return await self._post_once(delivery, self._review_channel(), message)
+            return await self._post_once(delivery, self._review_channel(delivery.proposal), message)
         return {"channel": response["channel"], "ts": response["ts"]}
 
     async def thread_reply(self, delivery: Delivery) -> Result:
@@ -180,11 +182,14 @@ class SlackSender(Sender):
 
     # -- Web API calls -------------------------------------------------------------------
 
-    def _review(self, proposal: Proposal) -> Message:
-        return messages.review_message(proposal, usergroup=self.settings.central_usergroup)
+    def _review(self, proposal: Proposal, *, moved: bool = False) -> Message:
+        return messages.review_message(proposal, usergroup=self.settings.central_usergroup,
+                                       moved=moved)
 
-    def _review_channel(self) -> str:
-        channel = self.settings.review_channel
+    def _review_channel(self, proposal: Proposal) -> str:
+        """The channel of the department that reviews `proposal`, else the central team's."""
+        department = self.workflow.reviewing_department(proposal)
+        channel = (department.channel(NAME) if department else None) or self.settings.review_channel
         if not channel:
             raise PermanentFailure("SLACK_REVIEW_CHANNEL er ikke sat", T.NO_REVIEW_CHANNEL)
         return channel

@@ -1,9 +1,8 @@
 """Modal submissions: the guided questions (new or edited) and a decision's reason.
 
-The modal's answers go the one path to a stored proposal (bot/submission.py): invalid answers
-come back to the modal as Danish field errors keyed by block id. A valid intake is stored
-(proposal, history and outgoing messages in one transaction) before the modal closes, so an
-acknowledged proposal is never lost; the outbox then delivers the DM and the review post.
+The modal's answers are read the one way (bot/submission.py): invalid answers come back to the
+modal as Danish field errors keyed by block id; valid ones are answered with the advice, and
+nothing is stored until the person presses Send there (handlers/slack/sending.py).
 """
 
 from __future__ import annotations
@@ -14,13 +13,14 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 
 from bot.core import Core
 from bot.proposal import Decision, proposal_number
-from bot.submission import check, store
-from bot.workflow import Unavailable, WorkflowError
+from bot.submission import check
+from bot.workflow import WorkflowError
 from handlers.slack import ids
 from handlers.slack import text as T
 from handlers.slack.form import block_errors, raw_answers
 from handlers.slack.interaction import actor_from, already_text
-from handlers.slack.views import notice_view, read_metadata, thanks_view
+from handlers.slack.sending import show_advice
+from handlers.slack.views import read_metadata
 
 View = dict[str, Any]
 
@@ -30,29 +30,15 @@ def register(bolt_app: AsyncApp, core: Core) -> None:
     async def on_intake(ack: AsyncAck, body: dict[str, Any], view: View) -> None:
         values = (view.get("state") or {}).get("values") or {}
         checked = check(raw_answers(values))
-        if checked.errors:  # answered at once, without waiting for the store
+        if checked.intake is None:  # answered at once, without waiting for the store
             await ack(response_action="errors",
                       errors=block_errors(checked.errors, _input_blocks(view, values)))
             return
         meta_id = read_metadata(view).get("proposal_id")
-        view_id = view.get("id")
-        # On the store thread: the event loop answers other requests while this waits for
-        # the database (another process's lock, up to the busy timeout).
-        result = await core.run(
-            store, core.workflow, checked, actor_from(body), source="slack",
-            form_key=f"slack:view:{view_id}" if view_id else "",
-            proposal_id=proposal_number(meta_id) if meta_id else None,
-        )
-        if isinstance(result.refused, Unavailable):  # nothing stored: the modal stays open
-            await ack(response_action="errors",
-                      errors={_retry_block(view, values): result.refused.message})
-        elif result.refused is not None:
-            await ack(response_action="update", view=notice_view(result.refused.message))
-        elif result.proposal is None:  # the same submission again (a replay): stored before
-            await ack(response_action="update", view=notice_view(T.ALREADY_SUBMITTED))
-        else:
-            await ack(response_action="update",
-                      view=thanks_view(result.proposal.id, edited=bool(meta_id)))
+        proposal_id = proposal_number(meta_id) if meta_id else None
+        problem = await show_advice(core, ack, body, view, checked.intake, proposal_id)
+        if problem is not None:  # nothing kept: the questions stay open, answers and all
+            await ack(response_action="errors", errors={_retry_block(view, values): problem})
 
     @bolt_app.view(ids.REASON_VIEW)
     async def on_reason(ack: AsyncAck, body: dict[str, Any], view: View) -> None:
@@ -70,6 +56,8 @@ def register(bolt_app: AsyncApp, core: Core) -> None:
                 proposal_number(meta.get("proposal_id")), decision, actor_from(body),
                 note if isinstance(note, str) else None,
                 revision=ids.read_revision(meta.get("revision")),
+                # Only the Approve button's modal asks to approve: while something is missing.
+                override=decision is Decision.APPROVE,
             )
         except WorkflowError as exc:
             await ack(response_action="errors", errors={ids.REASON_BLOCK: exc.message})

@@ -36,16 +36,16 @@ MODAL_FAILED: Final = (
 
 MODAL_TITLE_NEW: Final = "Foreslå et opslag"
 MODAL_TITLE_EDIT: Final = "Ret dit forslag"
-MODAL_SUBMIT_NEW: Final = "Send forslag"
-MODAL_SUBMIT_EDIT: Final = "Send igen"
+MODAL_SUBMIT_NEW: Final = "Se anbefalingen"
+MODAL_SUBMIT_EDIT: Final = "Se anbefalingen"
 MODAL_CLOSE: Final = "Annullér"
 MODAL_INTRO: Final = (
     "Svarene bruges til at anbefale platform, tone og rettelser efter kommunens strategi for "
-    "sociale medier. Derefter går forslaget til godkendelse."
+    "sociale medier. Du ser anbefalingen, før du vælger at sende forslaget til godkendelse."
 )
 MODAL_INTRO_EDIT: Final = (
-    "Ret det, der blev bedt om, og send igen. Den centrale kommunikationsafdeling ser den nye "
-    "udgave i samme tråd."
+    "Ret det, der blev bedt om. Du ser den nye anbefaling, før du sender igen, og godkenderne "
+    "ser den nye udgave i samme tråd."
 )
 YES: Final = "Ja"
 NO: Final = "Nej"
@@ -57,23 +57,47 @@ PREFILL_CUT: Final = "Teksten var for lang og er forkortet til {max} tegn."
 THANKS_TITLE: Final = "Tak for dit forslag"
 THANKS_CLOSE: Final = "Luk"
 THANKS_NEW: Final = (
-    "*Forslag nr. {id} er gemt.* Du får anbefalingen i en besked fra mig om et øjeblik, og "
-    "forslaget er sendt til godkendelse."
+    "*Forslag nr. {id} er gemt og sendt til godkendelse.* Du får en kvittering i en besked "
+    "fra mig, og besked igen, når der er truffet en beslutning."
 )
 THANKS_EDIT: Final = (
     "*Den rettede udgave af forslag nr. {id} er gemt.* Godkenderne får besked i samme tråd."
 )
 NOTICE_TITLE: Final = "Opslag"
+
+# -- the advice, before the proposal is sent ----------------------------------------------------
+
+ADVICE_TITLE: Final = "Anbefaling"
+ADVICE_SEND: Final = "Send til godkendelse"
+ADVICE_DROP: Final = "Drop"
+ADVICE_EDIT: Final = "Ret"
+ADVICE_DETAILS: Final = "Vis begrundelser og tips"
+ADVICE_DETAILS_TITLE: Final = "Begrundelser og tips"
+ADVICE_BACK: Final = "Tilbage"
+ADVICE_CHOICES: Final = (
+    "*Send til godkendelse* gemmer forslaget og sender det videre. *Ret* fører dig tilbage til "
+    "spørgsmålene med dine svar. *Drop* lukker uden at gemme noget."
+)
+ADVICE_GONE: Final = (
+    "Dine svar er ikke gemt længere (der gik for lang tid). Start forfra med /foreslå-opslag."
+)
 ALREADY_SUBMITTED: Final = "Dette forslag er allerede sendt."
 
 # -- the reason modal ---------------------------------------------------------------------------
 
-REASON_TITLE: Final = {"request_changes": "Bed om ændringer", "reject": "Afvis forslag"}
-REASON_SUBMIT: Final = {"request_changes": "Send", "reject": "Afvis"}
+# "approve": the Approve button while something is missing (bot/workflow.py `gates`): the
+# reviewer may approve anyway, with a written reason.
+REASON_TITLE: Final = {"request_changes": "Bed om ændringer", "reject": "Afvis forslag",
+                       "approve": "Godkend alligevel"}
+REASON_SUBMIT: Final = {"request_changes": "Send", "reject": "Afvis",
+                        "approve": "Godkend alligevel"}
 REASON_LABEL: Final = {
     "request_changes": "Hvad skal rettes?",
     "reject": "Hvorfor afvises forslaget?",
+    "approve": "Hvorfor skal forslaget godkendes alligevel?",
 }
+# Above the reason when approving anyway: what is missing, one line each.
+REASON_GATES: Final = "*Det mangler:*"
 REASON_HINT: Final = "Forslagsstilleren får begrundelsen i en privat besked."
 REASON_ABOUT: Final = "Forslag nr. {id}: {title}"
 REASON_MAX: Final = readout.NOTE_MAX
@@ -92,25 +116,13 @@ ALREADY_BY: Final = " af {who}"
 NOT_PROPOSER: Final = "Kun den, der har stillet forslaget, kan rette det."
 WITHDRAWN_OK: Final = "Forslag nr. {id} er trukket tilbage."
 
-# -- the recommendation (DM to the proposer) ----------------------------------------------------
+# -- the receipt (DM to the proposer after Send) ------------------------------------------------
 
-REC_HEADER: Final = "Anbefaling til dit opslag"
-REC_HEADER_AGAIN: Final = "Ny anbefaling til din rettede udgave"
-REC_FALLBACK: Final = "Anbefaling til forslag nr. {id}: {title}"
+RECEIPT_HEADER: Final = "Dit forslag er sendt til godkendelse"
+RECEIPT_HEADER_AGAIN: Final = "Din rettede udgave er sendt til godkendelse"
+RECEIPT_FALLBACK: Final = "Forslag nr. {id} er sendt til godkendelse: {title}"
 REC_ABOUT: Final = "Forslag nr. {id} · *{title}*"
-REC_PLATFORMS: Final = "*Platforme*"
-REC_CRISIS_CHECKLIST: Final = "*Krisetjekliste*"
-REC_TONE: Final = "*Tone*"
-REC_TEXT: Final = "*Teksten* · {words} ord · LIX {lix}"
-REC_NO_FINDINGS: Final = "Ingen bemærkninger til teksten."
-REC_WARNINGS: Final = "*Vær opmærksom på*"
 REC_MORE: Final = "… og {n} mere"
-REC_REVIEW: Final = "*Hvem godkender:* {who}\n*Hvornår:* {when}"
-REC_WHEN: Final = "Du kan forvente svar inden for {hours} timer."
-REC_WHEN_URGENT: Final = (
-    "Haster: krisekommunikation behandles straks. Sker der intet inden for {minutes} minutter, "
-    "kaldes den centrale kommunikationsafdeling igen."
-)
 REC_WITHDRAW: Final = "Træk forslaget tilbage"
 REC_WITHDRAW_CONFIRM_TITLE: Final = "Træk tilbage?"
 REC_WITHDRAW_CONFIRM_TEXT: Final = "Forslaget trækkes tilbage, og godkenderne får besked."
@@ -158,7 +170,6 @@ MONTHS: Final = (
     "juli", "august", "september", "oktober", "november", "december",
 )
 DATE: Final = "{weekday} {day}. {month} {year}"
-FIT_MARK: Final = {"recommended": "✅", "possible": "🟡", "not_recommended": "⛔"}
 
 # -- why Slack refused a message for good (the central team's notice about it) ------------------
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from slack_sdk.models.blocks import (
@@ -32,7 +32,7 @@ from handlers.slack import ids
 from handlers.slack import text as T
 from handlers.slack.form import FALSE, TRUE, controlling_fields, visible
 from handlers.slack.mrkdwn import escape, escaped, quote, user_text, who
-from policy import TEXT_MAX, Intake, Question
+from policy import TEXT_MAX, Gate, Intake, Question
 from policy.answers import Answers, question_list
 from policy.answers import draft_answers as policy_draft
 from policy.models import QuestionKind
@@ -210,9 +210,11 @@ BUILDERS: dict[QuestionKind, Callable[[Question, Any], InputInteractiveElement]]
 }
 
 
-def reason_modal(proposal: Proposal, decision: Decision) -> View:
-    """A small modal asking the reviewer why (for changes and rejections)."""
+def reason_modal(proposal: Proposal, decision: Decision, gates: Sequence[Gate] = ()) -> View:
+    """A small modal asking the reviewer why (for changes and rejections, and for approving
+    anyway while `gates` are open: they are listed above the reason)."""
     about = T.REASON_ABOUT.format(id=proposal.id, title=escaped(proposal.title, 200))
+    missing = T.REASON_GATES + "".join(f"\n• {escape(gate.message)}" for gate in gates)
     return View(
         type="modal",
         callback_id=ids.REASON_VIEW,
@@ -225,6 +227,7 @@ def reason_modal(proposal: Proposal, decision: Decision) -> View:
         ),
         blocks=[
             ContextBlock(elements=[user_text(about)]),
+            *([SectionBlock(text=user_text(missing))] if gates else []),
             InputBlock(
                 block_id=ids.REASON_BLOCK,
                 label=T.REASON_LABEL[decision],

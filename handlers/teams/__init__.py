@@ -16,6 +16,7 @@ from aiohttp import web
 
 from bot.config import Settings
 from bot.core import Core
+from bot.departments import Department, same_name
 from bot.outbox import Sender
 from bot.store import Store
 from handlers.teams.settings import TeamsSettings
@@ -25,6 +26,11 @@ NAME = "teams"
 # channels' keys are `teams:<name>` too (OPSLAG_DIGEST_CHANNELS names them so).
 TEAMS_REVIEW_REF = "teams:review_channel"
 MESSAGES_PATH = "/api/messages"
+
+
+def department_ref(department: Department) -> str:
+    """Where a department's review channel's reference is stored."""
+    return f"teams:review_channel:{same_name(department.name)}"
 
 
 @dataclass
@@ -55,6 +61,11 @@ class TeamsPlatform:
     def review_channel(self, store: Store) -> str | None:
         """Chosen by a central member in Teams (`godkendelseskanal`): its stored reference."""
         return TEAMS_REVIEW_REF if store.get_ref(TEAMS_REVIEW_REF) is not None else None
+
+    def department_channel(self, department: Department, store: Store) -> str | None:
+        """Chosen by one of its reviewers in Teams (`godkendelseskanal <afdeling>`)."""
+        key = department_ref(department)
+        return key if store.get_ref(key) is not None else None
 
     def channel(self, entry: str) -> str | None:
         """`teams:<name>` names the channel whose reference is stored under that key."""

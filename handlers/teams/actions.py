@@ -1,12 +1,16 @@
-"""Card actions: the intake form's submit, the proposer's resubmit and the three decisions.
+"""Card actions: the questions and the advice (new or edited), and the three decisions.
 
+Questions → advice → Send / Ret / Drop: the questions card's submit is answered with the
+advice card, which carries the answers in its actions' data; only Send stores, once per card.
 Action.Execute answers with a card in the invoke response; Teams shows it to the person who
 clicked only. Changes everyone sees go through the outbox (the review card updated in place).
 """
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, replace
 from http import HTTPStatus
 from typing import Any
 
@@ -19,27 +23,36 @@ from microsoft_agents.activity import (
 from microsoft_agents.hosting.core import RouteRank, TurnContext, TurnState
 from microsoft_agents.hosting.core.app.adaptive_card import factory
 
-from bot.proposal import Decision, proposal_number, whole_number
-from bot.submission import Submission, submit_form
+from bot import readout
+from bot.proposal import Decision, Proposal, proposal_number, whole_number
+from bot.submission import check, store
 from bot.workflow import NotAllowed, NotFound, Unavailable, WorkflowError
-from handlers.teams import refs
+from handlers.teams import NAME, refs
 from handlers.teams import text as T
 from handlers.teams.cards import (
     APPROVE,
+    ASK_CENTRAL,
+    DROP,
+    EDIT,
     NOTE_INPUT,
     REJECT,
     REQUEST_CHANGES,
     RESUBMIT,
+    SEND,
     SUBMIT_INTAKE,
     Card,
+    advice_card,
+    advise,
     intake_card,
     message_card,
     resubmit_form,
-    resubmitted_card,
     review_card,
+    source_name,
     submitted_card,
 )
 from handlers.teams.edge import TeamsEdge, card_message
+from policy.answers import Answers, from_intake
+from policy.models import Intake
 
 DECISIONS = {
     APPROVE: Decision.APPROVE,
@@ -63,11 +76,39 @@ def register(edge: TeamsEdge) -> None:
         cards.action_submit(verb, rank=RouteRank.FIRST)(_form_fallback(edge))
     for verb, decision in DECISIONS.items():
         cards.action_execute(verb)(_decide_handler(edge, verb, decision))
+    cards.action_execute(ASK_CENTRAL)(_ask_central_handler(edge))
     edge.app.add_route(_unknown_card_action, _answer_unknown, is_invoke=True,
                        rank=RouteRank.LAST)
 
 
-# -- the intake form ------------------------------------------------------------------------
+# -- the questions, the advice, and Send ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Draft:
+    """What a form's answers are for: a new proposal, named by its card's id, or the
+    proposer's edit of a stored one, at the revision they edit. The cards carry it (`data`)."""
+
+    form_id: str = ""
+    proposal: Proposal | None = None
+    revision: int = 0
+
+    def data(self, answers: Answers | None = None) -> dict[str, Any]:
+        """The card data that names this draft, with the answers when given."""
+        named: dict[str, Any] = (
+            {"proposal_id": self.proposal.id, "revision": self.revision}
+            if self.proposal is not None else {"form_id": self.form_id}
+        )
+        return named if answers is None else {**named, "answers": answers}
+
+    @property
+    def form_key(self) -> str:
+        """Send stores once per key (`Workflow.once`): the questions card's id, which its
+        advice cards keep through Ret, so one card never makes two proposals; an edit, once per
+        revision. A card without an id (none of ours) has no such guard."""
+        if self.proposal is not None:
+            return f"teams:resubmit:{self.proposal.id}:{self.revision}"
+        return f"teams:form:{self.form_id}" if self.form_id else ""
 
 
 def form_id(data: Any) -> str:
@@ -77,44 +118,138 @@ def form_id(data: Any) -> str:
     return raw.encode("utf-8", "replace").decode("utf-8")
 
 
-def accept_form(edge: TeamsEdge, activity: Activity, data: Any) -> Submission:
-    """Store the proposal a form describes, once per form (a second click stores nothing)."""
-    key = form_id(data)
-    return submit_form(edge.core.workflow, data, refs.actor(edge.core, activity),
-                       source="teams", form_key=f"teams:form:{key}" if key else "")
-
-
-def submit_intake(edge: TeamsEdge, activity: Activity, data: Any) -> Card:
-    """The card that answers a submitted form: the form again with errors, or the receipt."""
-    result = accept_form(edge, activity, data)
-    if result.proposal is not None:
-        return submitted_card(result.proposal)
-    if result.duplicate:
-        return message_card(T.ALREADY_SUBMITTED)
-    return intake_card(result.answers, result.errors, data={"form_id": form_id(data)},
-                       notice=result.refused.message if result.refused else None)
-
-
-def resubmit_form_answer(edge: TeamsEdge, activity: Activity, data: Any) -> Card:
-    """The proposer's edited proposal: the form again with errors, or the receipt."""
+def read_draft(edge: TeamsEdge, data: Any, *, edit: bool = False) -> Draft | Card:
+    """The draft a card's data names (`edit`: it must name a stored proposal), or the card
+    that says why there is none."""
+    if not edit and (not isinstance(data, dict) or "proposal_id" not in data):
+        return Draft(form_id=form_id(data))
     try:
         proposal = edge.core.workflow.get(_proposal_id(data))
     except NotFound as exc:
         return message_card(exc.message, color="Attention")
-    result = submit_form(edge.core.workflow, data, refs.actor(edge.core, activity),
-                         source="teams", proposal_id=proposal.id)
+    revision = whole_number(data.get("revision"))
+    return Draft(proposal=proposal, revision=revision or proposal.revision)
+
+
+def questions_card(draft: Draft, answers: Answers, errors: dict[str, str] | None = None, *,
+                   notice: str | None = None, dialog: bool = False) -> Card:
+    """The questions again, with what the person answered (and why not, when it was wrong)."""
+    if draft.proposal is not None:
+        return resubmit_form(draft.proposal, answers, errors, notice=notice)
+    if dialog:
+        return intake_card(answers, errors, data=draft.data(), title=T.EXTENSION_TITLE,
+                           submit_action="Action.Submit", notice=notice)
+    return intake_card(answers, errors, data=draft.data(), notice=notice)
+
+
+def answer_questions(edge: TeamsEdge, activity: Activity, data: Any, *,
+                     dialog: bool = False, edit: bool = False) -> Card:
+    """The questions answered: the advice on them, or the questions with Danish field errors.
+    Nothing is stored; the answers travel on in the advice card's data. `edit`: the questions
+    of the proposer's edit of a stored proposal."""
+    draft = read_draft(edge, data, edit=edit)
+    if not isinstance(draft, Draft):
+        return draft
+    if draft.proposal is not None:
+        refused = _may_not_edit(edge, draft.proposal, activity)
+        if refused is not None:
+            return refused
+        draft = replace(draft, revision=draft.proposal.revision)
+    elif not draft.form_id:  # a card of ours always has one; Send then stores once all the same
+        draft = replace(draft, form_id=uuid.uuid4().hex)
+    checked = check(data)
+    if checked.intake is None:
+        return questions_card(draft, checked.answers, checked.errors, dialog=dialog)
+    return _advice_card(edge, draft, checked.intake, dialog=dialog)
+
+
+def _may_not_edit(edge: TeamsEdge, proposal: Proposal, activity: Activity) -> Card | None:
+    """Why the clicker may not edit `proposal` now (the workflow decides); None if they may."""
+    workflow = edge.core.workflow
+    actor = refs.person(activity)
+    if workflow.can_resubmit(proposal, actor):
+        return None
+    why = T.NOT_OPEN_FOR_EDIT if workflow.is_proposer(proposal, actor) else T.NOT_PROPOSER
+    return message_card(why, color="Attention")
+
+
+def _advice_card(edge: TeamsEdge, draft: Draft, intake: Intake, *, notice: str | None = None,
+                 dialog: bool = False) -> Card:
+    advice = advise(edge.core.settings, edge.core.workflow.advise(intake),
+                    revised=draft.proposal is not None)
+    return advice_card(advice, draft.data(from_intake(intake)), notice=notice,
+                       submit_action="Action.Submit" if dialog else "Action.Execute")
+
+
+@dataclass(frozen=True)
+class Sent:
+    """What Send did: the card that answers the click, and the proposal it stored now."""
+
+    card: Card
+    proposal: Proposal | None = None
+    when: str = ""  # when the proposer can expect an answer
+    again: bool = False  # an edit of a stored proposal
+
+
+def send_answers(edge: TeamsEdge, activity: Activity, data: Any, *,
+                 dialog: bool = False) -> Sent:
+    """Send on the advice card: the answers it carries are checked again (a card's data is
+    the clicker's to change) and stored, once per card, by the one path (bot/submission.py)."""
+    draft = read_draft(edge, data)
+    if not isinstance(draft, Draft):
+        return Sent(draft)
+    checked = check(_carried(data))
+    if checked.intake is None:  # not the answers the advice was given on: ask again
+        return Sent(questions_card(draft, checked.answers, checked.errors, dialog=dialog))
+    edited = draft.proposal.id if draft.proposal is not None else None
+    result = store(edge.core.workflow, checked, refs.actor(edge.core, activity),
+                   source=NAME, form_key=draft.form_key, proposal_id=edited)
     if result.proposal is not None:
-        return resubmitted_card(result.proposal)
-    if isinstance(result.refused, Unavailable):  # nothing stored: keep what they wrote
-        return resubmit_form(proposal, result.answers, notice=result.refused.message)
-    if result.refused is not None:
-        return message_card(result.refused.message, color="Attention")
-    return resubmit_form(proposal, result.answers, result.errors)
+        when = advise(edge.core.settings, result.proposal.recommendation).review.when
+        again = edited is not None
+        return Sent(submitted_card(result.proposal, when, again=again), result.proposal,
+                    when, again)
+    if result.duplicate:
+        return Sent(message_card(T.ALREADY_SUBMITTED))
+    if isinstance(result.refused, Unavailable):  # nothing stored: Send may be pressed again
+        return Sent(_advice_card(edge, draft, checked.intake, notice=result.refused.message,
+                                 dialog=dialog))
+    message = result.refused.message if result.refused is not None else T.ALREADY_SUBMITTED
+    return Sent(message_card(message, color="Attention"))
+
+
+def edit_answers(edge: TeamsEdge, activity: Activity, data: Any, *,
+                 dialog: bool = False) -> Card:
+    """Ret on the advice card: the questions again, with every answer the card carries."""
+    draft = read_draft(edge, data)
+    if not isinstance(draft, Draft):
+        return draft
+    return questions_card(draft, check(_carried(data)).answers, dialog=dialog)
+
+
+def _carried(data: Any) -> Any:
+    """The answers an advice card carries in its data."""
+    return data.get("answers") if isinstance(data, dict) else None
+
+
+def _answer_edit(edge: TeamsEdge, activity: Activity, data: Any) -> Card:
+    return answer_questions(edge, activity, data, edit=True)
+
+
+def _send(edge: TeamsEdge, activity: Activity, data: Any) -> Card:
+    return send_answers(edge, activity, data).card
+
+
+def _drop(edge: TeamsEdge, activity: Activity, data: Any) -> Card:
+    return message_card(T.DROPPED, T.DROPPED_BODY)
 
 
 FORMS: dict[str, Callable[[TeamsEdge, Activity, Any], Card]] = {
-    SUBMIT_INTAKE: submit_intake,
-    RESUBMIT: resubmit_form_answer,
+    SUBMIT_INTAKE: answer_questions,
+    RESUBMIT: _answer_edit,
+    SEND: _send,
+    EDIT: edit_answers,
+    DROP: _drop,
 }
 
 
@@ -164,7 +299,26 @@ def decide(edge: TeamsEdge, activity: Activity, proposal_id: int, decision: Deci
                                             revision=revision)
     except WorkflowError as exc:
         return refusal(edge, proposal_id, exc)
-    return review_card(outcome.proposal, edge.zone)
+    return review_card(outcome.proposal, edge.zone, via=via(edge, outcome.proposal))
+
+
+def _ask_central_handler(edge: TeamsEdge) -> Execute:
+    async def handle(context: TurnContext, state: TurnState, data: Any) -> CardResponse:
+        return respond(await edge.core.run(ask_central, edge, context.activity,
+                                           _proposal_id(data)))
+
+    return handle
+
+
+def ask_central(edge: TeamsEdge, activity: Activity, proposal_id: int) -> Card:
+    """"Bed Kommunikation om hjælp": the department's card, now without its buttons."""
+    try:
+        outcome = edge.core.workflow.ask_central(proposal_id, refs.person(activity))
+    except WorkflowError as exc:
+        return refusal(edge, proposal_id, exc)
+    proposal = outcome.proposal
+    return review_card(proposal, edge.zone, via=via(edge, proposal), moved=True,
+                       notice=readout.ASK_CENTRAL_DONE.format(id=proposal.id))
 
 
 def refusal(edge: TeamsEdge, proposal_id: int, exc: WorkflowError) -> Card:
@@ -174,8 +328,13 @@ def refusal(edge: TeamsEdge, proposal_id: int, exc: WorkflowError) -> Card:
         proposal = edge.core.workflow.get(proposal_id)
     except NotFound as missing:
         return message_card(missing.message, color="Attention")
-    return review_card(proposal, edge.zone, notice=exc.message,
+    return review_card(proposal, edge.zone, via=via(edge, proposal), notice=exc.message,
                        actionable=not isinstance(exc, NotAllowed))
+
+
+def via(edge: TeamsEdge, proposal: Proposal) -> str:
+    """Where the proposal came from, by the platform's own label."""
+    return source_name(edge.core.platforms, proposal.source)
 
 
 def _proposal_id(data: Any) -> int:

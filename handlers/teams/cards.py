@@ -8,17 +8,23 @@ as plain text, and `<at>` tags in it are broken up. TextBlocks hold our own text
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from collections.abc import Callable
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot import advice as A
 from bot import readout
+from bot.advice import Advice, Fit, ReviewLine, Section
+from bot.config import Settings
+from bot.core import CONSOLE
+from bot.platform import Platforms
 from bot.proposal import Proposal, Status
 from bot.workflow import status_label
 from handlers.teams import text as T
 from handlers.teams.form import Answers, card_value
-from policy import Question, Recommendation, label, questions
+from policy import Question, Recommendation, questions
 from policy.answers import from_intake
 from policy.models import QuestionKind
 
@@ -30,12 +36,26 @@ SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
 CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
 
 # Verbs of the actions on our cards; the listeners route on them.
-SUBMIT_INTAKE = "submit_intake"
-RESUBMIT = "resubmit"
+SUBMIT_INTAKE = "submit_intake"  # the questions, answered: the advice comes back
+RESUBMIT = "resubmit"  # the proposer's edited questions: the new advice comes back
+SEND = "send"  # the advice card's Send: the only action that stores a proposal
+EDIT = "edit"  # the advice card's Ret: the questions again, answers kept
+DROP = "drop"  # the advice card's Drop: nothing stored
 APPROVE = "approve"
 REQUEST_CHANGES = "request_changes"
 REJECT = "reject"
+ASK_CENTRAL = "ask_central"
 NOTE_INPUT = {REQUEST_CHANGES: "note_changes", REJECT: "note_reject"}
+
+# The advice card's folded details and the two buttons that fold and unfold them.
+DETAILS = "advice_details"
+SHOW_DETAILS = "advice_show"
+HIDE_DETAILS = "advice_hide"
+# The advice card's size (JSON bytes) above which it leaves out the Action.Submit fallbacks:
+# Teams takes cards of about 28 KB, and the invoke response wraps the card.
+ADVICE_BUDGET = 24_000
+# Sources that are no platform: the terminal (`opslag submit`, the chat), "cli" in old rows.
+_TERMINAL_SOURCES = frozenset({CONSOLE, "cli"})
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _MENTION_TAG = re.compile(r"<(/?)(at)\b", re.IGNORECASE)
@@ -251,45 +271,116 @@ def _value_label(question: Question, value: str | bool) -> str:
     return next((o.label for o in question.options if o.value == value), str(value))
 
 
-def submitted_card(proposal: Proposal) -> Card:
-    route = readout.route_name(proposal.recommendation.review.route)
-    return card([
-        heading(T.SUBMITTED_TITLE.format(id=proposal.id)),
-        rich(proposal.title, weight="Bolder"),
-        note(T.SUBMITTED_BODY.format(route=route)),
-    ])
+# -- the advice, before anything is sent -----------------------------------------------------
 
 
-def resubmitted_card(proposal: Proposal) -> Card:
-    return card([
-        heading(T.RESUBMITTED_TITLE.format(id=proposal.id)),
-        rich(proposal.title, weight="Bolder"),
-        note(T.RESUBMITTED_BODY),
-    ])
+def advise(settings: Settings, rec: Recommendation, *, revised: bool = False) -> Advice:
+    """The advice as people read it (bot/advice.py), with the review times of these settings."""
+    return A.advice(rec, sla_hours=settings.opslag_review_sla_hours,
+                    escalate_minutes=settings.opslag_crisis_escalate_minutes,
+                    title=A.TITLE_REVISED if revised else A.TITLE)
 
 
-# -- the recommendation ---------------------------------------------------------------------
+def advice_card(advice: Advice, data: dict[str, Any], *, notice: str | None = None,
+                submit_action: str = "Action.Execute") -> Card:
+    """The answer to the questions: the short advice (at most three lines, and the platforms
+    that fit), every reason and tip folded away one click down, and the three choices.
+
+    `data` carries the answers (the card keeps nothing else): Send and Ret send them back,
+    and Send checks them again before it stores anything. A dialog (the message action) only
+    submits with Action.Submit, which carries the verb in its data."""
+    body: list[Element] = [heading(advice.title)]
+    if notice:
+        body.append(note(notice, color="Attention"))
+    # The policy may quote what the person wrote in a line: plain text.
+    body += [rich(line, weight="Bolder") for line in advice.summary]
+    body += [{**_fit_line(fit), "spacing": "Small"} for fit in advice.best]
+    body += _fold_buttons()
+    body.append({"type": "Container", "id": DETAILS, "isVisible": False,
+                 "items": _details(advice)})
+    body.append({**note(T.ADVICE_CHOICES, subtle=True, small=True), "separator": True})
+    without_answers = {key: value for key, value in data.items() if key != "answers"}
+    choices: list[tuple[str, str, dict[str, Any], dict[str, str]]] = [
+        (T.ADVICE_SEND, SEND, data, {"style": "positive"}),
+        (T.ADVICE_EDIT, EDIT, data, {}),
+        (T.ADVICE_DROP, DROP, without_answers, {}),
+    ]
+    if submit_action == "Action.Submit":
+        return card(body, [_submit(title, verb, values, **style)
+                           for title, verb, values, style in choices])
+    built = card(body, [execute(title, verb, values, fallback=_submit(title, verb, values),
+                                **style)
+                        for title, verb, values, style in choices])
+    if _size(built) <= ADVICE_BUDGET:
+        return built
+    # A draft near its limit: each fallback is one more copy of the answers. Every Teams
+    # client of today has Universal Actions, so the fallbacks go rather than the card.
+    return card(body, [execute(title, verb, values, **style)
+                       for title, verb, values, style in choices])
 
 
-def recommendation_card(proposal: Proposal, *, revised: bool = False) -> Card:
-    rec = proposal.recommendation
-    title = T.RECOMMENDATION_REVISED if revised else T.RECOMMENDATION_TITLE
-    body = [heading(title.format(id=proposal.id)), rich(proposal.title, weight="Bolder")]
-    # The short answer first: at most three lines (where, who approves, what to fix).
-    body += [rich(line, weight="Bolder") for line in rec.summary]
-    body += _platform_blocks(rec)
-    body += _checklist_blocks(rec)
-    body += _tone_blocks(rec)
-    body += _text_blocks(rec)
-    if rec.warnings:
-        body.append({**note(T.WARNINGS, color="Warning"), "weight": "Bolder"})
-        body += [rich(f"• {warning.message}") for warning in rec.warnings]
-    body.append(_section(T.REVIEW_ROUTE))
-    route = readout.route_name(rec.review.route, start=True)
-    body.append(note(f"{readout.REVIEW_BY}: {route}"))
-    urgent = f" {T.URGENT}." if rec.review.urgent else ""
-    body.append(rich(rec.review.reason + urgent))
-    return card(body)
+def _size(built: Card) -> int:
+    """The card's JSON in bytes, as the Agents SDK writes it (non-ASCII escaped)."""
+    return len(json.dumps(built))
+
+
+def _submit(title: str, verb: str, data: dict[str, Any], **extra: Any) -> Element:
+    """Action.Submit carries the verb in its data (see `intake_card`)."""
+    return {"type": "Action.Submit", "title": title, "data": {**data, "verb": verb}, **extra}
+
+
+def _fold_buttons() -> list[Element]:
+    """"Vis …" and "Skjul …": each folds or unfolds the details and swaps itself for the
+    other, in the client, without a round trip."""
+    targets = [DETAILS, SHOW_DETAILS, HIDE_DETAILS]
+
+    def button(element_id: str, title: str, visible: bool) -> Element:
+        toggle = {"type": "Action.ToggleVisibility", "title": title, "targetElements": targets}
+        return {"type": "ActionSet", "id": element_id, "isVisible": visible,
+                "actions": [toggle]}
+
+    return [button(SHOW_DETAILS, T.ADVICE_SHOW, True),
+            button(HIDE_DETAILS, T.ADVICE_HIDE, False)]
+
+
+def _details(advice: Advice) -> list[Element]:
+    """Every platform's reasons, then the core's sections in its order, then who approves."""
+    blocks = [_section(A.PLATFORMS)]
+    for fit in advice.fits:
+        blocks.append(_fit_line(fit, weight="Bolder"))
+        blocks += _bullets(fit.reasons)
+    for section in advice.sections:
+        blocks += _section_blocks(section)
+    return blocks + _review_blocks(advice.review)
+
+
+def _section_blocks(section: Section) -> list[Element]:
+    blocks = [_section(section.title)]
+    for name, items in section.subheads:
+        blocks.append(rich(name, weight="Bolder"))
+        blocks += _bullets(items)
+    blocks += _bullets(section.items)  # a card has room for every item, `whole` or not
+    if not section.items and not section.subheads and section.empty:
+        blocks.append(note(section.empty, subtle=True))
+    return blocks
+
+
+def _review_blocks(review: ReviewLine) -> list[Element]:
+    urgent = f" {A.URGENT}" if review.urgent else ""
+    return [
+        _section(readout.REVIEW_BY),
+        rich(f"{review.who}. {review.reason}{urgent}"),  # the policy's reason: plain text
+        note(f"{A.WHEN}: {review.when}", subtle=True),
+    ]
+
+
+def _bullets(items: list[str]) -> list[Element]:
+    return [{**rich(f"• {item}"), "spacing": "None"} for item in items]
+
+
+def _fit_line(fit: Fit, **style: Any) -> Element:
+    """"✅ Facebook: Anbefales", coloured by the fit (the colour is ours, the mark the core's)."""
+    return rich(fit.headline, color=T.FIT_COLOR[fit.key], **style)
 
 
 def _section(title: str) -> Element:
@@ -297,51 +388,54 @@ def _section(title: str) -> Element:
             "separator": True, "spacing": "Medium"}
 
 
-def _platform_blocks(rec: Recommendation) -> list[Element]:
-    blocks = [_section(T.PLATFORMS)]
-    for fit in rec.platforms:
-        headline = (f"{T.FIT_MARK[fit.fit]} {label('platform', fit.platform)}: "
-                    f"{label('fit', fit.fit)}")
-        blocks.append(rich(headline, weight="Bolder", color=T.FIT_COLOR[fit.fit]))
-        blocks += [{**rich(f"• {reason}"), "spacing": "None"} for reason in fit.reasons]
-    return blocks
+# -- receipts, after Send ---------------------------------------------------------------------
 
 
-def _checklist_blocks(rec: Recommendation) -> list[Element]:
-    if not rec.crisis_checklist:
-        return []
-    blocks = [_section(T.CRISIS_CHECKLIST)]
-    blocks += [{**rich(f"• {item}"), "spacing": "None"} for item in rec.crisis_checklist]
-    return blocks
+def sent_text(proposal: Proposal, when: str = "", *, again: bool = False) -> str:
+    """"Tak – forslag nr. N er sendt til godkendelse hos …", and when to expect an answer."""
+    return " ".join(part for part in (_sent_title(proposal, again), when) if part)
 
 
-def _tone_blocks(rec: Recommendation) -> list[Element]:
-    if not rec.tone_tips:
-        return []
-    blocks = [_section(T.TONE)]
-    for platform, tips in rec.tone_tips.items():
-        blocks.append(rich(label("platform", platform), weight="Bolder"))
-        blocks += [{**rich(f"• {tip}"), "spacing": "None"} for tip in tips]
-    return blocks
+def submitted_card(proposal: Proposal, when: str = "", *, again: bool = False) -> Card:
+    """Where the person pressed Send: the receipt, not the advice they have just read."""
+    body = [heading(_sent_title(proposal, again)), rich(proposal.title, weight="Bolder")]
+    if again:
+        body.append(note(T.SENT_AGAIN_BODY))
+    if when:
+        body.append(note(when))
+    return card(body)
 
 
-def _text_blocks(rec: Recommendation) -> list[Element]:
-    checks = rec.text_checks
-    blocks = [_section(T.TEXT_CHECKS.format(words=checks.words, lix=checks.lix))]
-    if not checks.findings:
-        blocks.append(note(T.NO_FINDINGS, subtle=True))
-    for finding in checks.findings:
-        where = f" ({label('platform', finding.platform)})" if finding.platform else ""
-        blocks.append(rich(f"• {finding.message}{where}"))
-    return blocks
+def _sent_title(proposal: Proposal, again: bool) -> str:
+    route = readout.route_name(proposal.recommendation.review.route)
+    return (T.SENT_AGAIN_TITLE if again else T.SENT_TITLE).format(id=proposal.id, route=route)
+
+
+def receipt_card(proposal: Proposal, when: str = "", *, again: bool = False) -> Card:
+    """The message in the proposer's personal chat after Send: what they sent, who approves
+    and when. Not the advice again: they read it before they sent."""
+    route = readout.route_name(proposal.recommendation.review.route, start=True)
+    body = [
+        heading(T.RECEIPT_AGAIN_TITLE if again else T.RECEIPT_TITLE),
+        note(T.RECEIPT_ABOUT.format(id=proposal.id), subtle=True, small=True),
+        rich(proposal.title, weight="Bolder"),
+        field(readout.REVIEW_BY, route),
+    ]
+    if when:
+        body.append(note(when))
+    return card(body)
 
 
 # -- the review card ------------------------------------------------------------------------
 
 
-def review_card(proposal: Proposal, zone: str, *, notice: str | None = None,
-                actionable: bool = True) -> Card:
-    """The proposal as the central team sees it; with decision buttons while it is open."""
+def review_card(proposal: Proposal, zone: str, *, via: str | None = None,
+                notice: str | None = None, actionable: bool = True,
+                moved: bool = False) -> Card:
+    """The proposal as its reviewers see it; with decision buttons while it is open (and, in
+    a department's channel, the button that asks the central team for help). `via`: where it
+    came from, as people read it (`source_name`). `moved`: the department's card of a
+    proposal since moved to the central team's review."""
     body: list[Element] = []
     if notice:  # may name who decided: plain text
         body.append(rich(notice, color="Attention"))
@@ -350,15 +444,16 @@ def review_card(proposal: Proposal, zone: str, *, notice: str | None = None,
     body.append(note(T.PROPOSAL_HEADING.format(id=proposal.id), subtle=True, small=True))
     body.append(rich(proposal.title, size="Large", weight="Bolder"))
     body += _status_blocks(proposal, zone)
-    body += _fact_blocks(proposal)
+    body += _fact_blocks(proposal, via)
     body.append(_section(T.DRAFT))
     body.append({"type": "Container", "style": "emphasis", "items": [rich(proposal.intake.text)]})
-    body.append(_section(T.PLATFORMS))
-    for fit in proposal.recommendation.platforms:
-        body.append(rich(f"{T.FIT_MARK[fit.fit]} {label('platform', fit.platform)}: "
-                         f"{label('fit', fit.fit)}", color=T.FIT_COLOR[fit.fit]))
+    body.append(_section(A.PLATFORMS))
+    body += [rich(A.fit_line(fit.platform, fit.fit), color=T.FIT_COLOR[fit.fit])
+             for fit in proposal.recommendation.platforms]
     body.append(note(proposal.recommendation.review.reason, subtle=True, small=True))
-    open_for_decision = actionable and proposal.status is Status.PENDING
+    if moved:
+        body.append({**note(readout.MOVED), "weight": "Bolder"})
+    open_for_decision = actionable and proposal.status is Status.PENDING and not moved
     return card(body, _decision_actions(proposal) if open_for_decision else None)
 
 
@@ -380,11 +475,20 @@ def _status_blocks(proposal: Proposal, zone: str) -> list[Element]:
     return blocks
 
 
-def _fact_blocks(proposal: Proposal) -> list[Element]:
+def _fact_blocks(proposal: Proposal, via: str | None) -> list[Element]:
     """The facts every surface shows (bot/readout.py), then where the proposal came from."""
     blocks = [field(fact.label, fact.shown) for fact in readout.facts(proposal) if fact.shown]
-    blocks.append(field(T.VIA, T.SOURCES.get(proposal.source, proposal.source)))
+    if via:
+        blocks.append(field(T.VIA, via))
     return blocks
+
+
+def source_name(platforms: Platforms, source: str) -> str:
+    """Where a proposal came from as people read it: a platform by its own label
+    (bot/platform.py), the terminal, which is no platform, in our words."""
+    if source in platforms:
+        return platforms.label(source)
+    return T.TERMINAL if source in _TERMINAL_SOURCES else source
 
 
 def _decision_actions(proposal: Proposal) -> list[Element]:
@@ -395,6 +499,8 @@ def _decision_actions(proposal: Proposal) -> list[Element]:
         _note_step(T.REQUEST_CHANGES, REQUEST_CHANGES, T.NOTE_CHANGES_LABEL, T.SEND_CHANGES,
                    data),
         _note_step(T.REJECT, REJECT, T.NOTE_REJECT_LABEL, T.SEND_REJECT, data),
+        *([execute(readout.ASK_CENTRAL, ASK_CENTRAL, {"proposal_id": proposal.id})]
+          if proposal.review_route == "department" else []),
     ]
 
 
@@ -413,8 +519,9 @@ def _note_step(title: str, verb: str, question: str, send: str,
 # -- messages to the proposer and the thread ------------------------------------------------
 
 
-def notice_card(proposal: Proposal, zone: str) -> Card:
-    """The decision, told to the proposer; a request for changes carries the form to fix it."""
+def notice_card(proposal: Proposal, zone: str, *, editable: bool = False) -> Card:
+    """The decision, told to the proposer; with the form to fix it when they may edit it and
+    send it again (`editable`: the caller asks `Workflow.can_resubmit`)."""
     told = readout.notice(proposal)
     who = told.by.display if told.by else ""
     body = [
@@ -428,7 +535,7 @@ def notice_card(proposal: Proposal, zone: str) -> Card:
     if told.next_step:
         body.append(note(told.next_step))
     actions = None
-    if proposal.status is Status.CHANGES_REQUESTED:
+    if editable:
         actions = [{"type": "Action.ShowCard", "title": T.NOTICE_EDIT,
                     "card": resubmit_form(proposal)}]
     return card(body, actions)
@@ -443,7 +550,7 @@ def resubmit_form(proposal: Proposal, answers: Answers | None = None,
         verb=RESUBMIT,
         title=T.RESUBMIT_TITLE.format(id=proposal.id),
         intro=T.RESUBMIT_INTRO,
-        submit=T.RESUBMIT,
+        submit=T.SUBMIT,
         notice=notice,
     )
 

@@ -17,6 +17,7 @@ from bot.digest import (
     Item,
     PendingItem,
     age_text,
+    backup_text,
     capped,
     coverage_sections,
     coverage_text,
@@ -59,6 +60,7 @@ def _body(digest: Digest, cap: int) -> list[Element]:
         *_listed([_item(item) for item in digest.tray], cap, TEXT["no_tray"], digest.tray_more),
         _section(TEXT["coverage"]),
         *_coverage(digest),
+        _text(backup_text(digest), isSubtle=True, separator=True, spacing="Medium"),
     ]
 
 

@@ -1,7 +1,10 @@
 """The message action "Foreslå som opslag": a Teams message becomes the draft of a proposal.
 
-fetchTask opens a dialog with the intake card pre-filled with the message's text; submitAction
-stores the proposal, or shows the dialog again with the field errors.
+fetchTask opens a dialog with the intake card pre-filled with the message's text. Each
+submitAction is a step of the same path as in a chat (handlers/teams/actions.py): the questions
+are answered with the advice in the dialog (or the questions again with the field errors), Ret
+brings the questions back, Drop closes it, and only Send stores the proposal and closes it with
+the receipt.
 """
 
 from __future__ import annotations
@@ -20,9 +23,9 @@ from microsoft_teams.api.models import (
     TaskModuleMessageResponse,
 )
 
+from handlers.teams import actions
 from handlers.teams import text as T
-from handlers.teams.actions import accept_form, form_id
-from handlers.teams.cards import CONTENT_TYPE, Card, intake_card, message_card
+from handlers.teams.cards import CONTENT_TYPE, DROP, EDIT, SEND, Card, sent_text
 from handlers.teams.edge import TeamsEdge
 from handlers.teams.form import Answers, draft_answers, html_to_text
 
@@ -39,14 +42,18 @@ def register(edge: TeamsEdge) -> None:
 
     async def submit(context: TeamsTurnContext, state: TurnState,
                      action: MessagingExtensionAction) -> MessagingExtensionActionResponse:
-        result = await edge.core.run(accept_form, edge, context.activity, action.data)
-        if result.proposal is not None:
-            return MessagingExtensionActionResponse(task=TaskModuleMessageResponse(
-                value=T.EXTENSION_SUBMITTED.format(id=result.proposal.id)))
-        if result.duplicate:
-            return dialog(message_card(T.ALREADY_SUBMITTED))
-        return dialog(form(result.answers, result.errors, form_id=form_id(action.data),
-                           notice=result.refused.message if result.refused else None))
+        data = action.data
+        verb = data.get("verb") if isinstance(data, dict) else None
+        if verb == DROP:
+            return closed(T.DROPPED)
+        if verb == SEND:
+            sent = await edge.core.run(actions.send_answers, edge, context.activity, data,
+                                       dialog=True)
+            if sent.proposal is None:  # nothing stored now: why, or the questions again
+                return dialog(sent.card)
+            return closed(sent_text(sent.proposal, sent.when, again=sent.again))
+        step = actions.edit_answers if verb == EDIT else actions.answer_questions
+        return dialog(await edge.core.run(step, edge, context.activity, data, dialog=True))
 
     extensions.fetch_action(COMMAND_ID)(fetch)
     # The SDK types submit handlers as returning MessagingExtensionResponse, but a dialog
@@ -62,10 +69,15 @@ def message_text(action: MessagingExtensionAction) -> str:
     return body.content if body.content_type == "text" else html_to_text(body.content)
 
 
-def form(answers: Answers, errors: dict[str, str] | None = None, *, form_id: str = "",
-         notice: str | None = None) -> Card:
-    return intake_card(answers, errors, data={"form_id": form_id or uuid.uuid4().hex},
-                       title=T.EXTENSION_TITLE, submit_action="Action.Submit", notice=notice)
+def form(answers: Answers, *, notice: str | None = None) -> Card:
+    """The questions in a new dialog, with answers from the message."""
+    return actions.questions_card(actions.Draft(form_id=uuid.uuid4().hex), answers,
+                                  notice=notice, dialog=True)
+
+
+def closed(message: str) -> MessagingExtensionActionResponse:
+    """Close the dialog with a short message."""
+    return MessagingExtensionActionResponse(task=TaskModuleMessageResponse(value=message))
 
 
 def dialog(card: Card) -> MessagingExtensionActionResponse:

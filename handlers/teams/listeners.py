@@ -9,7 +9,7 @@ from microsoft_agents.activity import ActivityTypes
 from microsoft_agents.hosting.core import RouteRank, TurnContext, TurnState
 
 from bot.workflow import NotAllowed, WorkflowError
-from handlers.teams import TEAMS_REVIEW_REF, refs
+from handlers.teams import TEAMS_REVIEW_REF, department_ref, refs
 from handlers.teams import text as T
 from handlers.teams.cards import intake_card
 from handlers.teams.edge import TeamsEdge, card_message, text_message
@@ -38,6 +38,8 @@ def register(edge: TeamsEdge) -> None:
         command, rest = split_command(context.activity.text or "")
         if command in T.PROPOSE_COMMANDS:
             await propose(context, rest)
+        elif command == T.REVIEW_CHANNEL_COMMAND and rest:
+            await choose_department_channel(edge, context, rest)
         elif command == T.REVIEW_CHANNEL_COMMAND:
             await choose_review_channel(edge, context)
         elif command in T.HELP_COMMANDS:
@@ -89,3 +91,25 @@ async def choose_review_channel(edge: TeamsEdge, context: TurnContext) -> None:
         await context.send_activity(text_message(exc.message))
         return
     await context.send_activity(text_message(T.REVIEW_CHANNEL_SET))
+
+
+async def choose_department_channel(edge: TeamsEdge, context: TurnContext, name: str) -> None:
+    """`godkendelseskanal <afdeling>`: a department's reviewer makes this channel the one
+    where the department's own proposals are reviewed."""
+    activity = context.activity
+    if not refs.is_channel(activity):
+        await context.send_activity(text_message(T.REVIEW_CHANNEL_ONLY_IN_CHANNEL))
+        return
+    workflow = edge.core.workflow
+    found = workflow.department(name)
+    key = department_ref(found) if found else ""
+    try:
+        department = await edge.core.run(
+            workflow.choose_department_channel, refs.person(activity), name, key,
+            refs.reference(activity, top_level=True),
+        )
+    except WorkflowError as exc:
+        await context.send_activity(text_message(exc.message))
+        return
+    await context.send_activity(
+        text_message(T.DEPARTMENT_CHANNEL_SET.format(department=department.name)))

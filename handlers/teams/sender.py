@@ -31,16 +31,18 @@ from microsoft_agents.hosting.core.connector.conversations_base import Conversat
 
 from bot.outbox import Delivery, PermanentFailure, RetryLater, Sender, retry_after
 from bot.proposal import Proposal
-from handlers.teams import TEAMS_REVIEW_REF, refs
+from handlers.teams import TEAMS_REVIEW_REF, department_ref, refs
 from handlers.teams import text as T
 from handlers.teams.cards import (
     Card,
+    advise,
     escalation_card,
     heading,
     notice_card,
-    recommendation_card,
+    receipt_card,
     review_card,
     rich,
+    source_name,
     thread_card,
 )
 from handlers.teams.cards import card as adaptive_card
@@ -65,26 +67,33 @@ class TeamsSender(Sender):
     # -- kinds --------------------------------------------------------------------------
 
     async def recommendation(self, delivery: Delivery) -> Result:
+        """The receipt after Send, in the proposer's personal chat: they read the advice
+        before they sent, so it is not repeated."""
         proposal = delivery.proposal
-        revised = delivery.payload.get("event") == "resubmitted"
-        card = recommendation_card(proposal, revised=revised)
-        return await self.post(await self._proposer_ref(proposal), card,
-                               T.SUMMARY_RECOMMENDATION)
+        when = advise(self.edge.core.settings, proposal.recommendation).review.when
+        card = receipt_card(proposal, when,
+                            again=delivery.payload.get("event") == "resubmitted")
+        return await self.post(await self._proposer_ref(proposal), card, T.SUMMARY_RECEIPT)
 
     async def decision_notice(self, delivery: Delivery) -> Result:
         proposal = delivery.proposal
-        card = notice_card(proposal, self.edge.zone)
+        # The form to edit it, if the workflow lets its proposer (after a request for changes).
+        editable = self.edge.core.workflow.can_resubmit(proposal, proposal.proposer)
+        card = notice_card(proposal, self.edge.zone, editable=editable)
         return await self.post(await self._proposer_ref(proposal), card, T.SUMMARY_NOTICE)
 
     async def review_post(self, delivery: Delivery) -> Result:
-        card = review_card(delivery.proposal, self.edge.zone)
-        return await self.post(await self._review_ref(), card, T.SUMMARY_REVIEW)
+        proposal = delivery.proposal
+        return await self.post(await self._review_ref(proposal), self._review(proposal),
+                               T.SUMMARY_REVIEW)
 
     async def review_update(self, delivery: Delivery) -> Result:
-        card = review_card(delivery.proposal, self.edge.zone)
+        moved = delivery.payload.get("event") == "moved_to_central"  # the department's card
+        card = self._review(delivery.proposal, moved=moved)
         root = await delivery.review_message("activity_id")
         if root is None:  # the review channel was chosen after the proposal: post it now
-            return await self.post(await self._review_ref(), card, T.SUMMARY_REVIEW)
+            return await self.post(await self._review_ref(delivery.proposal), card,
+                                   T.SUMMARY_REVIEW)
         await self.send(root["reference"], lambda ops: ops.update_activity(
             root["conversation_id"], root["activity_id"],
             _with_id(card_message(card), root["activity_id"])))
@@ -100,6 +109,10 @@ class TeamsSender(Sender):
             raise RetryLater("forslagets tråd i godkendelseskanalen findes ikke")
         thread = f"{root['conversation_id']};messageid={root['activity_id']}"
         return await self.post(root["reference"], card, conversation_id=thread)
+
+    def _review(self, proposal: Proposal, *, moved: bool = False) -> Card:
+        via = source_name(self.edge.core.platforms, proposal.source)
+        return review_card(proposal, self.edge.zone, via=via, moved=moved)
 
     async def escalation(self, delivery: Delivery) -> Result:
         card = escalation_card(delivery.proposal, self.edge.zone)
@@ -179,7 +192,14 @@ class TeamsSender(Sender):
         await core.run(self.store.put_ref, refs.user_key(user_id), personal, core.clock())
         return personal
 
-    async def _review_ref(self) -> dict[str, Any] | None:
+    async def _review_ref(self, proposal: Proposal | None = None) -> dict[str, Any] | None:
+        """The review channel of the department that reviews `proposal` (when one of its
+        reviewers chose it), else the central team's."""
+        department = self.edge.core.workflow.reviewing_department(proposal) if proposal else None
+        if department is not None:
+            ref = await self._ref(department_ref(department))
+            if ref is not None:
+                return ref
         return await self._ref(TEAMS_REVIEW_REF)
 
     async def _ref(self, key: str) -> dict[str, Any] | None:

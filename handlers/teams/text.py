@@ -15,12 +15,14 @@ HELP = (
     "**Opslag** hjælper dig med at planlægge opslag efter Norddjurs Kommunes strategi for "
     "sociale medier.\n\n"
     "- **foreslå-opslag** (evt. efterfulgt af din tekst): svar på spørgsmålene og få en "
-    "anbefaling af kanal, tone og tekst. Forslaget sendes til godkendelse.\n"
+    "anbefaling af kanal, tone og tekst. Derefter vælger du, om forslaget skal sendes til "
+    "godkendelse.\n"
     "- **Foreslå som opslag**: vælg det i menuen (…) på en besked for at gøre den til et "
     "forslag.\n"
     "- **ugeoversigt**: ugens planlagte opslag.\n"
     "- **godkendelseskanal**: den centrale kommunikationsafdeling skriver det i den kanal, "
-    "hvor forslag skal godkendes.\n"
+    "hvor forslag skal godkendes. En afdelings godkendere skriver **godkendelseskanal** og "
+    "afdelingens navn i den kanal, hvor afdelingens egne forslag skal godkendes.\n"
     "- **hjælp**: denne besked."
 )
 UNKNOWN_COMMAND = (
@@ -37,6 +39,10 @@ REVIEW_CHANNEL_SET = (
     "Denne kanal er nu godkendelseskanal. Nye forslag fra Teams og Slack bliver lagt her "
     "med knapper til at godkende, bede om ændringer eller afvise."
 )
+DEPARTMENT_CHANNEL_SET = (
+    "Denne kanal er nu godkendelseskanal for {department}. Afdelingens egne forslag bliver lagt "
+    "her, og afdelingens godkendere tager stilling til dem."
+)
 REVIEW_CHANNEL_NOT_CENTRAL = (
     "Kun den centrale kommunikationsafdeling kan vælge godkendelseskanalen."
 )
@@ -50,10 +56,12 @@ SOMETHING_WENT_WRONG = "Beklager, noget gik galt hos mig. Prøv igen om lidt."
 INTAKE_TITLE = "Foreslå et opslag"
 INTAKE_INTRO = (
     "Svar på spørgsmålene, så får du en anbefaling efter kommunens strategi for sociale "
-    "medier, og forslaget sendes til godkendelse."
+    "medier. Du ser anbefalingen, før du vælger at sende forslaget til godkendelse."
 )
 RESUBMIT_TITLE = "Ret forslag nr. {id}"
-RESUBMIT_INTRO = "Ret dit forslag ud fra bemærkningen og send det igen."
+RESUBMIT_INTRO = (
+    "Ret dit forslag ud fra bemærkningen. Du ser den nye anbefaling, før du sender det igen."
+)
 OPTIONAL = "(valgfri)"
 APPLIES_WHEN = "Kun når «{question}» er {values}."
 OR = " eller "
@@ -61,43 +69,49 @@ YES = "Ja"
 NO = "Nej"
 REQUIRED_ERROR = "Skal udfyldes."
 ERRORS_SUMMARY = "Ret venligst de markerede felter."
-SUBMIT = "Send forslag"
-RESUBMIT = "Send igen"
-SUBMITTED_TITLE = "Tak! Forslag nr. {id} er gemt"
-SUBMITTED_BODY = (
-    "Det er sendt til godkendelse hos {route}. Du får anbefalingen om et øjeblik."
-)
-RESUBMITTED_TITLE = "Forslag nr. {id} er sendt igen"
-RESUBMITTED_BODY = (
-    "Godkenderne kan se den rettede udgave. Du får besked, når der er taget stilling."
-)
+SUBMIT = "Se anbefalingen"  # the questions' button: nothing is sent yet
 ALREADY_SUBMITTED = "Dette forslag er allerede sendt."
 PREFILL_CUT = "Teksten var for lang og er forkortet til {max} tegn."
 EXTENSION_TITLE = "Foreslå som opslag"
-EXTENSION_SUBMITTED = (
-    "Forslag nr. {id} er gemt og sendt til godkendelse. Du får anbefalingen om et øjeblik."
+# Asked again when the proposer edits a proposal they may not (any more) edit.
+NOT_PROPOSER = "Kun den, der har stillet forslaget, kan rette det."
+NOT_OPEN_FOR_EDIT = "Forslaget kan kun rettes, når der er bedt om ændringer."
+
+# -- the advice card, before anything is sent (its headings are the core's: bot/advice.py) --
+
+ADVICE_SEND = "Send til godkendelse"
+ADVICE_EDIT = "Ret"
+ADVICE_DROP = "Drop"
+ADVICE_SHOW = "Vis begrundelser og tips"
+ADVICE_HIDE = "Skjul begrundelser og tips"
+ADVICE_CHOICES = (
+    "**Send til godkendelse** gemmer forslaget og sender det videre. **Ret** fører dig "
+    "tilbage til spørgsmålene med dine svar. **Drop** gemmer intet."
 )
-
-# -- recommendation card ------------------------------------------------------------------
-
-RECOMMENDATION_TITLE = "Anbefaling til forslag nr. {id}"
-RECOMMENDATION_REVISED = "Anbefaling til den rettede udgave af forslag nr. {id}"
-PLATFORMS = "Kanaler"
-CRISIS_CHECKLIST = "Krisetjekliste"
-TONE = "Tone"
-TEXT_CHECKS = "Teksten: {words} ord, LIX {lix:.0f}"
-NO_FINDINGS = "Ingen bemærkninger til teksten."
-WARNINGS = "Vær opmærksom på"
-REVIEW_ROUTE = "Godkendelse"
-URGENT = "Haster"
-FIT_MARK = {"recommended": "✔", "possible": "~", "not_recommended": "✘"}
+DROPPED = "Intet er gemt."
+DROPPED_BODY = "Skriv **foreslå-opslag**, når du vil foreslå et opslag igen."
+# The card's colour of each fit (the mark itself is the core's: bot/advice.py FIT_MARK).
 FIT_COLOR = {"recommended": "Good", "possible": "Warning", "not_recommended": "Attention"}
+
+# -- receipts, after Send ----------------------------------------------------------------------
+
+# In the invoke response, where the person pressed Send.
+SENT_TITLE = "Tak – forslag nr. {id} er sendt til godkendelse hos {route}."
+SENT_AGAIN_TITLE = (
+    "Tak – den rettede udgave af forslag nr. {id} er sendt til godkendelse hos {route}."
+)
+SENT_AGAIN_BODY = "Godkenderne ser den nye udgave i samme tråd."
+# The message in the proposer's personal chat: the receipt to keep, not the advice again.
+RECEIPT_TITLE = "Dit forslag er sendt til godkendelse"
+RECEIPT_AGAIN_TITLE = "Din rettede udgave er sendt til godkendelse"
+RECEIPT_ABOUT = "Forslag nr. {id}"
 
 # -- review card --------------------------------------------------------------------------
 
 PROPOSAL_HEADING = "Forslag nr. {id}"
 VIA = "Via"
-SOURCES = {"teams": "Teams", "slack": "Slack", "console": "terminalen", "cli": "terminalen"}
+# Where a proposal came from when that is no platform (the platforms name themselves).
+TERMINAL = "terminalen"
 DRAFT = "Udkast"
 CRISIS = "Krisekommunikation – haster"
 APPROVE = "Godkend"
@@ -119,7 +133,7 @@ ESCALATION_BODY = (
     "forslagets tråd i godkendelseskanalen."
 )
 SUMMARY_REVIEW = "Nyt forslag til godkendelse"
-SUMMARY_RECOMMENDATION = "Din anbefaling fra Opslag"
+SUMMARY_RECEIPT = "Dit forslag er sendt til godkendelse"
 SUMMARY_NOTICE = "Nyt om dit forslag"
 SUMMARY_ESCALATION = "Haster: forslag venter på godkendelse"
 

@@ -183,8 +183,15 @@ class Bot:
 
     async def submit_intake(self, answers: dict[str, Any], *, user_id: str = ANNA,
                             metadata: str = "") -> Reply:
-        view = {**intake_view(), "private_metadata": metadata}
-        return await self.submit_view(view, fill(view, answers), user_id=user_id)
+        """Answer the intake modal and press Send on the advice it is answered with (the
+        questions' answer when it is not the advice: field errors, a refusal)."""
+        self._views += 1
+        view = {**intake_view(), "private_metadata": metadata, "id": f"VINTAKE{self._views}"}
+        questions = await self.submit_view(view, fill(view, answers), user_id=user_id)
+        advice = (questions.json() or {}).get("view") if questions.status == 200 else None
+        if not advice or advice.get("callback_id") != ids.ADVICE_VIEW:
+            return questions
+        return await self.submit_view({**advice, "id": view["id"]}, {}, user_id=user_id)
 
     async def submit_reason(self, metadata: str, note: Any, *, user_id: str = CHEF) -> Reply:
         view = {"type": "modal", "callback_id": ids.REASON_VIEW, "private_metadata": metadata,
@@ -213,6 +220,26 @@ class Bot:
     async def compose(self, name: str, value: dict[str, Any],
                       who: A.User = A.PROPOSER) -> Reply:
         return await self.teams(A.compose(name, who, self.connector.service_url, value))
+
+    async def propose(self, data: Any, who: A.User = A.PROPOSER) -> Reply:
+        """Propose as a person does in Teams: the questions card's submit, then Send on the
+        advice card it is answered with. The questions' reply when there is no advice (field
+        errors, a refusal), else Send's."""
+        questions = await self.execute("submit_intake", data, who)
+        send = execute_data(questions, "send")
+        return questions if send is None else await self.execute("send", send, who)
+
+    async def compose_propose(self, value: dict[str, Any], who: A.User = A.PROPOSER) -> Reply:
+        """The message action's dialog answered, then Send on the advice it shows (each step
+        a submitAction); the questions' reply when there is no advice."""
+        questions = await self.compose("composeExtension/submitAction", value, who)
+        task = (questions.json() or {}).get("task") if questions.status == 200 else None
+        card = ((task or {}).get("value") or {}).get("card", {}).get("content") or {}
+        send = next((action["data"] for action in card.get("actions") or []
+                     if action.get("data", {}).get("verb") == "send"), None)
+        if send is None:
+            return questions
+        return await self.compose("composeExtension/submitAction", {**value, "data": send}, who)
 
     # -- the core ------------------------------------------------------------------------
 
@@ -245,6 +272,19 @@ class Bot:
         return proposals[-1]
 
 
+def execute_data(reply: Reply, verb: str) -> dict[str, Any] | None:
+    """The data of the Action.Execute with this verb on the card an invoke answered with."""
+    if reply.status != 200:
+        return None
+    body = reply.json() or {}
+    if body.get("statusCode") != 200:
+        return None
+    for action in (body.get("value") or {}).get("actions") or []:
+        if action.get("type") == "Action.Execute" and action.get("verb") == verb:
+            return dict(action["data"])
+    return None
+
+
 def sign(body: bytes, timestamp: int | None = None, *, secret: str = SECRET) -> dict[str, str]:
     """Slack's v0 signature over the raw bytes, as Slack computes it."""
     stamp = str(int(time.time()) if timestamp is None else timestamp)
@@ -257,9 +297,10 @@ _INTAKE_VIEW: dict[str, Any] = {}
 
 
 def intake_view() -> dict[str, Any]:
-    """The intake modal with every question shown (as after choosing media and a job ad)."""
+    """The intake modal with every question shown (as after choosing a video and a job ad)."""
     if not _INTAKE_VIEW:
-        _INTAKE_VIEW.update(intake_modal({"has_media": True, "content_type": "jobopslag"}))
+        _INTAKE_VIEW.update(intake_modal({"has_media": True, "media_kind": "video",
+                                          "content_type": "jobopslag"}))
     return dict(_INTAKE_VIEW)
 
 

@@ -229,7 +229,8 @@ ANSWERS: list[Answer] = [
     Answer("content-type-drop", "content_type", "'); DROP TABLE proposals;--", valid=False),
     Answer("crisis-maybe", "crisis", "maybe", valid=False),
     Answer("has-media-maybe", "has_media", "maybe", valid=False),
-    Answer("captions-maybe", "captions", "maybe", valid=False),
+    # Asked only about a video.
+    Answer("captions-maybe", "captions", "maybe", valid=False, extra={"media_kind": "video"}),
     Answer("date-feb-30", "planned_for", "2026-02-30", valid=False),
     Answer("date-danish", "planned_for", "30-11-2026", valid=False),
     Answer("date-words", "planned_for", "i morgen", valid=False),

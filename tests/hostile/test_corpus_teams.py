@@ -24,6 +24,7 @@ from tests.teams.conftest import card_texts, inputs
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 NOTE_MAX = 1000
+SENT = "er sendt til godkendelse"  # the receipt after Send
 DRAFTS = [case for case in TYPED if case.field == "text"]
 _forms = itertools.count(1)
 
@@ -108,10 +109,10 @@ async def test_intake_card_answer_is_stored_whole_or_refused_on_its_field(
 ) -> None:
     window = bot.window()
 
-    card = _card(await bot.execute("submit_intake", _form(**{case.field: case.value})))
+    card = _card(await bot.propose(_form(**{case.field: case.value})))
 
     if case.valid:
-        assert any("er gemt" in text for text in card_texts(card)), card_texts(card)
+        assert any(SENT in text for text in card_texts(card)), card_texts(card)
         assert bot.counts()["proposals"] == window.counts["proposals"] + 1
         _stored_whole(bot, case.field, case.kept)
     else:
@@ -124,7 +125,7 @@ async def test_intake_card_answer_is_stored_whole_or_refused_on_its_field(
 async def test_extension_dialog_answer_is_stored_whole_or_refused(bot: Bot, case: Typed) -> None:
     window = bot.window()
 
-    reply = await bot.compose("composeExtension/submitAction", {
+    reply = await bot.compose_propose({
         "commandId": COMMAND_ID, "commandContext": "message",
         "data": _form(**{case.field: case.value}),
     })
@@ -132,7 +133,7 @@ async def test_extension_dialog_answer_is_stored_whole_or_refused(bot: Bot, case
     assert reply.status == 200, reply.body
     task = reply.json()["task"]
     if case.valid:
-        assert task["type"] == "message" and "er gemt" in task["value"]
+        assert task["type"] == "message" and SENT in task["value"]
         assert bot.counts()["proposals"] == window.counts["proposals"] + 1
         _stored_whole(bot, case.field, case.kept)
     else:
@@ -147,10 +148,10 @@ async def test_a_forged_answer_is_refused_on_the_card(bot: Bot, case: Answer) ->
     window = bot.window()
     answers = {**case.extra, case.field: _teams_value(case.value)}
 
-    card = _card(await bot.execute("submit_intake", _form(**answers)))
+    card = _card(await bot.propose(_form(**answers)))
 
     if case.valid:
-        assert any("er gemt" in text for text in card_texts(card)), card_texts(card)
+        assert any(SENT in text for text in card_texts(card)), card_texts(card)
         assert bot.counts()["proposals"] == window.counts["proposals"] + 1
     else:
         assert _shows_errors(card), card_texts(card)
@@ -190,6 +191,8 @@ async def test_card_data_that_names_no_proposal_is_answered_and_changes_nothing(
         ("approve", A.CENTRAL, {}),
         ("reject", A.CENTRAL, {"note_reject": "Nej"}),
         ("resubmit", A.PROPOSER, teams_form()),
+        ("send", A.PROPOSER, {"answers": teams_form(), "revision": 1}),
+        ("edit", A.PROPOSER, {"answers": teams_form()}),
     ):
         card = _card(await bot.execute(verb, {**data, "proposal_id": case.value}, who))
         assert any("findes ikke" in text for text in card_texts(card)), (verb, card)

@@ -145,12 +145,8 @@ async def test_a_whole_character_outside_the_basic_plane_in_a_name_is_fine(
     """A surrogate pair (an emoji, "\\ud83c\\udf33" in JSON) is one character, not half."""
     window = bot.window()
     who = A.User("emil", "Emil \U0001F333 Park og Vej", "aad-emil-parks")
-    conversation, channel_data = A.personal(who)
 
-    reply = await bot.teams(A.card_action("submit_intake", {**teams_form(), "form_id": "emil"},
-                                          who, bot.connector.service_url,
-                                          conversation=conversation,
-                                          channel_data=channel_data))
+    reply = await bot.propose({**teams_form(), "form_id": "emil"}, who)  # questions, then Send
 
     assert reply.status == 200 and reply.json()["statusCode"] == 200
     assert bot.latest().proposer.name == who.name

@@ -21,11 +21,21 @@ from handlers.slack import ids
 from handlers.slack import text as ST
 from handlers.teams import text as TT
 from tests.conftest import intake_data
-from tests.hostile.conftest import A_MONDAY, Bot, check, intake_view, sign, teams_form
+from tests.hostile.conftest import (
+    A_MONDAY,
+    Bot,
+    check,
+    execute_data,
+    intake_view,
+    sign,
+    teams_form,
+)
 from tests.hostile.corpus import FORM, INVOKES, JSON, RAW, SLACK, TEAMS, Invoke, Raw
 from tests.slack.helpers import ANNA, CHEF, OUTSIDER, block_action, command_fields, fill, user
 from tests.teams import activities as A
 from tests.teams.conftest import card_texts
+
+TEAMS_SENT = "er sendt til godkendelse"  # Teams' receipt after Send
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -135,10 +145,10 @@ async def test_an_odd_form_id_still_stores_the_form_once(bot: Bot, form_id: str)
     window = bot.window()
     data = {**teams_form(), "form_id": form_id}
 
-    first = (await bot.execute("submit_intake", data)).json()
-    second = (await bot.execute("submit_intake", data)).json()
+    first = (await bot.propose(data)).json()  # the questions, then Send on the advice
+    second = (await bot.propose(data)).json()  # the same card answered and sent again
 
-    assert any("er gemt" in text for text in card_texts(first["value"]))
+    assert any(TEAMS_SENT in text for text in card_texts(first["value"]))
     assert TT.ALREADY_SUBMITTED in card_texts(second["value"])
     assert bot.counts()["proposals"] == window.counts["proposals"] + 1
     assert await check(bot, window) == []
@@ -186,15 +196,25 @@ async def test_a_replayed_event_is_handled_once(bot: Bot) -> None:
     assert len(bot.api.calls_to("chat.postMessage", channel="CREPLAY")) == 1
 
 
+async def _advice_sent(bot: Bot, view: dict[str, Any], answers: dict[str, Any]) -> str:
+    """The questions answered once; the Send that follows, as a request body to replay."""
+    payload = {"type": "view_submission", "team": {"id": "T0NORDDJURS"}, "user": user(ANNA),
+               "api_app_id": "A1", "token": "x", "trigger_id": "t",
+               "view": {**view, "hash": "h1", "state": {"values": fill(view, answers)}}}
+    advice = (await bot.slack(_payload(payload), FORM)).json()["view"]
+    assert advice["callback_id"] == ids.ADVICE_VIEW
+    send = {**payload, "view": {**advice, "id": view["id"], "hash": "h2",
+                                "state": {"values": {}}}}
+    return _payload(send)
+
+
 async def test_a_replayed_view_submission_stores_one_proposal(bot: Bot) -> None:
     window = bot.window()
     view = {**intake_view(), "id": "VREPLAY1"}
-    payload = {"type": "view_submission", "team": {"id": "T0NORDDJURS"}, "user": user(ANNA),
-               "api_app_id": "A1", "token": "x", "trigger_id": "t",
-               "view": {**view, "hash": "h1",
-                        "state": {"values": fill(view, intake_data(text="Kun én gang"))}}}
+    send = await _advice_sent(bot, view, intake_data(text="Kun én gang"))
+    assert bot.counts()["proposals"] == window.counts["proposals"]  # the advice stores nothing
 
-    first, second = await _twice(bot, _payload(payload))
+    first, second = await _twice(bot, send)
 
     assert first.json()["response_action"] == "update"
     assert ST.ALREADY_SUBMITTED in _texts(second.json())
@@ -210,12 +230,9 @@ async def test_a_replayed_resubmission_is_stored_once(bot: Bot) -> None:
     window = bot.window()
     view = {**intake_view(), "id": "VREPLAY2",
             "private_metadata": json.dumps({"proposal_id": proposal.id})}
-    payload = {"type": "view_submission", "team": {"id": "T0NORDDJURS"}, "user": user(ANNA),
-               "api_app_id": "A1", "token": "x", "trigger_id": "t",
-               "view": {**view, "hash": "h1",
-                        "state": {"values": fill(view, intake_data(title="Ny titel"))}}}
+    send = await _advice_sent(bot, view, intake_data(title="Ny titel"))
 
-    first, second = await _twice(bot, _payload(payload))
+    first, second = await _twice(bot, send)
 
     assert first.json()["response_action"] == "update"
     assert ST.ALREADY_SUBMITTED in _texts(second.json())
@@ -260,18 +277,19 @@ async def test_a_replayed_reason_decides_once(bot: Bot) -> None:
 async def test_replayed_teams_activities_act_once(bot: Bot) -> None:
     window = bot.window()
     conversation, channel_data = A.personal(A.PROPOSER)
-    submit = A.card_action("submit_intake", {**teams_form(text="Teams én gang"),
-                                             "form_id": "replay-1"},
-                           A.PROPOSER, bot.connector.service_url,
-                           conversation=conversation, channel_data=channel_data)
-    first, second = [(await bot.teams(submit)).json() for _ in (1, 2)]
+    advice = await bot.execute("submit_intake", {**teams_form(text="Teams én gang"),
+                                                 "form_id": "replay-1"})
+    send = A.card_action("send", execute_data(advice, "send") or {}, A.PROPOSER,
+                         bot.connector.service_url, conversation=conversation,
+                         channel_data=channel_data)
+    first, second = [(await bot.teams(send)).json() for _ in (1, 2)]
     proposal = bot.latest()
     approve = A.card_action("approve", {"proposal_id": proposal.id}, A.CENTRAL,
                             bot.connector.service_url, conversation=conversation,
                             channel_data=channel_data)
     decided, again = [(await bot.teams(approve)).json() for _ in (1, 2)]
 
-    assert any("er gemt" in text for text in card_texts(first["value"]))
+    assert any(TEAMS_SENT in text for text in card_texts(first["value"]))
     assert TT.ALREADY_SUBMITTED in card_texts(second["value"])
     assert bot.counts()["proposals"] == window.counts["proposals"] + 1
     assert proposal.intake.text == "Teams én gang"
@@ -328,13 +346,15 @@ async def test_teams_trusts_only_from_aad_object_id_not_data_fields(bot: Bot) ->
     card = (await bot.execute("approve", {"proposal_id": theirs.id, "from": central,
                                           "aadObjectId": A.CENTRAL.aad,
                                           "user_id": A.CENTRAL.aad}, A.PROPOSER)).json()
-    stored = (await bot.execute("submit_intake", {
-        **teams_form(text="Hvem er jeg?"), "form_id": "identity-1", "proposer": A.CENTRAL.aad,
-        "aadObjectId": A.CENTRAL.aad, "from": central}, A.COLLEAGUE)).json()
+    claims = {"proposer": A.CENTRAL.aad, "aadObjectId": A.CENTRAL.aad, "from": central}
+    advice = await bot.execute("submit_intake", {
+        **teams_form(text="Hvem er jeg?"), "form_id": "identity-1", **claims}, A.COLLEAGUE)
+    stored = (await bot.execute("send", {**(execute_data(advice, "send") or {}), **claims},
+                                A.COLLEAGUE)).json()
 
     assert any("Kun den centrale" in text for text in card_texts(card["value"]))
     assert bot.core.workflow.get(theirs.id).status == "pending"
-    assert any("er gemt" in text for text in card_texts(stored["value"]))
+    assert any(TEAMS_SENT in text for text in card_texts(stored["value"]))
     assert bot.latest().proposer.user_id == A.COLLEAGUE.aad
     assert bot.counts()["proposals"] == window.counts["proposals"] + 1
     assert await check(bot, window) == []
@@ -342,7 +362,7 @@ async def test_teams_trusts_only_from_aad_object_id_not_data_fields(bot: Bot) ->
 
 async def test_teams_resubmit_of_someone_elses_proposal_is_refused(bot: Bot) -> None:
     data = {**teams_form(), "form_id": "identity-2"}
-    await bot.execute("submit_intake", data, A.PROPOSER)
+    await bot.propose(data, A.PROPOSER)
     theirs = bot.latest()
     bot.core.workflow.decide(theirs.id, Decision.REQUEST_CHANGES,
                              _teams_actor(A.CENTRAL), "Ret det")
@@ -352,7 +372,14 @@ async def test_teams_resubmit_of_someone_elses_proposal_is_refused(bot: Bot) -> 
                                            "proposal_id": theirs.id,
                                            "aadObjectId": A.PROPOSER.aad}, A.COLLEAGUE)).json()
 
-    assert any("Kun den, der har stillet forslaget" in t for t in card_texts(card["value"]))
+    # Send on an advice card of that proposal, forged or forwarded, is refused the same way.
+    sent = (await bot.execute("send", {"proposal_id": theirs.id, "revision": 1,
+                                       "answers": teams_form(text="Overtaget")},
+                              A.COLLEAGUE)).json()
+
+    for answer in (card, sent):
+        assert any("Kun den, der har stillet forslaget" in t
+                   for t in card_texts(answer["value"]))
     assert bot.core.workflow.get(theirs.id).revision == 1
     assert await check(bot, window) == []
 

@@ -4,9 +4,10 @@ One server configured the way production is (every secret from the environment, 
 credentials, Slack over HTTP and Socket Mode, the access log through PathOnlyAccessLogger as
 `opslag.server.main` runs it) goes through a whole working day with every logger at DEBUG: a Slack
 and a Teams proposal, decisions on both, the weekly digest, the calendar fetched with its token
-in the query string, and deliveries that fail and are logged as errors. Then every captured
+in the query string, /metrics with its token and a wrong one, and deliveries that fail and are
+logged as errors. Then every captured
 record (message, arguments, exception and extra fields) and every reply body is searched for
-each secret's value.
+each secret's value, also as the JSON log (OPSLAG_LOG_FORMAT=json) writes each record.
 """
 
 from __future__ import annotations
@@ -27,13 +28,14 @@ from microsoft_agents.hosting.core.authorization._entra_issuers import BOTFRAMEW
 from bot.config import load_settings
 from handlers.slack import ids
 from handlers.teams import hosting
+from opslag import logs
 from opslag.server import SCHEDULER_KEY, PathOnlyAccessLogger
 from tests.conftest import FakeClock, intake_data, isolate_settings
 from tests.fakes.connector import FakeConnector, FakeTokenProvider
 from tests.fakes.loopback import Loopback, serve
 from tests.fakes.slack_api import FakeSlackApi, wait_until
-from tests.hostile.conftest import A_MONDAY, Bot, intake_view, teams_form
-from tests.slack.helpers import ANNA, CHEF, REVIEW_CHANNEL, command_fields, fill
+from tests.hostile.conftest import A_MONDAY, Bot, teams_form
+from tests.slack.helpers import ANNA, CHEF, REVIEW_CHANNEL, command_fields
 from tests.teams import activities as A
 
 SETTING = "CONNECTIONS__SERVICE_CONNECTION__SETTINGS__"
@@ -45,6 +47,7 @@ SECRETS = {
     "SLACK_APP_TOKEN": "xapp-1-A1-3333-hemmeligapptoken2e1d0c",
     SETTING + "CLIENTSECRET": "hemmelig~client~secret~8a7b6c",
     "OPSLAG_CALENDAR_TOKEN": "hemmelig-kalender-token-4d3e2f",
+    "OPSLAG_METRICS_TOKEN": "hemmelig-metrics-token-7a6b5c",
 }
 _KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
 
@@ -157,15 +160,13 @@ async def test_no_secret_in_any_log_line_or_reply(
     assert (await bot.slack_form(command_fields(api, "Åbent hus", ANNA,
                                                 "/foreslå-opslag"))).status == 200
     await api.wait_for("views.open")
-    view = {**intake_view(), "id": "VSECRET1"}
-    reply = await bot.submit_view(view, fill(view, intake_data(title="Fra Slack")))
+    reply = await bot.submit_intake(intake_data(title="Fra Slack"))
     assert reply.json()["response_action"] == "update"
     slack_proposal = bot.latest()
 
-    # A Teams proposal: the command, the card's submit.
+    # A Teams proposal: the command, the card's submit, Send on the advice.
     assert (await bot.say("foreslå-opslag Vi holder åbent")).status == 202
-    card = (await bot.execute("submit_intake", {**teams_form(title="Fra Teams"),
-                                                "form_id": "secret-1"})).json()
+    card = (await bot.propose({**teams_form(title="Fra Teams"), "form_id": "secret-1"})).json()
     assert card["statusCode"] == 200
     teams_proposal = bot.latest()
     assert teams_proposal.id != slack_proposal.id
@@ -191,6 +192,15 @@ async def test_no_secret_in_any_log_line_or_reply(
     wrong = await bot.request("GET", "/kalender.ics?token=" + secret_calendar[:-1])
     assert wrong.status == 404
 
+    # The metrics, with the token and with a wrong one.
+    metrics_token = SECRETS["OPSLAG_METRICS_TOKEN"]
+    scraped = await bot.request("GET", "/metrics",
+                                headers={"Authorization": f"Bearer {metrics_token}"})
+    assert scraped.status == 200 and "opslag_proposals" in scraped.body
+    wrong = await bot.request("GET", "/metrics",
+                              headers={"Authorization": f"Bearer {metrics_token[:-1]}"})
+    assert wrong.status == 401
+
     # Deliveries that fail: given up (an error in the log) and to be tried again.
     api.fail("chat.postMessage", error="invalid_auth", times=5)
     api.fail("conversations.open", status=500, times=5)
@@ -215,6 +225,11 @@ async def test_no_secret_in_any_log_line_or_reply(
     assert any(line.startswith("GET /kalender.ics 200") for line in access), access
     assert any("apps.connections.open" in r.getMessage() for r in captured)
     records = [_record_text(record) for record in captured]
+    # The same records as the JSON log writes them: one JSON object per line each.
+    as_json = logs.json_formatter()
+    json_lines = [as_json.format(record) for record in captured]
+    assert all("\n" not in line and isinstance(json.loads(line), dict) for line in json_lines)
+    records += json_lines
     replies = [reply.body for reply in bot.replies]
     sent = [json.dumps(call.args, ensure_ascii=False) for call in api.calls] + [
         json.dumps(call.body, ensure_ascii=False) for call in connector.calls + connector.failed]

@@ -18,7 +18,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -27,6 +27,8 @@ import aiohttp
 from slack_sdk.signature import SignatureVerifier
 
 from bot.store import Store
+from handlers.slack import ids
+from handlers.slack.views import intake_modal
 from tests.conftest import card_form, intake_data
 from tests.fakes.connector import FakeConnector
 from tests.fakes.slack_api import FakeSlackApi
@@ -114,10 +116,23 @@ class Client:
 
     async def slack_submit(self, view: dict[str, Any], user: str, modal: str,
                            **overrides: Any) -> Answer:
-        """Submit the intake modal; `modal` is its view id (Slack gives each opened modal its
-        own; the same id again is the same submission sent twice)."""
-        payload = view_submission({**view, "id": modal}, intake_data(**overrides), user)
-        return await self.slack({"payload": json.dumps(payload)})
+        """Answer the intake modal's questions and press Send on the advice they are answered
+        with; `modal` is its view id (Slack gives each opened modal its own and keeps it
+        through the advice; the same id again is the same proposal sent twice). The questions'
+        answer when there is no advice (a refusal), else Send's; `millis` is the slower of the
+        two acknowledgements (Slack's 3 seconds apply to each)."""
+        answers = intake_data(**overrides)
+        # An answer that adds questions (media) redraws the modal with them first, so a person
+        # answers those too (the alt text): as tests/slack/helpers.py `SlackServer.send`.
+        view = {**view, "id": modal, "blocks": intake_modal(answers)["blocks"]}
+        payload = view_submission(view, answers, user)
+        questions = await self.slack({"payload": json.dumps(payload)})
+        advice = (questions.json() or {}).get("view") if questions.status == 200 else None
+        if not advice or advice.get("callback_id") != ids.ADVICE_VIEW:
+            return questions
+        send = view_submission({**advice, "id": modal}, {}, user)
+        sent = await self.slack({"payload": json.dumps(send)})
+        return replace(sent, millis=max(questions.millis, sent.millis))
 
     async def slack_click(self, action_id: str, proposal_id: int, user: str) -> Answer:
         """A button on the review message in the review channel."""
@@ -142,12 +157,23 @@ class Client:
         return await self.teams(activity)
 
     async def teams_submit(self, user: A.User, form_id: str, **overrides: Any) -> Answer:
+        """Answer the questions card and press Send on the advice card it is answered with;
+        `form_id` is the card's (the same again is the same proposal sent twice). The
+        questions' answer when there is no advice (a refusal), else Send's; `millis` is the
+        slower of the two."""
         conversation, channel_data = A.personal(user)
-        activity = A.card_action(
-            "submit_intake", {**card_form(**overrides), "form_id": form_id}, user,
-            self.service_url, conversation=conversation, channel_data=channel_data,
-        )
-        return await self.teams(activity)
+
+        async def click(verb: str, data: dict[str, Any]) -> Answer:
+            return await self.teams(A.card_action(
+                verb, data, user, self.service_url, conversation=conversation,
+                channel_data=channel_data))
+
+        questions = await click("submit_intake", {**card_form(**overrides), "form_id": form_id})
+        send = _send_data(questions)
+        if send is None:
+            return questions
+        sent = await click("send", send)
+        return replace(sent, millis=max(questions.millis, sent.millis))
 
     async def propose(
         self, platform: str, view: dict[str, Any], number: int, tag: str
@@ -187,13 +213,28 @@ def slack_ack_id(answer: Answer) -> int | None:
 
 
 def teams_ack_id(answer: Answer) -> int | None:
-    """The proposal number on the receipt card ("Tak! Forslag nr. N er gemt")."""
+    """The proposal number on the receipt card ("Tak – forslag nr. N er sendt til
+    godkendelse hos …")."""
     if answer.status != 200 or not answer.body:
         return None
     body = answer.json()
     card = body.get("value") if isinstance(body, dict) else None
     text = json.dumps(card, ensure_ascii=False) if card else ""
-    return proposal_number(text) if "er gemt" in text else None
+    return proposal_number(text) if "er sendt til godkendelse" in text else None
+
+
+def _send_data(answer: Answer) -> dict[str, Any] | None:
+    """The data of Send on the advice card an invoke was answered with; None for any other
+    answer (field errors, a refusal, an error)."""
+    if answer.status != 200 or not answer.body:
+        return None
+    body = answer.json()
+    card = body.get("value") if isinstance(body, dict) else None
+    actions = card.get("actions") or [] if isinstance(card, dict) else []
+    for action in actions:
+        if action.get("type") == "Action.Execute" and action.get("verb") == "send":
+            return dict(action["data"])
+    return None
 
 
 # -- what reached the platforms ------------------------------------------------------------

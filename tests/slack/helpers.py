@@ -19,6 +19,8 @@ from slack_sdk.signature import SignatureVerifier
 
 from bot.config import Settings
 from bot.core import Core
+from handlers.slack import ids
+from handlers.slack.views import intake_modal
 from opslag.server import CORE_KEY, build_app
 from tests.conftest import FakeClock, intake_data
 from tests.fakes.loopback import Loopback
@@ -124,6 +126,29 @@ class SlackServer:
     ) -> Reply:
         return await self.post_payload(view_submission(view, answers, user))
 
+    async def send(
+        self, view: dict[str, Any], answers: dict[str, Any], *, user: str = ANNA
+    ) -> Reply:
+        """What a person does to propose: answer the questions, read the advice Slack shows
+        in the same modal, press Send. The advice's reply when there is no advice (field
+        errors, a refusal), else Send's."""
+        view = {**view, "id": view.get("id") or f"VSEND{next(_view_ids)}"}
+        if view.get("callback_id") == ids.INTAKE_VIEW:
+            # An answer that adds questions (media, content type) redraws the modal with them
+            # first (handlers/slack/actions.py), so a person answers those too: the alt text.
+            view = {**view, "blocks": intake_modal(answers)["blocks"]}
+        reply = await self.submit(view, answers, user=user)
+        shown = advice_of(reply)
+        if shown is None:
+            return reply
+        return await self.press_send(shown, view["id"], user=user)
+
+    async def press_send(self, advice: dict[str, Any], view_id: str, *, user: str = ANNA,
+                         **kwargs: Any) -> Reply:
+        """Press Send on the advice modal (`view_id`: the modal's id, kept through updates)."""
+        return await self.post_payload(view_submission({**advice, "id": view_id}, {}, user),
+                                       **kwargs)
+
     async def event(self, event: dict[str, Any], event_id: str, **kwargs: Any) -> Reply:
         body = json.dumps({
             "token": "x", "team_id": TEAM, "api_app_id": "A1", "type": "event_callback",
@@ -134,6 +159,14 @@ class SlackServer:
 
 
 # -- payloads as Slack builds them ----------------------------------------------------------
+
+
+def advice_of(reply: Reply) -> dict[str, Any] | None:
+    """The advice modal a questions' submission was answered with; None for another answer."""
+    if reply.status != 200 or not reply.body:
+        return None
+    view = (reply.json() or {}).get("view") or {}
+    return view if view.get("callback_id") == ids.ADVICE_VIEW else None
 
 
 def user(user_id: str) -> dict[str, Any]:
@@ -192,6 +225,19 @@ def view_action(view: dict[str, Any], answers: dict[str, Any], action_id: str) -
         "container": {"type": "view", "view_id": "VOPEN"},
         "view": {**view, "id": "VOPEN", "hash": "h-open", "state": {"values": fill(view, answers)}},
         "actions": [{"type": "static_select", "action_id": action_id, "block_id": action_id}],
+    }
+
+
+def view_button(view: dict[str, Any], view_id: str, action_id: str, *,
+                user_id: str = ANNA) -> dict[str, Any]:
+    """A button pressed in an open modal (`view_id`: the modal's id)."""
+    return {
+        "type": "block_actions", "user": user(user_id), "api_app_id": "A1", "token": "x",
+        "team": {"id": TEAM, "domain": "norddjurs"}, "trigger_id": f"trigger-{action_id}",
+        "container": {"type": "view", "view_id": view_id},
+        "view": {**view, "id": view_id, "hash": "h-advice", "state": {"values": {}}},
+        "actions": [{"type": "button", "action_id": action_id, "block_id": "b",
+                     "action_ts": "1.1"}],
     }
 
 
@@ -267,8 +313,9 @@ async def open_modal(server: SlackServer, text: str = "", *, user: str = ANNA) -
 async def propose(server: SlackServer, *, user: str = ANNA, **overrides: Any) -> int:
     """Propose through the modal; returns the proposal id once everything is delivered."""
     view = await open_modal(server, user=user)
-    reply = await server.submit(view, intake_data(**overrides), user=user)
+    reply = await server.send(view, intake_data(**overrides), user=user)
     assert reply.status == 200 and reply.json()["response_action"] == "update", reply.body
+    assert "sendt til godkendelse" in reply.body, reply.body
     await delivered(server)
     return server.core.store.list_proposals()[-1].id
 

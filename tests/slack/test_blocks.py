@@ -9,8 +9,10 @@ from typing import Any
 
 import pytest
 
+from bot import advice
 from bot.proposal import Actor, Decision, Proposal, Status
 from handlers.slack import messages
+from handlers.slack.advice import advice_view, details_view
 from handlers.slack.form import answers_from_state, block_errors
 from handlers.slack.mrkdwn import escape, plain, quote
 from handlers.slack.views import draft_answers, intake_modal, reason_modal
@@ -92,7 +94,9 @@ def test_answers_that_decide_other_questions_dispatch_and_add_those_questions() 
     plain_view = inputs(intake_modal({}))
     assert plain_view["content_type"]["dispatch_action"] is True
     assert plain_view["has_media"]["dispatch_action"] is True
-    view = inputs(intake_modal({"content_type": "jobopslag", "has_media": True}))
+    view = inputs(intake_modal({"content_type": "jobopslag", "has_media": True,
+                                "media_kind": "video"}))
+    assert view["media_kind"]["dispatch_action"] is True  # a video adds the subtitles question
     assert {"job_level", "alt_text", "captions"} <= set(view)
     assert not {"job_level", "alt_text", "captions"} & set(plain_view)
 
@@ -100,7 +104,7 @@ def test_answers_that_decide_other_questions_dispatch_and_add_those_questions() 
 def test_an_intake_survives_prefill_and_submission_unchanged() -> None:
     intake = parse_intake(intake_data(
         content_type="jobopslag", job_level="chef", link="https://norddjurs.dk/job",
-        audience=["borgere", "arbejdsmarked"], captions=True,
+        audience=["borgere", "arbejdsmarked"], media_kind="video", captions=True,
     ))
     view = intake_modal(from_intake(intake))
     answers = applicable(answers_from_state(fill(view, from_intake(intake))))
@@ -147,12 +151,17 @@ def test_user_text_is_escaped_and_verbatim_everywhere_it_appears() -> None:
         decision_note="<!everyone> ret det",
     )
     built = [
-        messages.review_message(p), messages.recommendation_message(
+        messages.review_message(p), messages.receipt_message(
             p, sla_hours=48, escalate_minutes=15), messages.decision_notice(p),
         messages.thread_message(p, "changes_requested"),
     ]
-    for message in built:
-        text = json.dumps([b.to_dict() for b in message.blocks]) + message.text
+    # The advice quotes the person's words in its findings and names them in its summary.
+    worded = _advice_with(nasty)
+    views = [advice_view(worded, private_metadata=""), details_view(worded)]
+    texts = [json.dumps([b.to_dict() for b in m.blocks]) + m.text for m in built]
+    texts += [json.dumps(view.to_dict()) for view in views]
+    assert any(nasty[:5].replace("<", "&lt;") in text for text in texts[-2:])
+    for text in texts:
         for raw in ("<!channel>", "<@U123>", "<!here>", "<@U9>", "<!everyone>", "<https://evil"):
             assert raw not in text
     review = json.dumps([b.to_dict() for b in built[0].blocks])
@@ -209,7 +218,17 @@ def test_an_ordinary_long_draft_is_quoted_in_full() -> None:
     assert quoted.replace("> ", "").replace("\n", "") == draft.strip().replace("\n", "")
 
 
-def test_worst_case_recommendation_stays_under_slacks_limit() -> None:
+def _advice_with(words: str) -> advice.Advice:
+    """The advice with the person's words in every part a surface shows."""
+    rec = recommend(parse_intake(intake_data(text="Vi planter træer.")))
+    rec = rec.model_copy(update={
+        "summary": [words], "warnings": [AdviceWarning(code="x", message=words)],
+        "text_checks": TextChecks(lix=30, words=3, findings=[Finding(code="x", message=words)]),
+    })
+    return advice.advice(rec, sla_hours=48, escalate_minutes=15)
+
+
+def test_worst_case_advice_fits_a_modal_with_every_crisis_item() -> None:
     long_reason = "&" * 1000
     rec = Recommendation(
         platforms=[
@@ -226,7 +245,12 @@ def test_worst_case_recommendation_stays_under_slacks_limit() -> None:
         warnings=[AdviceWarning(code="x", message=long_reason)] * 10,
         policy_version="test",
     )
-    p = proposal(recommendation=rec, intake={"title": "&" * 150})
-    message = messages.recommendation_message(p, sla_hours=48, escalate_minutes=15)
-    total, largest = sizes([b.to_dict() for b in message.blocks])
-    assert total < BLOCKS_MAX_CHARS and largest <= SECTION_MAX_CHARS
+    worst = advice.advice(rec, sla_hours=48, escalate_minutes=15)
+    details = details_view(worst).to_dict()  # slack_sdk checks every limit here
+    assert len(details["blocks"]) <= 100
+    assert max(len(json.dumps(b)) for b in details["blocks"]) <= SECTION_MAX_CHARS
+    checklist = next(b for b in details["blocks"] if "Krisetjekliste" in json.dumps(
+        b, ensure_ascii=False))
+    assert checklist["text"]["text"].count("•") == 10  # shortened, never left out
+    short = advice_view(worst, private_metadata="").to_dict()
+    assert len(json.dumps(short)) < len(json.dumps(details)) / 4

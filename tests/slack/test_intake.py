@@ -85,16 +85,18 @@ async def test_submission_sends_the_recommendation_by_dm_and_posts_for_review(
     server: SlackServer, slack_api: FakeSlackApi
 ) -> None:
     view = await open_modal(server)
-    reply = await server.submit(view, intake_data(department="Skole og Dagtilbud"))
+    reply = await server.send(view, intake_data(department="Skole og Dagtilbud"))
     body = reply.json()
     assert body["response_action"] == "update"
-    assert "Forslag nr. 1 er gemt" in json.dumps(body, ensure_ascii=False)
+    assert "Forslag nr. 1 er gemt og sendt til godkendelse" in json.dumps(body, ensure_ascii=False)
     await delivered(server)
 
     assert [c.args["users"] for c in slack_api.sent("conversations.open")] == [ANNA]
     (dm,) = slack_api.sent("chat.postMessage", channel=f"D{ANNA}")
-    assert "Anbefaling til dit opslag" in texts(dm.args)
-    assert "Hvem godkender" in texts(dm.args)
+    # A receipt: who approves and when, not the advice the proposer read before sending.
+    assert "Dit forslag er sendt til godkendelse" in texts(dm.args)
+    assert "Hvem godkender" in texts(dm.args) and "Hvornår" in texts(dm.args)
+    assert "Platforme" not in texts(dm.args) and "Tone" not in texts(dm.args)
     (post,) = review_posts(slack_api)
     shown = texts(post.args)
     for expected in (f"<@{ANNA}>", "Skole og Dagtilbud", "Træplantning i Grenaa",

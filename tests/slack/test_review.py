@@ -90,7 +90,7 @@ async def sent_back_and_resubmitted(server: SlackServer, pid: int, text: str) ->
     await delivered(server)
     await server.click("resubmit", str(pid), user=ANNA, channel=f"D{ANNA}")
     (edit,) = await api.wait_for("views.open", trigger_id="trigger-resubmit")
-    reply = await server.submit(edit.args["view"], intake_data(text=text))
+    reply = await server.send(edit.args["view"], intake_data(text=text))
     assert "rettede udgave" in json.dumps(reply.json(), ensure_ascii=False)
     await delivered(server)
 
@@ -215,7 +215,7 @@ async def test_changes_requested_then_resubmitted_updates_the_same_review_messag
     view = edit.args["view"]
     assert json.loads(view["private_metadata"]) == {"proposal_id": pid}
     assert initial_text(view) == "Første udgave af teksten."
-    reply = await server.submit(view, intake_data(text="Kortere tekst."))
+    reply = await server.send(view, intake_data(text="Kortere tekst."))
     assert "rettede udgave" in json.dumps(reply.json(), ensure_ascii=False)
     await delivered(server)
 
@@ -224,7 +224,7 @@ async def test_changes_requested_then_resubmitted_updates_the_same_review_messag
     assert [u.args["ts"] for u in updates] == [ts, ts]
     assert has_buttons(updates[-1]) and "Kortere tekst." in texts(updates[-1].args)
     assert "rettet udgave (version 2)" in texts(thread_replies(slack_api, ts)[-1].args)
-    assert "Ny anbefaling" in texts(dms(slack_api)[-1].args)
+    assert "Din rettede udgave er sendt til godkendelse" in texts(dms(slack_api)[-1].args)
     proposal = server.core.workflow.get(pid)
     assert (proposal.status, proposal.revision) == (Status.PENDING, 2)
 

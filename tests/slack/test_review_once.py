@@ -35,7 +35,7 @@ async def test_a_review_post_whose_worker_died_is_found_and_decided_in_one_threa
     slack_api.now = lambda: clock().timestamp()  # message ts on the test's clock
     server = await start_server(background=False)  # delivers only when the test says so
     view = await open_modal(server)
-    reply = await server.submit(view, intake_data())
+    reply = await server.send(view, intake_data())
     assert reply.status == 200
     pid = server.core.store.list_proposals()[-1].id
 

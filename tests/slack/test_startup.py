@@ -106,7 +106,7 @@ async def test_while_auth_test_is_rate_limited_requests_are_served_in_danish_and
     replies = [await server.command()]
     assert (replies[0].status, replies[0].body) == (200, "")
     view = (await slack_api.wait_for("views.open"))[0].args["view"]
-    submitted = await server.submit(view, intake_data())
+    submitted = await server.send(view, intake_data())
     replies.append(submitted)
     assert submitted.status == 200 and submitted.json()["response_action"] == "update"
     await delivered(server)
@@ -160,7 +160,7 @@ async def test_no_request_ever_gets_bolts_english_while_auth_test_fails(
     replies.append(await server.event(mention(ANNA, "CGENERAL", "5.5"), "EvAnna"))
     replies.append(await server.click("approve", "999", channel=REVIEW_CHANNEL))
     view = (await slack_api.wait_for("views.open"))[0].args["view"]
-    replies.append(await server.submit(view, intake_data()))
+    replies.append(await server.send(view, intake_data()))
 
     assert [r.status for r in replies] == [200] * len(replies)
     assert replies[1].json()["response_type"] == "ephemeral"  # help, in Danish, in the ack

@@ -142,6 +142,14 @@ class Session:
         return self._ack(f"submit {view.get('callback_id')}",
                          await self.server.post_payload(payload))
 
+    async def send(self, view: dict[str, Any], answers: dict[str, Any], *,
+                   name: str) -> Any:
+        """The questions answered, then Send pressed on the advice they are answered with."""
+        view = {**view, "id": view.get("id") or f"V{len(self.acks)}"}
+        advice = await self.submit(view, answers, name=name)
+        assert advice["view"]["callback_id"] == ids.ADVICE_VIEW, advice
+        return await self.submit({**advice["view"], "id": view["id"]}, {}, name=name)
+
     async def click(self, action_id: str, value: str, *, user: str = CHEF,
                     channel: str = REVIEW_CHANNEL) -> None:
         self._ack(f"click {action_id}",
@@ -152,7 +160,7 @@ class Session:
         opened = len(self.api.calls_to("views.open", trigger_id=f"trigger-{ANNA}"))
         await self.command(DRAFT)
         view = await self.modal(f"trigger-{ANNA}", opened + 1)
-        answer = await self.submit(view, answers, name=NAME)
+        answer = await self.send(view, answers, name=NAME)
         assert answer["response_action"] == "update", answer
         await delivered(self.server)
         return self.server.core.store.list_proposals()[-1].id
@@ -189,7 +197,7 @@ async def whole_life(session: Session, clock: FakeClock) -> None:
                          "content_type")
     session._ack("form change", await server.post_payload(redraw))
     await session.api.wait_for("views.update")
-    await session.submit(edit, intake_data(**MARKS, planned_for=next_week), name=NAME)
+    await session.send(edit, intake_data(**MARKS, planned_for=next_week), name=NAME)
     await delivered(server)
     approve = session.button("approve", first)
     await session.click("approve", approve)

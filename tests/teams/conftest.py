@@ -68,6 +68,23 @@ def verbs(card: Any) -> list[str]:
     return found
 
 
+def action_data(card: Any, verb: str) -> dict[str, Any]:
+    """The data the card's Action.Execute with this verb sends (show-cards included)."""
+    if isinstance(card, dict):
+        if card.get("type") == "Action.Execute" and card.get("verb") == verb:
+            return dict(card["data"])
+        children: list[Any] = list(card.values())
+    elif isinstance(card, list):
+        children = card
+    else:
+        children = []
+    for child in children:
+        found = action_data(child, verb)
+        if found:
+            return found
+    return {}
+
+
 def inputs(card: Any) -> dict[str, dict[str, Any]]:
     found: dict[str, dict[str, Any]] = {}
     if isinstance(card, dict):
@@ -148,11 +165,18 @@ class Teams:
         await self.say("godkendelseskanal", A.CENTRAL, where="channel")
 
     async def submit(self, user: A.User = A.PROPOSER, **overrides: Any) -> int:
-        """Fill in and send the intake card from the personal chat; returns the proposal id."""
+        """What a person does to propose from the personal chat: answer the questions, read
+        the advice the card is answered with, press Send. Returns the proposal id."""
         form = {**card_form(**overrides), "form_id": f"form-{len(self.responses)}"}
-        card = await self.click_card("submit_intake", form, user)
-        assert shows(card, "er gemt"), card_texts(card)
+        card = await self.send(await self.click_card("submit_intake", form, user), user)
+        assert shows(card, "er sendt til godkendelse"), card_texts(card)
         return max(p.id for p in self.core.store.list_proposals())
+
+    async def send(self, advice: dict[str, Any], user: A.User = A.PROPOSER) -> dict[str, Any]:
+        """Press Send on an advice card; the card the clicker gets back."""
+        data = action_data(advice, "send")
+        assert data, card_texts(advice)  # an advice card, not the questions or a refusal
+        return await self.click_card("send", data, user)
 
     def review_posts(self) -> list[Call]:
         return [c for c in self.connector.of("send") if c.conversation_id == A.REVIEW_CHANNEL]

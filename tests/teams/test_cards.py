@@ -7,10 +7,11 @@ from typing import Any
 
 import pytest
 
+from bot.advice import advice
 from bot.proposal import Actor, Decision, Proposal, Status
 from handlers.teams import cards
 from policy import parse_intake, recommend
-from policy.answers import read_answers
+from policy.answers import from_intake, read_answers
 from tests.conftest import intake_data
 from tests.teams.conftest import assert_valid_card
 
@@ -33,12 +34,14 @@ def _proposal(status: Status = Status.PENDING, **intake: Any) -> Proposal:
 
 
 def _blocks(card: Any) -> list[tuple[str, str]]:
-    """(element type, text) of every text-bearing element."""
+    """(element type, text) of every text-bearing element (not an action's data: not shown)."""
     found: list[tuple[str, str]] = []
     if isinstance(card, dict):
         if isinstance(card.get("text"), str):
             found.append((card.get("type", ""), card["text"]))
         for key, value in card.items():
+            if key == "data":
+                continue
             if key == "value" and isinstance(value, str) and card.get("type", "").startswith(
                     "Input."):
                 found.append((card["type"], value))
@@ -49,9 +52,16 @@ def _blocks(card: Any) -> list[tuple[str, str]]:
     return found
 
 
+def _advice_card(proposal: Proposal) -> dict[str, Any]:
+    shown = advice(proposal.recommendation, sla_hours=48, escalate_minutes=15)
+    return cards.advice_card(shown, {"form_id": "f", "answers": from_intake(proposal.intake)})
+
+
 ALL_CARDS = {
-    "review": lambda p: cards.review_card(p, ZONE),
-    "recommendation": lambda p: cards.recommendation_card(p),
+    "review": lambda p: cards.review_card(p, ZONE, via="Teams"),
+    "advice": _advice_card,
+    "sent": lambda p: cards.submitted_card(p, "Du kan forvente svar inden for 48 timer."),
+    "receipt": lambda p: cards.receipt_card(p, "Du kan forvente svar inden for 48 timer."),
     "notice": lambda p: cards.notice_card(p, ZONE),
     "thread": lambda p: cards.thread_card("rejected", p),
     "escalation": lambda p: cards.escalation_card(p, ZONE),
@@ -72,7 +82,8 @@ def test_user_text_only_ever_appears_as_plain_text_runs(name: str) -> None:
             assert "Gratis" not in text and "Stjerne" not in text and "Kim" not in text
         assert "<at>" not in text.lower()  # never a mention
     runs = [text for kind, text in _blocks(card) if kind == "TextRun"]
-    assert any("**Gratis**" in run for run in runs)  # shown as written
+    if name != "advice":  # the advice is on the answers: it repeats neither title nor draft
+        assert any("**Gratis**" in run for run in runs)  # shown as written
 
 
 def test_mention_tags_are_broken_up_but_look_the_same() -> None:

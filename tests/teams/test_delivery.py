@@ -173,7 +173,7 @@ async def test_after_a_restart_stored_references_reach_the_same_conversations(
         await asyncio.sleep(0.01)
 
     sent = {(c.conversation_id, c.card["body"][0].get("text", "")) for c in second.connector.calls}
-    assert (A.PROPOSER.personal_chat, T.RECOMMENDATION_TITLE.format(id=1)) in sent
+    assert (A.PROPOSER.personal_chat, T.RECEIPT_TITLE) in sent
     assert any(channel == A.REVIEW_CHANNEL and "Forslag nr. 1" in text
                for channel, text in sent)
 

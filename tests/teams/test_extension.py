@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.advice import TITLE as ADVICE_TITLE
 from handlers.teams import text as T
 from handlers.teams.extension import COMMAND_ID
 from handlers.teams.form import html_to_text
@@ -48,6 +49,20 @@ def _dialog_card(body: dict[str, Any]) -> dict[str, Any]:
     return dict(attachment["content"])
 
 
+def _submits(card: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The dialog card's Action.Submit data by verb (dialogs submit with Action.Submit)."""
+    assert all(action["type"] == "Action.Submit" for action in card["actions"])
+    return {action["data"]["verb"]: action["data"] for action in card["actions"]}
+
+
+async def _send_in_dialog(teams: Teams, form: dict[str, Any]) -> dict[str, Any]:
+    """Answer the questions in the dialog, then press Send on the advice it shows."""
+    advice = _dialog_card(await _invoke(teams, "composeExtension/submitAction",
+                                        _value(data=form)))
+    return await _invoke(teams, "composeExtension/submitAction",
+                         _value(data=_submits(advice)["send"]))
+
+
 def test_message_html_becomes_plain_text() -> None:
     assert html_to_text(MESSAGE_HTML) == (
         "Kære alle\nVi holder åbent hus på Kulturhuset lørdag.\n"
@@ -76,17 +91,35 @@ async def test_submit_with_errors_shows_the_dialog_again(teams: Teams) -> None:
     assert teams.core.store.list_proposals() == []
 
 
-async def test_submit_stores_the_proposal_and_closes_with_a_message(teams: Teams) -> None:
+async def test_the_dialog_shows_the_advice_and_only_send_stores(teams: Teams) -> None:
     form = {**card_form(text=html_to_text(MESSAGE_HTML)), "form_id": "x2"}
 
-    body = await _invoke(teams, "composeExtension/submitAction", _value(data=form))
+    advice = _dialog_card(await _invoke(teams, "composeExtension/submitAction",
+                                        _value(data=form)))
+
+    assert shows(advice, ADVICE_TITLE) and shows(advice, T.ADVICE_SHOW)
+    choices = _submits(advice)
+    assert list(choices) == ["send", "edit", "drop"]
+    assert teams.core.store.list_proposals() == []
+
+    questions = _dialog_card(await _invoke(teams, "composeExtension/submitAction",
+                                           _value(data=choices["edit"])))
+    assert inputs(questions)["text"]["value"] == form["text"]  # answers kept
+    dropped = await _invoke(teams, "composeExtension/submitAction",
+                            _value(data=choices["drop"]))
+    assert dropped == {"task": {"type": "message", "value": T.DROPPED}}
+    assert teams.core.store.list_proposals() == []
+
+    body = await _invoke(teams, "composeExtension/submitAction", _value(data=choices["send"]))
 
     (proposal,) = teams.core.store.list_proposals()
-    assert body == {"task": {"type": "message",
-                             "value": T.EXTENSION_SUBMITTED.format(id=proposal.id)}}
+    assert body["task"]["type"] == "message"
+    assert body["task"]["value"] == (
+        f"Tak – forslag nr. {proposal.id} er sendt til godkendelse hos den centrale "
+        "kommunikationsafdeling. Du kan forvente svar inden for 48 timer.")
     assert proposal.intake.text.startswith("Kære alle")
     assert proposal.proposer.user_id == A.PROPOSER.aad
-    again = await _invoke(teams, "composeExtension/submitAction", _value(data=form))
+    again = await _invoke(teams, "composeExtension/submitAction", _value(data=choices["send"]))
     assert shows(_dialog_card(again), T.ALREADY_SUBMITTED)
     assert len(teams.core.store.list_proposals()) == 1
 
@@ -96,8 +129,7 @@ async def test_the_recommendation_opens_a_personal_chat_when_there_is_none(
 ) -> None:
     """Used from a channel by someone who never wrote to the bot: the bot opens a 1:1 chat
     rather than putting the proposer's recommendation in the channel."""
-    form = {**card_form(), "form_id": "x3"}
-    await _invoke(teams, "composeExtension/submitAction", _value(data=form))
+    await _send_in_dialog(teams, {**card_form(), "form_id": "x3"})
 
     assert await teams.deliver() == 1
     create, send = teams.connector.calls
@@ -112,8 +144,7 @@ async def test_the_recommendation_opens_a_personal_chat_when_there_is_none(
 async def test_if_no_personal_chat_can_be_opened_the_answer_goes_where_they_acted(
     teams: Teams,
 ) -> None:
-    form = {**card_form(), "form_id": "x4"}
-    await _invoke(teams, "composeExtension/submitAction", _value(data=form))
+    await _send_in_dialog(teams, {**card_form(), "form_id": "x4"})
     teams.connector.fail_next(403, kind="create")
 
     assert await teams.deliver() == 1

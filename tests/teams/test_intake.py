@@ -1,21 +1,22 @@
-"""Submitting the intake card: field errors on the card, the proposer's recommendation, the
-review card in the review channel."""
+"""Submitting the intake card: field errors on the card, the review card in the review
+channel. Questions → advice → Send is in test_advice.py."""
 
 from __future__ import annotations
 
-import pytest
+from typing import Any
 
+from bot import advice as ADV
 from bot import readout
-from bot.proposal import Status
-from bot.store import StoreUnavailable
-from bot.workflow import Unavailable
+from bot.proposal import Actor
 from handlers.teams import text as T
+from policy import parse_intake
+from tests.conftest import intake_data
 from tests.teams import activities as A
 from tests.teams.conftest import Teams, card_form, card_texts, inputs, shows, verbs
 
 
 async def test_field_errors_come_back_on_the_card_and_nothing_is_stored(teams: Teams) -> None:
-    form = card_form(audience="", content_type="jobopslag", link="www.norddjurs.dk",
+    form = card_form(audience="", content_type="jobopslag", link="http://norddjurs.dk",
                      title="Pædagog søges")
     form.pop("audience")
 
@@ -24,36 +25,13 @@ async def test_field_errors_come_back_on_the_card_and_nothing_is_stored(teams: T
     assert shows(card, T.ERRORS_SUMMARY)
     assert shows(card, "Vælg mindst én målgruppe.")
     assert shows(card, "Vælg, om stillingen er på chefniveau eller ej.")
-    assert shows(card, "Linket skal begynde med https://")
+    assert shows(card, "Skriv en webadresse")
     fields = inputs(card)
     assert fields["title"]["value"] == "Pædagog søges"  # what was typed is kept
     assert fields["content_type"]["value"] == "jobopslag"
     assert verbs(card) == ["submit_intake"]
     assert teams.core.store.list_proposals() == []
     assert teams.core.store.outbox_rows() == []
-
-
-async def test_a_submission_gives_a_receipt_and_the_recommendation(teams: Teams) -> None:
-    card = await teams.click_card("submit_intake", {**card_form(), "form_id": "f1"}, A.PROPOSER)
-
-    (proposal,) = teams.core.store.list_proposals()
-    assert shows(card, T.SUBMITTED_TITLE.format(id=proposal.id))
-    assert proposal.source == "teams"
-    assert proposal.proposer.user_id == A.PROPOSER.aad
-    assert proposal.proposer.name == A.PROPOSER.name
-
-    assert await teams.deliver() == 1  # no review channel yet: only the recommendation
-    (sent,) = teams.connector.calls
-    assert sent.kind == "send" and sent.conversation_id == A.PROPOSER.personal_chat
-    rec = sent.card
-    assert shows(rec, T.RECOMMENDATION_TITLE.format(id=proposal.id))
-    for fit in proposal.recommendation.platforms:
-        assert any(fit.reasons[0] in text for text in card_texts(rec))
-    assert shows(rec, T.TONE)
-    assert shows(rec, T.TEXT_CHECKS.format(words=proposal.recommendation.text_checks.words,
-                                           lix=proposal.recommendation.text_checks.lix))
-    assert shows(rec, T.REVIEW_ROUTE)
-    assert shows(rec, proposal.recommendation.review.reason)
 
 
 async def test_with_a_review_channel_the_proposal_card_is_posted_there(teams: Teams) -> None:
@@ -74,37 +52,12 @@ async def test_with_a_review_channel_the_proposal_card_is_posted_there(teams: Te
         assert data == {"proposal_id": proposal_id, "revision": 1}
 
 
-async def test_the_same_form_sent_twice_is_stored_once(teams: Teams) -> None:
-    form = {**card_form(), "form_id": "same-form"}
-    await teams.click_card("submit_intake", form, A.PROPOSER)
-    again = await teams.click_card("submit_intake", form, A.PROPOSER)
-
-    assert shows(again, T.ALREADY_SUBMITTED)
-    assert len(teams.core.store.list_proposals()) == 1
-
-
 async def test_answers_to_questions_that_do_not_apply_are_dropped(teams: Teams) -> None:
     await teams.submit(has_media=False, alt_text="Et billede, der ikke findes")
 
     (proposal,) = teams.core.store.list_proposals()
     assert proposal.intake.has_media is False
     assert proposal.intake.alt_text is None
-
-
-async def test_action_submit_from_an_older_client_replaces_the_card(teams: Teams) -> None:
-    """Clients without Universal Actions send Action.Submit as a message with a value."""
-    activity = A.message("", A.PROPOSER, teams.url)
-    activity.pop("text")
-    activity["replyToId"] = "card-17"
-    activity["value"] = {**card_form(), "form_id": "old-client", "verb": "submit_intake"}
-
-    response = await teams.post(activity)
-
-    assert response.status == 202
-    (update,) = teams.connector.calls
-    assert update.kind == "update" and update.activity_id == "card-17"
-    assert shows(update.card, "er gemt")
-    assert teams.core.store.list_proposals()[0].status is Status.PENDING
 
 
 async def test_a_malformed_card_action_is_a_400_in_the_body_not_a_500(teams: Teams) -> None:
@@ -124,17 +77,39 @@ async def test_a_malformed_card_action_is_a_400_in_the_body_not_a_500(teams: Tea
         assert body["type"] == "application/vnd.microsoft.error"
 
 
-async def test_a_database_that_cannot_write_keeps_the_answers_on_the_card(
-    teams: Teams, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    def locked(*args: object, **kwargs: object) -> bool:
-        raise StoreUnavailable("database is locked")
+async def test_the_review_card_marks_each_platform_as_every_surface_does(teams: Teams) -> None:
+    await teams.choose_review_channel()
+    proposal_id = await teams.submit()
+    await teams.deliver()
 
-    monkeypatch.setattr(teams.core.store, "first_time", locked)
+    (post,) = teams.review_posts()
+    recommendation = teams.core.workflow.get(proposal_id).recommendation
+    assert shows(post.card, ADV.PLATFORMS)
+    for fit in recommendation.platforms:
+        assert ADV.fit_line(fit.platform, fit.fit) in card_texts(post.card)
+    assert shows(post.card, "✅ Facebook: Anbefales")
+    assert not any(mark in text for text in card_texts(post.card) for mark in "✔✘")
 
-    card = await teams.click_card("submit_intake", {**card_form(title="Høstmarked"),
-                                                    "form_id": "f-locked"}, A.PROPOSER)
 
-    assert shows(card, Unavailable().message)
-    assert inputs(card)["title"]["value"] == "Høstmarked"
-    assert teams.core.store.list_proposals() == []
+async def test_via_names_the_platform_by_its_own_label(teams: Teams) -> None:
+    platform = teams.core.platforms.get("teams")
+    assert platform is not None
+    platform.label = "Microsoft Teams"  # type: ignore[misc]  # a dataclass field
+    await teams.choose_review_channel()
+    await teams.submit()
+    terminal = Actor(platform="console", user_id="jens", name="Jens i terminalen")
+    teams.core.workflow.submit(parse_intake(intake_data(title="Fra terminalen")), terminal,
+                               source="console")
+    await teams.deliver()
+
+    from_teams, from_terminal = teams.review_posts()
+    assert _via(from_teams.card) == "Microsoft Teams"
+    assert _via(from_terminal.card) == T.TERMINAL
+
+
+def _via(card: dict[str, Any]) -> str:
+    """The value of the card's "Via" fact."""
+    for block in card["body"]:
+        if block.get("type") == "ColumnSet" and card_texts(block)[0] == T.VIA:
+            return card_texts(block)[1]
+    raise AssertionError("no Via line")

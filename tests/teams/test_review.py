@@ -7,13 +7,14 @@ from typing import Any
 import pytest
 
 from bot import readout
+from bot.advice import TITLE_REVISED as ADVICE_REVISED
 from bot.proposal import Status
 from handlers.teams import TEAMS_REVIEW_REF
 from handlers.teams import text as T
 from tests.conftest import intake_data
 from tests.fakes.connector import Call
 from tests.teams import activities as A
-from tests.teams.conftest import Teams, card_form, inputs, shows, verbs
+from tests.teams.conftest import Teams, action_data, card_form, inputs, shows, verbs
 
 
 async def _posted(teams: Teams, **overrides: object) -> tuple[int, Call]:
@@ -109,8 +110,15 @@ async def test_changes_then_resubmission_update_the_same_card(teams: Teams) -> N
     teams.connector.clear()
     fixed = {**card_form(text="Vi planter træer ved Grenaa lørdag den 28. november."),
              "proposal_id": proposal_id}
-    answer = await teams.click_card("resubmit", fixed, A.PROPOSER)
-    assert shows(answer, T.RESUBMITTED_TITLE.format(id=proposal_id))
+    advice = await teams.click_card("resubmit", fixed, A.PROPOSER)
+    assert shows(advice, ADVICE_REVISED) and verbs(advice) == ["send", "edit", "drop"]
+    assert await teams.deliver() == 0  # nothing sent again before Send
+    again = await teams.click_card("edit", action_data(advice, "edit"), A.PROPOSER)
+    assert verbs(again) == ["resubmit"]  # the same edit, answers kept
+    assert inputs(again)["text"]["value"] == fixed["text"]
+    answer = await teams.send(advice)
+    assert shows(answer, "Tak – den rettede udgave af forslag nr. 1 er sendt til godkendelse")
+    assert shows(await teams.send(advice), T.ALREADY_SUBMITTED)  # a double click: once
     await teams.deliver()
 
     update, reply, recommendation = _by_kind(teams.connector.calls)
@@ -118,8 +126,11 @@ async def test_changes_then_resubmission_update_the_same_card(teams: Teams) -> N
     assert shows(update.card, "28. november") and shows(update.card, "version 2")
     assert verbs(update.card) == ["approve", "request_changes", "reject"]
     assert reply.thread == (A.REVIEW_CHANNEL, card_id)
-    assert shows(recommendation.card, "rettede udgave")
+    assert shows(recommendation.card, T.RECEIPT_AGAIN_TITLE)  # a receipt, not the advice
+    assert not shows(recommendation.card, ADVICE_REVISED)
     assert teams.review_posts() == []
+    assert [e.event for e in teams.core.workflow.get(proposal_id).history] == [
+        "submitted", "changes_requested", "resubmitted"]
 
 
 async def test_resubmission_errors_come_back_on_the_form(teams: Teams) -> None:
@@ -145,8 +156,13 @@ async def test_only_the_proposer_can_resubmit(teams: Teams) -> None:
 
     card = await teams.click_card("resubmit", {**card_form(), "proposal_id": proposal_id},
                                   A.COLLEAGUE)
-
     assert shows(card, "Kun den, der har stillet forslaget")
+
+    advice = await teams.click_card("resubmit", {**card_form(), "proposal_id": proposal_id},
+                                    A.PROPOSER)
+    sent = await teams.send(advice, A.COLLEAGUE)  # the proposer's advice card, forwarded
+    assert shows(sent, "Kun den, der har stillet forslaget")
+    assert teams.core.workflow.get(proposal_id).status is Status.CHANGES_REQUESTED
 
 
 async def test_reject_with_a_reason(teams: Teams) -> None:
@@ -233,23 +249,6 @@ FIRST = "Første udgave: vi planter træer i Grenaa."
 SECOND = "Anden udgave: vi planter 500 træer ved Grenaa lørdag den 28. november."
 
 
-def action_data(card: Any, verb: str) -> dict[str, Any]:
-    """The data the card's Action.Execute with this verb sends (show-cards included)."""
-    if isinstance(card, dict):
-        if card.get("type") == "Action.Execute" and card.get("verb") == verb:
-            return dict(card["data"])
-        children: list[Any] = list(card.values())
-    elif isinstance(card, list):
-        children = card
-    else:
-        children = []
-    for child in children:
-        found = action_data(child, verb)
-        if found:
-            return found
-    return {}
-
-
 async def _resubmitted(teams: Teams) -> tuple[int, Call, dict[str, Any]]:
     """A review card sent back on revision 1 and resubmitted as revision 2: the proposal, the
     card as first posted, and the card as the channel now shows it. Connector calls cleared."""
@@ -258,7 +257,7 @@ async def _resubmitted(teams: Teams) -> tuple[int, Call, dict[str, Any]]:
     await teams.click_card("request_changes", asked, A.CENTRAL, on=post)
     await teams.deliver()
     fixed = {**card_form(text=SECOND), "proposal_id": proposal_id}
-    await teams.click_card("resubmit", fixed, A.PROPOSER)
+    await teams.send(await teams.click_card("resubmit", fixed, A.PROPOSER))
     await teams.deliver()
     current = teams.connector.of("update")[-1]
     teams.connector.clear()
@@ -335,3 +334,20 @@ async def test_a_forged_revision_in_card_data_decides_nothing(
 
     assert _stored(teams, proposal_id) == before
     assert await teams.deliver() == 0
+
+
+async def test_the_notice_offers_the_edit_only_when_the_workflow_allows_it(
+    teams: Teams, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Whether the proposer may edit is the workflow's to say (`can_resubmit`), not the
+    card's reading of the status."""
+    proposal_id, post = await _posted(teams)
+    monkeypatch.setattr(teams.core.workflow, "can_resubmit", lambda proposal, actor: False)
+    await teams.click_card("request_changes", {"proposal_id": proposal_id,
+                                               "note_changes": "Kortere tekst."},
+                           A.CENTRAL, on=post)
+    await teams.deliver()
+
+    _update, _reply, notice = _by_kind(teams.connector.calls)
+    assert shows(notice.card, "Kortere tekst.")
+    assert "resubmit" not in verbs(notice.card)
