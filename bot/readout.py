@@ -214,6 +214,10 @@ THREAD_PLAIN: Final = {
     "moved_to_central": "🆘 Der er bedt om hjælp fra Kommunikation: forslaget afventer nu den "
                         "centrale kommunikationsafdeling, som tager stilling til det.",
 }
+# Approving while a gate is open (bot/workflow.py `gates`): the reviewer may, with a reason.
+OVERRIDE: Final = "Godkend alligevel"
+OVERRIDE_QUESTION: Final = "Hvorfor skal forslaget godkendes alligevel?"
+GATES: Final = "Det mangler"
 # The department's review post once its proposal has moved to the central team.
 MOVED: Final = "🆘 Sendt videre til den centrale kommunikationsafdeling, som tager stilling."
 ASK_CENTRAL: Final = "Bed Kommunikation om hjælp"

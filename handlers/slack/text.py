@@ -88,16 +88,16 @@ ALREADY_SUBMITTED: Final = "Dette forslag er allerede sendt."
 # "approve": the Approve button while something is missing (bot/workflow.py `gates`): the
 # reviewer may approve anyway, with a written reason.
 REASON_TITLE: Final = {"request_changes": "Bed om ændringer", "reject": "Afvis forslag",
-                       "approve": "Godkend alligevel"}
+                       "approve": readout.OVERRIDE}
 REASON_SUBMIT: Final = {"request_changes": "Send", "reject": "Afvis",
-                        "approve": "Godkend alligevel"}
+                        "approve": readout.OVERRIDE}
 REASON_LABEL: Final = {
     "request_changes": "Hvad skal rettes?",
     "reject": "Hvorfor afvises forslaget?",
-    "approve": "Hvorfor skal forslaget godkendes alligevel?",
+    "approve": readout.OVERRIDE_QUESTION,
 }
 # Above the reason when approving anyway: what is missing, one line each.
-REASON_GATES: Final = "*Det mangler:*"
+REASON_GATES: Final = f"*{readout.GATES}:*"
 REASON_HINT: Final = "Forslagsstilleren får begrundelsen i en privat besked."
 REASON_ABOUT: Final = "Forslag nr. {id}: {title}"
 REASON_MAX: Final = readout.NOTE_MAX

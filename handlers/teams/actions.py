@@ -31,6 +31,7 @@ from handlers.teams import NAME, refs
 from handlers.teams import text as T
 from handlers.teams.cards import (
     APPROVE,
+    APPROVE_ANYWAY,
     ASK_CENTRAL,
     DROP,
     EDIT,
@@ -76,6 +77,8 @@ def register(edge: TeamsEdge) -> None:
         cards.action_submit(verb, rank=RouteRank.FIRST)(_form_fallback(edge))
     for verb, decision in DECISIONS.items():
         cards.action_execute(verb)(_decide_handler(edge, verb, decision))
+    cards.action_execute(APPROVE_ANYWAY)(
+        _decide_handler(edge, APPROVE_ANYWAY, Decision.APPROVE, override=True))
     cards.action_execute(ASK_CENTRAL)(_ask_central_handler(edge))
     edge.app.add_route(_unknown_card_action, _answer_unknown, is_invoke=True,
                        rank=RouteRank.LAST)
@@ -280,26 +283,28 @@ def _form_fallback(edge: TeamsEdge) -> Callable[[TurnContext, TurnState, Any], A
 # -- decisions ------------------------------------------------------------------------------
 
 
-def _decide_handler(edge: TeamsEdge, verb: str, decision: Decision) -> Execute:
+def _decide_handler(edge: TeamsEdge, verb: str, decision: Decision, *,
+                    override: bool = False) -> Execute:
     async def handle(context: TurnContext, state: TurnState, data: Any) -> CardResponse:
         note = data.get(NOTE_INPUT.get(verb, "")) if isinstance(data, dict) else None
         return respond(await edge.core.run(decide, edge, context.activity, _proposal_id(data),
-                                           decision, note, revision=_revision(data)))
+                                           decision, note, revision=_revision(data),
+                                           override=override))
 
     return handle
 
 
 def decide(edge: TeamsEdge, activity: Activity, proposal_id: int, decision: Decision,
-           note: Any, *, revision: int) -> Card:
+           note: Any, *, revision: int, override: bool = False) -> Card:
     """The card the clicker sees: the decided card, or the card with why not (to them alone).
     A click on a revision since replaced gets the current card, with the new text."""
     try:
         outcome = edge.core.workflow.decide(proposal_id, decision, refs.person(activity),
                                             note if isinstance(note, str) else None,
-                                            revision=revision)
+                                            revision=revision, override=override)
     except WorkflowError as exc:
         return refusal(edge, proposal_id, exc)
-    return review_card(outcome.proposal, edge.zone, via=via(edge, outcome.proposal))
+    return reviewed(edge, outcome.proposal)
 
 
 def _ask_central_handler(edge: TeamsEdge) -> Execute:
@@ -317,8 +322,8 @@ def ask_central(edge: TeamsEdge, activity: Activity, proposal_id: int) -> Card:
     except WorkflowError as exc:
         return refusal(edge, proposal_id, exc)
     proposal = outcome.proposal
-    return review_card(proposal, edge.zone, via=via(edge, proposal), moved=True,
-                       notice=readout.ASK_CENTRAL_DONE.format(id=proposal.id))
+    return reviewed(edge, proposal, moved=True,
+                    notice=readout.ASK_CENTRAL_DONE.format(id=proposal.id))
 
 
 def refusal(edge: TeamsEdge, proposal_id: int, exc: WorkflowError) -> Card:
@@ -328,8 +333,14 @@ def refusal(edge: TeamsEdge, proposal_id: int, exc: WorkflowError) -> Card:
         proposal = edge.core.workflow.get(proposal_id)
     except NotFound as missing:
         return message_card(missing.message, color="Attention")
-    return review_card(proposal, edge.zone, via=via(edge, proposal), notice=exc.message,
-                       actionable=not isinstance(exc, NotAllowed))
+    return reviewed(edge, proposal, notice=exc.message,
+                    actionable=not isinstance(exc, NotAllowed))
+
+
+def reviewed(edge: TeamsEdge, proposal: Proposal, **extra: Any) -> Card:
+    """The review card as it stands, with what stops an approval now."""
+    gates = [gate.message for gate in edge.core.workflow.gates(proposal)]
+    return review_card(proposal, edge.zone, via=via(edge, proposal), gates=gates, **extra)
 
 
 def via(edge: TeamsEdge, proposal: Proposal) -> str:

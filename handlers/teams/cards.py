@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -45,7 +45,9 @@ APPROVE = "approve"
 REQUEST_CHANGES = "request_changes"
 REJECT = "reject"
 ASK_CENTRAL = "ask_central"
-NOTE_INPUT = {REQUEST_CHANGES: "note_changes", REJECT: "note_reject"}
+APPROVE_ANYWAY = "approve_anyway"  # Approve while a gate is open, with a written reason
+NOTE_INPUT = {REQUEST_CHANGES: "note_changes", REJECT: "note_reject",
+              APPROVE_ANYWAY: "note_override"}
 
 # The advice card's folded details and the two buttons that fold and unfold them.
 DETAILS = "advice_details"
@@ -431,11 +433,12 @@ def receipt_card(proposal: Proposal, when: str = "", *, again: bool = False) -> 
 
 def review_card(proposal: Proposal, zone: str, *, via: str | None = None,
                 notice: str | None = None, actionable: bool = True,
-                moved: bool = False) -> Card:
+                moved: bool = False, gates: Sequence[str] = ()) -> Card:
     """The proposal as its reviewers see it; with decision buttons while it is open (and, in
     a department's channel, the button that asks the central team for help). `via`: where it
     came from, as people read it (`source_name`). `moved`: the department's card of a
-    proposal since moved to the central team's review."""
+    proposal since moved to the central team's review. `gates`: what stops an approval now
+    (`Workflow.gates`); Approve then asks why it should be approved anyway."""
     body: list[Element] = []
     if notice:  # may name who decided: plain text
         body.append(rich(notice, color="Attention"))
@@ -454,7 +457,11 @@ def review_card(proposal: Proposal, zone: str, *, via: str | None = None,
     if moved:
         body.append({**note(readout.MOVED), "weight": "Bolder"})
     open_for_decision = actionable and proposal.status is Status.PENDING and not moved
-    return card(body, _decision_actions(proposal) if open_for_decision else None)
+    if open_for_decision and gates:
+        body.append({**note(readout.GATES, color="Attention"), "weight": "Bolder"})
+        body += [rich(f"• {gate}") for gate in gates]
+    actions = _decision_actions(proposal, bool(gates)) if open_for_decision else None
+    return card(body, actions)
 
 
 def _status_blocks(proposal: Proposal, zone: str) -> list[Element]:
@@ -491,11 +498,14 @@ def source_name(platforms: Platforms, source: str) -> str:
     return T.TERMINAL if source in _TERMINAL_SOURCES else source
 
 
-def _decision_actions(proposal: Proposal) -> list[Element]:
+def _decision_actions(proposal: Proposal, gated: bool = False) -> list[Element]:
     # The revision shown goes with each click: a decision on text since replaced is refused.
     data = {"proposal_id": proposal.id, "revision": proposal.revision}
+    approve = (_note_step(readout.OVERRIDE, APPROVE_ANYWAY, readout.OVERRIDE_QUESTION,
+                          readout.OVERRIDE, data) if gated
+               else execute(T.APPROVE, APPROVE, data, style="positive"))
     return [
-        execute(T.APPROVE, APPROVE, data, style="positive"),
+        approve,
         _note_step(T.REQUEST_CHANGES, REQUEST_CHANGES, T.NOTE_CHANGES_LABEL, T.SEND_CHANGES,
                    data),
         _note_step(T.REJECT, REJECT, T.NOTE_REJECT_LABEL, T.SEND_REJECT, data),

@@ -112,7 +112,8 @@ class TeamsSender(Sender):
 
     def _review(self, proposal: Proposal, *, moved: bool = False) -> Card:
         via = source_name(self.edge.core.platforms, proposal.source)
-        return review_card(proposal, self.edge.zone, via=via, moved=moved)
+        gates = [gate.message for gate in self.edge.core.workflow.gates(proposal)]
+        return review_card(proposal, self.edge.zone, via=via, moved=moved, gates=gates)
 
     async def escalation(self, delivery: Delivery) -> Result:
         card = escalation_card(delivery.proposal, self.edge.zone)
