@@ -275,7 +275,7 @@ def test_a_road_closure_is_service_information_with_no_linkedin_tips() -> None:
 def test_a_paedagog_portrait_with_three_nursery_children_asks_for_parents_consent() -> None:
     # "portrætter af vores medarbejdere på velfærdsområdet til brug på sociale medier -
     # primært LinkedIn. Indhold af denne type kan også bruges på Facebook". Consent: the
-    # Datatilsynet guidance "Billeder på internettet" (a recognisable person in a photo is
+    # Datatilsynet guidance "Brug af billeder" (a recognisable person in a photo is
     # personal data; children have a special protection).
     r = advice("paedagog")
     assert fits(r)["linkedin"] == "recommended"
