@@ -1153,7 +1153,7 @@ class ProposalFacts(NamedTuple):
     crisis: bool
     proposer: tuple[str, str]  # platform, user id
     department: str | None
-    route: str | None  # recommendation.review.route
+    route: str | None  # who reviews it: review_route, else the recommendation's route
     recommended: tuple[str, ...]  # the platforms the recommendation recommends
     lix: float | None
     findings: tuple[tuple[str, str], ...]  # (code, message) of the text checks asked for
@@ -1197,7 +1197,7 @@ def _report_facts(
     proposal_sql = (
         "SELECT p.id, p.created_at, p.status, p.theme, p.crisis,"
         " json_extract(p.proposer, '$.platform'), p.proposer_id,"
-        " json_extract(p.intake, '$.department'),"
+        " json_extract(p.intake, '$.department'), p.review_route,"
         " json_extract(p.recommendation, '$.review.route', '$.text_checks.lix',"
         f" '$.text_checks.findings', {fits})"
         f" FROM proposals p WHERE p.id IN ({active}) ORDER BY p.id"
@@ -1205,9 +1205,10 @@ def _report_facts(
     bounds = [iso(start), iso(end)]
     wanted = frozenset(finding_codes)
     proposals = []
-    for (pid, created, status, theme, crisis, platform, user, department,
+    for (pid, created, status, theme, crisis, platform, user, department, reviewed_by,
          advice) in db.execute(proposal_sql, bounds):
-        route, lix, findings, *pairs = json.loads(advice)
+        advised, lix, findings, *pairs = json.loads(advice)
+        route = reviewed_by or advised  # who reviews it now (help moves it to central)
         proposals.append(ProposalFacts(
             pid, dt.datetime.fromisoformat(created), status, theme, bool(crisis),
             (platform, user), department, route,

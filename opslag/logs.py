@@ -32,7 +32,10 @@ def formatter(settings: Settings) -> logging.Formatter:
 
 
 def configure(settings: Settings) -> None:
-    """The root logger at INFO, writing to stderr in the configured format."""
+    """The root logger at INFO, writing to stderr in the configured format. A library's
+    `warnings.warn` goes through it too (logger `py.warnings`): printed on its own it would be
+    lines of plain text among the JSON ones."""
     handler = logging.StreamHandler()
     handler.setFormatter(formatter(settings))
     logging.basicConfig(level=logging.INFO, handlers=[handler], force=True)
+    logging.captureWarnings(True)

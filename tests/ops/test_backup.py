@@ -92,10 +92,13 @@ async def test_a_backup_during_a_burst_restores_every_acknowledged_proposal_with
         told.append(BACKUP)
         return await asyncio.to_thread(cli, "backup", "--out", str(copy), db=db_path)
 
-    people = [person(platform, n) for platform in ("slack", "teams")
-              for n in range(USERS_PER_PLATFORM)]
-    *_, (code, out, err) = await asyncio.wait_for(asyncio.gather(*people, take_backup()),
-                                                  timeout=60)
+    # A task group: one person's failure stops the others (and the backup waiting for them).
+    async with asyncio.timeout(60), asyncio.TaskGroup() as group:
+        for platform in ("slack", "teams"):
+            for number in range(USERS_PER_PLATFORM):
+                group.create_task(person(platform, number))
+        backed_up = group.create_task(take_backup())
+    code, out, err = backed_up.result()
 
     assert code == 0, err
     started = told.index(BACKUP)
