@@ -53,7 +53,7 @@ TEXTS = [
     "Vi igangsætter arbejdet på havnen i næste uge, og vejen lukkes i tre dage.",
     "Mød vores nye kollega i Dagplejen, der glæder sig til at møde børnene.",
 ]
-VARIANTS = [
+VARIANTS: list[dict[str, Any]] = [
     {"theme": "klima_miljoe"}, {"theme": "rekruttering"}, {"theme": "erhverv_job",
                                                            "audience": ["erhverv"]},
     {"theme": "bosaetning", "audience": ["tilflyttere"]}, {"theme": "destinationer",
