@@ -16,7 +16,7 @@ from pathlib import Path
 from bot import export, report, schedule
 from bot.config import load_settings
 from bot.core import build_core
-from bot.store import StoreUnavailable
+from bot.store import Store, StoreUnavailable
 
 # The --out rules and the date check of `opslag export`, shared rather than copied.
 from opslag.cli_reports import _date, _output
@@ -63,20 +63,30 @@ def _rapport(args: argparse.Namespace) -> int:
     settings = load_settings()
     try:
         with build_core(settings) as core:
-            built = report.load(
-                core.store, args.first, args.last, schedule.timezone(settings),
-                sla_hours=settings.opslag_review_sla_hours,
-                escalate_minutes=settings.opslag_crisis_escalate_minutes,
-                made_at=core.clock(),
-            )
+            text = page(core.store, args.first, args.last, schedule.timezone(settings),
+                        sla_hours=settings.opslag_review_sla_hours,
+                        escalate_minutes=settings.opslag_crisis_escalate_minutes,
+                        made_at=core.clock())
     except StoreUnavailable:
         raise ReportCommandError(
             f"databasen {settings.opslag_db} kan ikke læses lige nu; prøv igen om lidt"
         ) from None
+    with _output(args.out) as out:
+        out.write(text)
+    return 0
+
+
+def page(
+    store: Store, first: dt.date, last: dt.date, tz: dt.tzinfo, *, sla_hours: int,
+    escalate_minutes: int, made_at: dt.datetime,
+) -> str:
+    """The whole page, as the command writes it (bench/bench_report.py times this)."""
     # Imported here: matplotlib and Jinja2 take a moment, and no other command needs them.
     from handlers import report_html
 
-    page = report_html.render(built)
-    with _output(args.out) as out:
-        out.write(page)
-    return 0
+    # Paused over the drawing too: the first collection after the counting would otherwise
+    # walk every object alive, matplotlib's included.
+    with report.collector_paused():
+        return report_html.render(report.load(
+            store, first, last, tz, sla_hours=sla_hours, escalate_minutes=escalate_minutes,
+            made_at=made_at))

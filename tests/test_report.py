@@ -78,9 +78,12 @@ def known(core: Core, clock: FakeClock) -> dict[str, int]:
                               title="Erhverv")
     clock.now = utc(2026, 1, 18, 10)
     decide(core, ids["business"], Decision.REJECT, "Ikke nu")
-    # A crisis, acted on after 20 minutes.
+    # A crisis, escalated by the bot after 16 minutes (no action of the central team's), then
+    # acted on after 20.
     ids["crisis"] = propose(core, clock, utc(2026, 2, 3, 12), crisis=True, theme="service",
                             content_type="serviceinfo", title="Vandforsyning")
+    clock.now = utc(2026, 2, 3, 12, 16)
+    assert core.workflow.escalate_overdue_crises(dt.timedelta(minutes=15))
     clock.now = utc(2026, 2, 3, 12, 20)
     decide(core, ids["crisis"])
     # Waiting at the end of the period, reminded twice; heavy words and a passive.
@@ -123,6 +126,15 @@ def test_months_run_across_the_new_year_and_a_proposal_counts_in_local_time(
     assert (climate.proposals_by_month, climate.published_by_month) == ([1, 0, 0, 1],
                                                                         [1, 0, 0, 0])
     assert current.proposals == 6 and current.published == 1
+
+
+def test_a_period_begins_and_ends_at_midnight_in_copenhagen(core: Core, clock: FakeClock) -> None:
+    # 23:30 UTC on 31 October is 00:30 on 1 November in Copenhagen (CET): November's.
+    propose(core, clock, utc(2025, 10, 31, 23, 30), title="Lige efter midnat")
+    # 23:30 UTC on 30 November is 00:30 on 1 December: not November's.
+    propose(core, clock, utc(2025, 11, 30, 23, 30), title="December")
+    built = build(core, dt.date(2025, 11, 1), dt.date(2025, 11, 30))
+    assert (built.current.proposals, built.previous.proposals) == (1, 0)
 
 
 def test_focus_areas_come_first_with_the_period_before(core: Core, known: dict[str, int]) -> None:
@@ -175,7 +187,7 @@ def test_review_times_rates_and_reminders(core: Core, known: dict[str, int]) -> 
 
 def test_crises_and_the_time_to_the_first_action(core: Core, known: dict[str, int]) -> None:
     crises = build(core).current.crises
-    assert crises.count == 1 and crises.without_action == 0 and crises.escalated == 0
+    assert crises.count == 1 and crises.without_action == 0 and crises.escalated == 1
     assert crises.median_minutes == pytest.approx(20.0)
     assert [item.proposal_id for item in crises.items] == [known["crisis"]]
 
