@@ -35,6 +35,14 @@ class Kind(StrEnum):
     DIGEST = "digest"
     # The notice to the central team about a message that was given up (see bot/outbox.py).
     UNDELIVERED = "undelivered"
+    # Issue 12 §6: the reminder to publish an approved post on its planned day (to whoever
+    # publishes it), the reminder in a review thread past the SLA (naming the reviewers), and
+    # the notice to the publisher that a published post must be taken down (with its links).
+    PUBLISH_REMINDER = "publish_reminder"
+    REVIEW_REMINDER = "review_reminder"
+    TAKEDOWN_NOTICE = "takedown_notice"
+    # Issue 13 §2: the monthly strategy summary in a review channel.
+    MONTHLY_REPORT = "monthly_report"
 
 
 class PlatformError(Exception):

@@ -24,11 +24,12 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
+from collections.abc import Callable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from croniter import croniter
 
-from bot import backup, digest
+from bot import backup, digest, monthly, reminders
 from bot.config import Settings, SettingsError
 from bot.core import Core
 from bot.digest import Digest, Totals, Week
@@ -166,9 +167,23 @@ class Scheduler:
         self._task: asyncio.Task[None] | None = None
 
     def run_due(self) -> list[Target]:
-        """One round: escalate overdue crises, post a due digest. Returns where it posted."""
+        """One round: escalate overdue crises, send due reminders, post a due digest and a due
+        monthly summary. Returns where the digest was posted."""
         self.escalate()
+        self.remind()
+        self.post_monthly_report()
         return self.post_due_digest()
+
+    def jobs(self) -> list[Callable[[], object]]:
+        """What each round of the loop runs, each on its own (one failing stops no other)."""
+        return [self.escalate, self.remind, self.post_due_digest, self.post_monthly_report]
+
+    def remind(self) -> int:
+        """Reminders to review past the SLA and to publish on the planned day."""
+        return reminders.run_due(self.core)
+
+    def post_monthly_report(self) -> list[Target]:
+        return monthly.post_due(self.core)
 
     def escalate(self) -> None:
         minutes = self.core.settings.opslag_crisis_escalate_minutes
@@ -188,7 +203,7 @@ class Scheduler:
 
     async def run_forever(self) -> None:
         while True:
-            for job in (self.escalate, self.post_due_digest):
+            for job in self.jobs():
                 try:
                     # On the store thread: a digest reads every row it shows, and a locked
                     # database waits the busy timeout; the event loop serves requests meanwhile.

@@ -93,6 +93,21 @@ class ToySender(Sender):
         self.sent.append(Sent(delivery.row.kind, " ".join(delivery.payload["lines"])))
         return {}
 
+    async def publish_reminder(self, delivery: Delivery) -> dict[str, Any]:
+        self._record(delivery, f"dm:{delivery.payload.get('user')}")
+        return {}
+
+    async def review_reminder(self, delivery: Delivery) -> dict[str, Any]:
+        return await self._in_thread(delivery)
+
+    async def takedown_notice(self, delivery: Delivery) -> dict[str, Any]:
+        self._record(delivery, f"dm:{delivery.payload.get('user')}")
+        return {}
+
+    async def monthly_report(self, delivery: Delivery) -> dict[str, Any]:
+        self._record(delivery, str(delivery.payload.get("channel")))
+        return {}
+
 
 class NoDigest(Sender):
     """Every kind but the digest and the notice about an undelivered message."""
@@ -104,6 +119,10 @@ class NoDigest(Sender):
     async def decision_notice(self, delivery: Delivery) -> None: ...
     async def escalation(self, delivery: Delivery) -> None: ...
     async def escalation_dm(self, delivery: Delivery) -> None: ...
+    async def publish_reminder(self, delivery: Delivery) -> None: ...
+    async def review_reminder(self, delivery: Delivery) -> None: ...
+    async def takedown_notice(self, delivery: Delivery) -> None: ...
+    async def monthly_report(self, delivery: Delivery) -> None: ...
 
 
 @dataclass

@@ -180,6 +180,18 @@ class SlackSender(Sender):
             return {"skipped": "ingen godkendelseskanal i Slack"}
         return await self._post(channel, undelivered_message(delivery.payload))
 
+    async def publish_reminder(self, delivery: Delivery) -> Result:
+        raise PermanentFailure("ikke bygget endnu: publish_reminder")
+
+    async def review_reminder(self, delivery: Delivery) -> Result:
+        raise PermanentFailure("ikke bygget endnu: review_reminder")
+
+    async def takedown_notice(self, delivery: Delivery) -> Result:
+        raise PermanentFailure("ikke bygget endnu: takedown_notice")
+
+    async def monthly_report(self, delivery: Delivery) -> Result:
+        raise PermanentFailure("ikke bygget endnu: monthly_report")
+
     # -- Web API calls -------------------------------------------------------------------
 
     def _review(self, proposal: Proposal, *, moved: bool = False) -> Message:

@@ -142,6 +142,18 @@ class TeamsSender(Sender):
         return await self.post(review, undelivered_card(delivery.payload),
                                str(delivery.payload.get("title") or ""))
 
+    async def publish_reminder(self, delivery: Delivery) -> Result:
+        raise PermanentFailure("ikke bygget endnu: publish_reminder")
+
+    async def review_reminder(self, delivery: Delivery) -> Result:
+        raise PermanentFailure("ikke bygget endnu: review_reminder")
+
+    async def takedown_notice(self, delivery: Delivery) -> Result:
+        raise PermanentFailure("ikke bygget endnu: takedown_notice")
+
+    async def monthly_report(self, delivery: Delivery) -> Result:
+        raise PermanentFailure("ikke bygget endnu: monthly_report")
+
     # -- sending ------------------------------------------------------------------------
 
     async def post(self, reference: dict[str, Any] | None, card: Card,
