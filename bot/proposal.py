@@ -18,6 +18,10 @@ class Status(StrEnum):
     CHANGES_REQUESTED = "changes_requested"
     REJECTED = "rejected"
     WITHDRAWN = "withdrawn"
+    # Issue 12 §6: after approval, the post was put out (with a link per platform), and later
+    # possibly taken down again (consent withdrawn, an error found).
+    PUBLISHED = "published"
+    TAKEN_DOWN = "taken_down"
 
 
 class Decision(StrEnum):
@@ -90,6 +94,22 @@ class HistoryEvent(BaseModel):
     details: dict[str, Any] = Field(default_factory=dict)
 
 
+class Publication(BaseModel):
+    """Where and when an approved post was put out ("Udgivet"), and by whom."""
+
+    links: dict[str, str]  # platform key (the strategy's platforms) -> the post's address
+    by: Actor
+    at: dt.datetime
+
+
+class Takedown(BaseModel):
+    """Who asked for an approved or published post to be taken down ("Tag ned"), why, when."""
+
+    by: Actor
+    at: dt.datetime
+    reason: str
+
+
 class Proposal(BaseModel):
     id: int
     created_at: dt.datetime
@@ -114,6 +134,10 @@ class Proposal(BaseModel):
     # Who reviews it now: "department" (its department's own reviewers) or "central". It
     # starts as the advice's route; "Bed Kommunikation om hjælp" moves it to central.
     review_route: str = ""
+    # Set when it is marked published ("Udgivet"), and kept after "Tag ned" (the publisher
+    # needs the links to remove the post).
+    publication: Publication | None = None
+    takedown: Takedown | None = None
     history: list[HistoryEvent] = Field(default_factory=list)
 
     @model_validator(mode="after")

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Final
 
 from bot.proposal import Actor, Proposal, Status
@@ -102,6 +102,16 @@ def _job_level(p: Proposal) -> Value:
     return Value(label("job_level", level) if level else "")
 
 
+def _people(p: Proposal) -> Value:
+    people = p.intake.people_in_media
+    return Value(label("people_in_media", people) if people else "")
+
+
+def _consent(p: Proposal) -> Value:
+    consent = p.intake.consent
+    return Value("" if consent is None else YES if consent else NO)
+
+
 def _planned(p: Proposal) -> Value:
     day = p.intake.planned_for
     return Value(day.isoformat() if day else "", empty=NO_DATE, day=day)
@@ -122,6 +132,8 @@ FACTS: list[About] = [
     About("link", "Link", lambda p: Value(p.intake.link or "", link=True)),
     About("has_media", "Billede/video", lambda p: Value(YES if p.intake.has_media else NO)),
     About("alt_text", "Alt-tekst", lambda p: Value(p.intake.alt_text or "")),
+    About("people_in_media", "Personer i billede/video", _people),
+    About("consent", "Samtykke", _consent),
     About("review_route", REVIEW_BY,
           lambda p: Value(route_name(p.recommendation.review.route, start=True))),
 ]
@@ -145,6 +157,8 @@ STATUS_LINE: Final = {
     Status.CHANGES_REQUESTED: "✏️ Sendt tilbage til ændringer af {who} {when}",
     Status.REJECTED: "⛔ Afvist af {who} {when}",
     Status.WITHDRAWN: "↩️ Trukket tilbage af forslagsstilleren {when}",
+    Status.PUBLISHED: "📣 Udgivet af {who} {when}",
+    Status.TAKEN_DOWN: "🛑 Skal tages ned: {who} bad om det {when}",
 }
 
 
@@ -157,6 +171,7 @@ class StatusLine:
     actor: Actor | None
     at: dt.datetime | None
     note: str | None
+    links: list[Link] = field(default_factory=list)
 
 
 # Said of a decision on one's own proposal (OPSLAG_ALLOW_SELF_APPROVAL), after the person.
@@ -170,6 +185,9 @@ def status_line(proposal: Proposal) -> StatusLine | None:
     """None while the proposal waits for a decision."""
     if proposal.status is Status.PENDING:
         return None
+    after = _after_approval(proposal)
+    if after is not None:
+        return after
     actor = proposal.decided_by or proposal.proposer
     template = STATUS_LINE[proposal.status]
     if proposal.self_decided:
@@ -178,6 +196,18 @@ def status_line(proposal: Proposal) -> StatusLine | None:
         template += _despite(proposal)
     return StatusLine(template, actor, proposal.decided_at or proposal.updated_at,
                       proposal.decision_note)
+
+
+def _after_approval(proposal: Proposal) -> StatusLine | None:
+    """The line of a published post, or one to take down: who, when, why, and its links."""
+    template = STATUS_LINE.get(proposal.status, "")
+    links = published_links(proposal)
+    if proposal.status is Status.PUBLISHED and proposal.publication:
+        return StatusLine(template, proposal.publication.by, proposal.publication.at, None, links)
+    if proposal.status is Status.TAKEN_DOWN and proposal.takedown:
+        takedown = proposal.takedown
+        return StatusLine(template, takedown.by, takedown.at, takedown.reason, links)
+    return None
 
 
 def _despite(proposal: Proposal) -> str:
@@ -193,6 +223,95 @@ def _join(items: list[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " og " + items[-1]
 
 
+# -- from approved to published -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Link:
+    """A published post's address on one platform: the platform as people read it, and
+    the address someone gave (a surface shows it as a link)."""
+
+    platform: str
+    url: str
+
+
+def published_links(proposal: Proposal) -> list[Link]:
+    links = proposal.publication.links if proposal.publication else {}
+    return [Link(label("platform", key), url) for key, url in links.items()]
+
+
+def publish_platforms(proposal: Proposal) -> list[tuple[str, str]]:
+    """The platforms a publish form asks for a link on, (key, label): the advice's, the
+    recommended ones first (a post may also go out where it was advised against)."""
+    order = {"recommended": 0, "possible": 1, "not_recommended": 2}
+    fits = sorted(proposal.recommendation.platforms, key=lambda fit: order.get(fit.fit, 3))
+    return [(fit.platform, label("platform", fit.platform)) for fit in fits]
+
+
+PUBLISH: Final = "Markér som udgivet"
+PUBLISH_TITLE: Final = "Markér som udgivet"
+PUBLISH_SUBMIT: Final = "Gem"
+PUBLISH_INTRO: Final = ("Forslag nr. {id}: {title}\nSkriv linket til opslaget på de platforme, "
+                        "hvor det er lagt op (mindst ét).")
+PUBLISH_LINK: Final = "Link på {platform}"
+PUBLISH_PLACEHOLDER: Final = "https://…"
+PUBLISHED_OK: Final = "Forslag nr. {id} er markeret som udgivet. Tak!"
+TAKE_DOWN: Final = "Tag ned"
+TAKE_DOWN_TITLE: Final = "Tag opslaget ned"
+TAKE_DOWN_SUBMIT: Final = "Bed om at tage det ned"
+TAKE_DOWN_QUESTION: Final = "Hvorfor skal opslaget tages ned?"
+TAKE_DOWN_HINT: Final = ("Fx: samtykket er trukket tilbage. Begrundelsen gemmes i journalen og "
+                         "sendes til den, der udgav opslaget, med linkene.")
+TAKEN_DOWN_OK: Final = ("Forslag nr. {id} er markeret til at blive taget ned. Den, der udgav "
+                        "det, har fået besked med linkene.")
+LINKS: Final = "Links"
+
+
+@dataclass(frozen=True)
+class Reminder:
+    """A message to act: its headline (our words, filled in), the proposal's title, the
+    lines below it, and who it names (`who`: filled in by the surface, e.g. mentions)."""
+
+    headline: str
+    title: str
+    lines: list[str]
+    links: list[Link] = field(default_factory=list)
+    note: str | None = None
+
+
+PUBLISH_REMINDER: Final = "📅 I dag er den planlagte dag for forslag nr. {id}"
+PUBLISH_REMINDER_NEXT: Final = ("Når opslaget er lagt op, så markér det som udgivet med linket. "
+                                "Så kan alle se, at det er ude.")
+REVIEW_REMINDER: Final = ("⏰ Påmindelse: forslag nr. {id} har ventet på godkendelse i {hours} "
+                          "timer.")
+REVIEW_REMINDER_WHO: Final = "{who}: tag stilling til det med knapperne ovenfor."
+REVIEW_REMINDER_NOBODY: Final = "Ingen godkendere er sat op på denne platform."
+TAKEDOWN_NOTICE: Final = "🛑 Opslaget fra forslag nr. {id} skal tages ned"
+TAKEDOWN_WHO: Final = "{who} bad om det {when}."
+TAKEDOWN_NEXT: Final = "Fjern opslaget fra platformene herunder så hurtigt som muligt."
+TAKEDOWN_NEXT_UNPUBLISHED: Final = ("Opslaget er ikke markeret som udgivet. Læg det ikke op, "
+                                    "og fjern det, hvis det alligevel er ude.")
+
+
+def publish_reminder(proposal: Proposal) -> Reminder:
+    return Reminder(PUBLISH_REMINDER.format(id=proposal.id), proposal.title,
+                    [PUBLISH_REMINDER_NEXT])
+
+
+def review_reminder(proposal: Proposal, hours: int) -> Reminder:
+    """`{who}` in `REVIEW_REMINDER_WHO` is for the surface to fill in with its mentions."""
+    return Reminder(REVIEW_REMINDER.format(id=proposal.id, hours=hours), proposal.title, [])
+
+
+def takedown_notice(proposal: Proposal) -> Reminder:
+    """To whoever published (or approved) it: what must come down, why, and where."""
+    links = published_links(proposal)
+    next_step = TAKEDOWN_NEXT if links else TAKEDOWN_NEXT_UNPUBLISHED
+    reason = proposal.takedown.reason if proposal.takedown else None
+    return Reminder(TAKEDOWN_NOTICE.format(id=proposal.id), proposal.title, [next_step],
+                    links, reason)
+
+
 # -- the review thread ----------------------------------------------------------------------
 
 THREAD: Final = {
@@ -201,6 +320,8 @@ THREAD: Final = {
     "rejected": "⛔ {who} har afvist forslaget.",
     "resubmitted": "🔁 {who} har sendt en rettet udgave (version {revision}).",
     "withdrawn": "↩️ {who} har trukket forslaget tilbage.",
+    "published": "📣 {who} har markeret opslaget som udgivet.",
+    "taken_down": "🛑 {who} har bedt om at få opslaget taget ned.",
 }
 # A decision on one's own proposal (OPSLAG_ALLOW_SELF_APPROVAL) says so.
 THREAD_OWN: Final = {
@@ -228,6 +349,7 @@ ASK_CENTRAL_DONE: Final = (
 NOTE: Final = "Begrundelse"  # the label of the reason given with a decision
 _BY_PROPOSER = frozenset({"resubmitted", "withdrawn"})
 _DECISIONS = frozenset({"approved", "changes_requested", "rejected"})
+_AFTER_APPROVAL = frozenset({"published", "taken_down"})
 
 
 @dataclass(frozen=True)
@@ -241,12 +363,16 @@ class ThreadLine:
     actor: Actor | None
     note: str | None
     override: str | None = None
+    links: list[Link] = field(default_factory=list)
 
 
 def thread_line(proposal: Proposal, event: str, status: str) -> ThreadLine:
     """`status`: the Danish status, for an event without its own line."""
     if event in THREAD_PLAIN:
         return ThreadLine(THREAD_PLAIN[event], None, None)
+    after = _after_approval(proposal)
+    if event in _AFTER_APPROVAL and after is not None:
+        return ThreadLine(THREAD[event], after.actor, after.note, links=after.links)
     actor = proposal.proposer if event in _BY_PROPOSER else proposal.decided_by
     template = THREAD.get(event)
     if template is None:
@@ -268,11 +394,14 @@ NOTICE: Final = {
     "approved": "✅ Dit forslag nr. {id} er godkendt",
     "changes_requested": "✏️ Der er bedt om ændringer i dit forslag nr. {id}",
     "rejected": "⛔ Dit forslag nr. {id} er afvist",
+    "published": "📣 Dit forslag nr. {id} er udgivet",
+    "taken_down": "🛑 Dit opslag fra forslag nr. {id} bliver taget ned",
 }
 NOTICE_BY: Final = "Af {who} {when}"
 NOTICE_NEXT: Final = {
     "approved": "Du må gerne lægge det op som planlagt.",
     "changes_requested": "Ret forslaget, og send det igen.",
+    "taken_down": "Den, der udgav det, har fået besked og fjerner det.",
 }
 
 
@@ -285,10 +414,15 @@ class Notice:
     note: str | None
     next_step: str | None
     editable: bool  # the proposer may edit it and send it again: offer them the way
+    links: list[Link] = field(default_factory=list)
 
 
 def notice(proposal: Proposal) -> Notice:
     event = str(proposal.status)
-    return Notice(NOTICE[event].format(id=proposal.id), proposal.title, proposal.decided_by,
-                  proposal.decided_at, proposal.decision_note, NOTICE_NEXT.get(event),
-                  open_for_edit(proposal))
+    headline = NOTICE[event].format(id=proposal.id)
+    after = _after_approval(proposal)
+    if after is not None:
+        return Notice(headline, proposal.title, after.actor, after.at, after.note,
+                      NOTICE_NEXT.get(event), False, after.links)
+    return Notice(headline, proposal.title, proposal.decided_by, proposal.decided_at,
+                  proposal.decision_note, NOTICE_NEXT.get(event), open_for_edit(proposal))

@@ -245,6 +245,13 @@ def _review_route(db: Database) -> None:
     db.table("proposals").add_column("review_route", str)
 
 
+def _publication(db: Database) -> None:
+    # Issue 12 §6: the links of a published post and its takedown, as JSON values
+    # (`Proposal.publication`, `.takedown`); the history rows keep each step for the record.
+    db.table("proposals").add_column("publication", str)
+    db.table("proposals").add_column("takedown", str)
+
+
 # Named migrations, applied once each and in order. Append; never edit one that has shipped.
 MIGRATIONS: list[tuple[str, Callable[[Database], None]]] = [
     ("001_proposals", _create_proposals),
@@ -257,6 +264,7 @@ MIGRATIONS: list[tuple[str, Callable[[Database], None]]] = [
     ("008_proposals_digest_indexes", _index_proposals_for_digest),
     ("009_decision_details", _decision_details),
     ("010_review_route", _review_route),
+    ("011_publication", _publication),
 ]
 
 
@@ -531,7 +539,8 @@ class Store:
         return [_proposal_from_row(row, []) for row in self.db.query(sql, [iso(moment)])]
 
     def approved_planned_between(self, first: dt.date, last: dt.date) -> list[Proposal]:
-        """Approved proposals planned for a day from `first` to `last`, both included."""
+        """Approved proposals (also those published, or taken down again) planned for a day
+        from `first` to `last`, both included."""
         return _approved_planned_between(self.db, first, last)
 
     def approved_without_date(self, limit: int | None = None) -> list[Proposal]:
@@ -542,11 +551,42 @@ class Store:
         )
         return [_proposal_from_row(row, []) for row in self.db.query(_limited(sql, limit))]
 
-    def pending_oldest_first(self, limit: int | None = None) -> list[Proposal]:
+    def pending_oldest_first(self, limit: int | None = None, *,
+                             route: str | None = None) -> list[Proposal]:
         """Pending proposals by how long they have waited since they were last (re)submitted
-        (the `limit` oldest)."""
-        sql = "SELECT * FROM proposals WHERE status = 'pending' ORDER BY updated_at, id"
-        return [_proposal_from_row(row, []) for row in self.db.query(_limited(sql, limit))]
+        (the `limit` oldest); `route`: only those its reviewers review ("central" or
+        "department", `Proposal.review_route`)."""
+        where, params = _route_filter(route)
+        sql = f"SELECT * FROM proposals WHERE status = 'pending'{where} ORDER BY updated_at, id"
+        rows = self.db.query(_limited(sql, limit), params)
+        return [_proposal_from_row(row, []) for row in rows]
+
+    def pending_by_route(self) -> dict[str, int]:
+        """How many proposals wait for each route's reviewers."""
+        sql = f"SELECT {_ROUTE}, count(*) FROM proposals WHERE status = 'pending' GROUP BY 1"
+        return {str(route): int(count) for route, count in self.db.execute(sql).fetchall()}
+
+    def pending_waiting_since(self, before: dt.datetime) -> list[Proposal]:
+        """Pending proposals that have waited since `before` or longer (their SLA reminders)."""
+        sql = ("SELECT * FROM proposals WHERE status = 'pending' AND updated_at <= ?"
+               " ORDER BY updated_at, id")
+        return [_proposal_from_row(row, []) for row in self.db.query(sql, [iso(before)])]
+
+    def approved_planned_on(self, day: dt.date) -> list[Proposal]:
+        """Approved, not yet published proposals planned for `day` (their publish reminder)."""
+        sql = "SELECT * FROM proposals WHERE status = 'approved' AND planned_for = ? ORDER BY id"
+        return [_proposal_from_row(row, []) for row in self.db.query(sql, [day.isoformat()])]
+
+    def unpublished_before(self, day: dt.date,
+                           limit: int | None = None) -> tuple[list[Proposal], int]:
+        """Approved proposals planned before `day` and not marked published: the `limit`
+        earliest planned, and how many there are in all."""
+        where = "WHERE status = 'approved' AND planned_for < ?"
+        sql = f"SELECT * FROM proposals {where} ORDER BY planned_for, id"
+        rows = self.db.query(_limited(sql, limit), [day.isoformat()])
+        count = self.db.execute(f"SELECT count(*) FROM proposals {where}",
+                                [day.isoformat()]).fetchone()[0]
+        return [_proposal_from_row(row, []) for row in rows], int(count)
 
     def digest_counts(self, first: dt.date, last: dt.date) -> tuple[int, int, dict[str, int]]:
         """For a digest that lists only the first few: how many proposals are pending, how
@@ -932,7 +972,8 @@ class Reader:
         approved ones guard against a change made without a history event."""
         sql = (
             "SELECT (SELECT coalesce(max(id), 0) FROM history),"
-            " count(*), max(updated_at) FROM proposals WHERE status = 'approved'"
+            " count(*), max(updated_at) FROM proposals"
+            f" WHERE status IN ({_PLANNED_STATUSES})"
         )
         newest_event, approved, updated = self.db.execute(sql).fetchone()
         return int(newest_event), int(approved), updated
@@ -948,13 +989,26 @@ class Reader:
         return [_proposal_from_row(row, []) for row in rows]
 
 
+# The statuses of content that was or is planned: approved, published, and taken down again
+# (the calendar shows it cancelled).
+_PLANNED_STATUSES = "'approved', 'published', 'taken_down'"
+
+
 def _approved_planned_between(db: Database, first: dt.date, last: dt.date) -> list[Proposal]:
     sql = (
-        "SELECT * FROM proposals WHERE status = 'approved' AND planned_for >= ?"
+        f"SELECT * FROM proposals WHERE status IN ({_PLANNED_STATUSES}) AND planned_for >= ?"
         " AND planned_for <= ? ORDER BY planned_for, id"
     )
     rows = db.query(sql, [first.isoformat(), last.isoformat()])
     return [_proposal_from_row(row, []) for row in rows]
+
+
+# Who reviews a proposal now: its route, or (stored before the route could change) its advice's.
+_ROUTE = "coalesce(review_route, json_extract(recommendation, '$.review.route'))"
+
+
+def _route_filter(route: str | None) -> tuple[str, list[str]]:
+    return ("", []) if route is None else (f" AND {_ROUTE} = ?", [route])
 
 
 def _limited(sql: str, limit: int | None) -> str:
@@ -983,6 +1037,9 @@ def _proposal_row(proposal: Proposal) -> dict[str, Any]:
         "overridden": json.dumps(proposal.overridden) if proposal.overridden else None,
         "self_decided": int(proposal.self_decided),
         "review_route": proposal.review_route,
+        "publication": (proposal.publication.model_dump_json()
+                        if proposal.publication else None),
+        "takedown": proposal.takedown.model_dump_json() if proposal.takedown else None,
         "planned_for": intake.planned_for.isoformat() if intake.planned_for else None,
         "theme": intake.theme,
         "crisis": int(intake.crisis),
@@ -1000,6 +1057,8 @@ def _proposal_from_row(row: dict[str, Any], history: list[HistoryEvent]) -> Prop
             "overridden": json.loads(row["overridden"]) if row.get("overridden") else [],
             "self_decided": bool(row.get("self_decided")),
             "review_route": row.get("review_route") or "",
+            "publication": json.loads(row["publication"]) if row.get("publication") else None,
+            "takedown": json.loads(row["takedown"]) if row.get("takedown") else None,
             "history": history,
         }
     )

@@ -16,9 +16,19 @@ from typing import Any, TypeVar
 from bot.clock import Clock, utcnow
 from bot.departments import Department, Departments
 from bot.platform import Kind
-from bot.proposal import Actor, Decision, Proposal, Status
+from bot.proposal import Actor, Decision, Proposal, Publication, Status, Takedown
 from bot.store import NewMessage, Store, StoreUnavailable
-from policy import Gate, Intake, Question, Recommendation, blank, gates, recommend
+from policy import (
+    Gate,
+    Intake,
+    Question,
+    Recommendation,
+    blank,
+    gates,
+    label,
+    recommend,
+    web_link,
+)
 from policy.answers import question_list
 from policy.textchecks import danish_number
 
@@ -34,6 +44,9 @@ THREAD_REPLY = Kind.THREAD_REPLY
 DECISION_NOTICE = Kind.DECISION_NOTICE
 ESCALATION = Kind.ESCALATION
 ESCALATION_DM = Kind.ESCALATION_DM
+PUBLISH_REMINDER = Kind.PUBLISH_REMINDER
+REVIEW_REMINDER = Kind.REVIEW_REMINDER
+TAKEDOWN_NOTICE = Kind.TAKEDOWN_NOTICE
 
 # The bot itself, as the actor of the history rows it writes (an escalation).
 _BOT = Actor(platform="opslag", user_id="opslag", name="Opslag")
@@ -67,6 +80,22 @@ NOT_REVIEWER = ("Kun godkenderne i {department} og den centrale kommunikationsaf
 UNKNOWN_DEPARTMENT = "Afdelingen »{name}« står ikke på listen. Vælg en af: {known}."
 NOT_ASKER = ("Kun forslagsstilleren og afdelingens godkendere kan bede Kommunikation om hjælp "
              "med et åbent forslag, som afdelingen selv godkender.")
+
+
+NOT_PUBLISHER = ("Kun den, der godkendte forslaget, og {reviewers} kan markere det som "
+                 "udgivet.")
+NOT_TAKER_DOWN = ("Kun forslagsstilleren, den, der godkendte eller udgav det, og {reviewers} kan "
+                  "bede om at få det taget ned.")
+NOT_APPROVED = "Forslaget skal være godkendt, før det kan markeres som udgivet."
+NO_LINKS = "Skriv linket til opslaget på mindst én platform."
+BAD_LINK = ("Linket til {platform} er ikke en webadresse, som kan åbnes. Skriv den som "
+            "https://…")
+UNKNOWN_PLATFORM = "Opslag kender ikke platformen »{platform}«."
+NO_TAKEDOWN_REASON = "Skriv, hvorfor opslaget skal tages ned."
+NOT_TAKEABLE = "Forslaget er ikke godkendt eller udgivet, så der er intet at tage ned."
+# The reviewers, as the refusals above name them: the central team, or a department's and it.
+CENTRAL_REVIEWERS = "den centrale kommunikationsafdeling"
+DEPARTMENT_REVIEWERS = "godkenderne i {department} og den centrale kommunikationsafdeling"
 
 
 class InvalidState(WorkflowError):
@@ -204,6 +233,40 @@ class Workflow:
         if not proposal.is_open or self.reviewing_department(proposal) is None:
             return False
         return self.is_proposer(proposal, actor) or self.may_review(proposal, actor)
+
+    def may_publish(self, proposal: Proposal, actor: Actor) -> bool:
+        """Who may mark `proposal` published ("Udgivet"): whoever approved it, and its
+        publishers: the central team, and for a department's proposal its reviewers."""
+        return _same(proposal.decided_by, actor) or self.may_review(proposal, actor)
+
+    def may_take_down(self, proposal: Proposal, actor: Actor) -> bool:
+        """Who may ask for an approved or published post to be taken down ("Tag ned"): its
+        proposer (consent withdrawn is often said to them first), who approved or published it,
+        and its publishers."""
+        published_by = proposal.publication.by if proposal.publication else None
+        return (self.is_proposer(proposal, actor) or _same(published_by, actor)
+                or self.may_publish(proposal, actor))
+
+    def can_publish(self, proposal: Proposal, actor: Actor) -> bool:
+        """Whether a surface should offer `actor` "Markér som udgivet" now."""
+        return proposal.status is Status.APPROVED and self.may_publish(proposal, actor)
+
+    def can_take_down(self, proposal: Proposal, actor: Actor) -> bool:
+        """Whether a surface should offer `actor` "Tag ned" now."""
+        return proposal.status in _TAKEABLE and self.may_take_down(proposal, actor)
+
+    def reviewers_on(self, proposal: Proposal, platform: str) -> list[str]:
+        """The ids of the people on `platform` who review `proposal` now (a reminder names
+        them): its department's reviewers, or the central team."""
+        department = self.reviewing_department(proposal)
+        ids = department.reviewer_ids(platform) if department else self.roster.ids(platform)
+        return sorted(ids)
+
+    def _reviewers_named(self, proposal: Proposal) -> str:
+        department = self.reviewing_department(proposal)
+        if department is None:
+            return CENTRAL_REVIEWERS
+        return DEPARTMENT_REVIEWERS.format(department=department.name)
 
     def can_decide(self, proposal: Proposal, decision: Decision) -> bool:
         """Whether `decision` would change `proposal`: it is open and not already so decided
@@ -437,6 +500,110 @@ class Workflow:
             self._to_review(proposal, [REVIEW_POST], "moved_to_central", now)
         return DecisionOutcome(self._reload(proposal_id), changed=True)
 
+    def publish(self, proposal_id: int, actor: Actor,
+                links: dict[str, str]) -> DecisionOutcome:
+        """Mark an approved proposal published ("Udgivet"), with the post's address on each
+        platform it went out on. The review post and its thread say so, and the proposer is
+        told; a second marking changes nothing."""
+        now = self.clock()
+        with self._writing():
+            proposal = self._get(proposal_id)
+            if not self.may_publish(proposal, actor):
+                raise NotAllowed(NOT_PUBLISHER.format(reviewers=self._reviewers_named(proposal)))
+            if proposal.status is Status.PUBLISHED:
+                return DecisionOutcome(proposal, changed=False)
+            if proposal.status is not Status.APPROVED:
+                raise InvalidState(_closed_message(proposal) if not proposal.is_open
+                                   else NOT_APPROVED)
+            checked = _checked_links(proposal, links)
+            publication = Publication(links=checked, by=actor, at=now)
+            proposal = proposal.model_copy(update={
+                "status": Status.PUBLISHED, "publication": publication, "updated_at": now,
+            })
+            self.store.update_proposal(proposal)
+            self.store.append_history(proposal.id, now, "published", actor, None,
+                                      revision=proposal.revision, details={"links": checked})
+            self._to_review(proposal, [REVIEW_UPDATE, THREAD_REPLY], "published", now)
+            self._to_proposer(proposal, DECISION_NOTICE, "published", now)
+        return DecisionOutcome(self._reload(proposal_id), changed=True)
+
+    def take_down(self, proposal_id: int, actor: Actor, reason: str | None) -> DecisionOutcome:
+        """"Tag ned": an approved or published post must come down (consent withdrawn, an
+        error found). Who asked, why and when are recorded; whoever published it (or, not yet
+        published, approved it) is told, with the links, so they can remove it."""
+        now = self.clock()
+        with self._writing():
+            proposal = self._get(proposal_id)
+            if not self.may_take_down(proposal, actor):
+                raise NotAllowed(NOT_TAKER_DOWN.format(reviewers=self._reviewers_named(proposal)))
+            if proposal.status is Status.TAKEN_DOWN:
+                return DecisionOutcome(proposal, changed=False)
+            if proposal.status not in _TAKEABLE:
+                raise InvalidState(NOT_TAKEABLE)
+            note = _checked_note(reason)
+            if not note:
+                raise InvalidState(NO_TAKEDOWN_REASON)
+            links = proposal.publication.links if proposal.publication else {}
+            proposal = proposal.model_copy(update={
+                "status": Status.TAKEN_DOWN, "updated_at": now,
+                "takedown": Takedown(by=actor, at=now, reason=note),
+            })
+            self.store.update_proposal(proposal)
+            self.store.append_history(proposal.id, now, "taken_down", actor, note,
+                                      revision=proposal.revision, details={"links": links})
+            self._to_review(proposal, [REVIEW_UPDATE, THREAD_REPLY], "taken_down", now)
+            self._to_person(proposal, self._publisher(proposal), TAKEDOWN_NOTICE, "taken_down",
+                            now)
+            if not self.is_proposer(proposal, actor):
+                self._to_proposer(proposal, DECISION_NOTICE, "taken_down", now)
+        return DecisionOutcome(self._reload(proposal_id), changed=True)
+
+    def remind_publisher(self, proposal_id: int, day: dt.date) -> bool:
+        """The planned day has come for an approved post: one message to whoever publishes it
+        (who approved it), with "Markér som udgivet". Once per proposal and day, also across
+        restarts and processes (claimed in the store with the message); False when not sent
+        now (already sent, no longer approved, or nobody this server can reach)."""
+        now = self.clock()
+        with self._writing():
+            proposal = self._get(proposal_id)
+            publisher = self._publisher(proposal)
+            reachable = publisher is not None and publisher.platform in self.delivery_platforms
+            if proposal.status is not Status.APPROVED or not reachable:
+                return False
+            if not self.store.claim_run(f"publish_reminder:p{proposal.id}:{day}", now):
+                return False
+            assert publisher is not None
+            self.store.append_history(proposal.id, now, "publish_reminded", _BOT, None,
+                                      details={"to": _person(publisher)})
+            self._to_person(proposal, publisher, PUBLISH_REMINDER, "publish_reminded", now)
+        self.on_enqueue()
+        return True
+
+    def remind_reviewers(self, proposal_id: int, day: dt.date, waited: dt.timedelta) -> bool:
+        """A proposal has waited past the SLA: one reminder in its review thread, naming its
+        reviewers. At most once per proposal and (local) `day`, also across restarts and
+        processes; False when not sent now."""
+        now = self.clock()
+        with self._writing():
+            proposal = self._get(proposal_id)
+            if proposal.status is not Status.PENDING:
+                return False
+            if not self.store.claim_run(f"review_reminder:p{proposal.id}:{day}", now):
+                return False
+            platforms = self.review_platforms_of(proposal)
+            reviewers = {platform: self.reviewers_on(proposal, platform) for platform in platforms}
+            hours = int(waited.total_seconds() // 3600)
+            self.store.append_history(
+                proposal.id, now, "reminded", _BOT, REMINDED_NOTE.format(hours=hours),
+                details={"reviewers": reviewers, "hours": hours},
+            )
+            for platform in platforms:
+                self._enqueue(proposal, platform, REVIEW_REMINDER, "reminded", now,
+                              lane="review", key=f"p{proposal.id}:reminded:{day}:{platform}",
+                              extra={"reviewers": reviewers[platform], "hours": hours})
+        self.on_enqueue()
+        return True
+
     def escalate_overdue_crises(self, after: dt.timedelta) -> list[Proposal]:
         """Crisis proposals nobody in the central team has decided on within `after`: a new
         alert in the review channel and a DM to each central member. Once per proposal (also
@@ -544,6 +711,18 @@ class Workflow:
             for kind in kinds:
                 self._enqueue(proposal, platform, kind, event, now, lane="review")
 
+    def _publisher(self, proposal: Proposal) -> Actor | None:
+        """Who puts the post out: who marked it published, else who approved it."""
+        return proposal.publication.by if proposal.publication else proposal.decided_by
+
+    def _to_person(self, proposal: Proposal, person: Actor | None, kind: str, event: str,
+                   now: dt.datetime) -> None:
+        """A direct message about `proposal` to `person`, when this server reaches them."""
+        if person is None or person.platform not in self.delivery_platforms:
+            return
+        self._enqueue(proposal, person.platform, kind, event, now, lane=f"dm:{person.user_id}",
+                      extra={"user": person.user_id})
+
     def _to_proposer(self, proposal: Proposal, kind: str, event: str, now: dt.datetime) -> None:
         if proposal.proposer.platform in self.delivery_platforms:
             self._enqueue(proposal, proposal.proposer.platform, kind, event, now, lane="proposer")
@@ -557,20 +736,30 @@ class Workflow:
         now: dt.datetime,
         *,
         lane: str,
+        key: str | None = None,
+        extra: dict[str, Any] | None = None,
     ) -> None:
+        """`key`: the dedupe key, when one per revision, event, platform and kind is not it
+        (a daily reminder); `extra`: what else the payload holds for the sender."""
         snapshot: dict[str, Any] = proposal.model_dump(mode="json", exclude={"history"})
         self.store.enqueue(
             NewMessage(
                 platform=platform, kind=kind, proposal_id=proposal.id, lane=lane,
-                dedupe_key=f"p{proposal.id}:r{proposal.revision}:{event}:{platform}:{kind}",
-                payload={"event": event, "proposal": snapshot},
+                dedupe_key=key or f"p{proposal.id}:r{proposal.revision}:{event}:{platform}:{kind}",
+                payload={"event": event, "proposal": snapshot, **(extra or {})},
             ),
             now,
         )
 
 
+_TAKEABLE = frozenset({Status.APPROVED, Status.PUBLISHED})
+# The history note of a review reminder (the record's reading of it).
+REMINDED_NOTE = "Påmindelse: har ventet på godkendelse i {hours} timer"
+
 _STATUS_DA = {
     Status.APPROVED: "godkendt",
+    Status.PUBLISHED: "udgivet",
+    Status.TAKEN_DOWN: "taget ned",
     Status.REJECTED: "afvist",
     Status.WITHDRAWN: "trukket tilbage",
     Status.CHANGES_REQUESTED: "sendt tilbage til ændringer",
@@ -587,6 +776,34 @@ def _revision(proposal: Proposal) -> dict[str, Any]:
             "policy_version": proposal.policy_version,
         },
     }
+
+
+def _same(person: Actor | None, actor: Actor) -> bool:
+    return person is not None and bool(actor.user_id) and (
+        (person.platform, person.user_id) == (actor.platform, actor.user_id))
+
+
+def _person(actor: Actor) -> dict[str, str]:
+    return {"platform": actor.platform, "user_id": actor.user_id, "name": actor.display}
+
+
+def _checked_links(proposal: Proposal, links: dict[str, str]) -> dict[str, str]:
+    """The published post's addresses by platform, as kept: only the strategy's platforms
+    (those the advice weighed), each a web address, at least one; blank ones left out."""
+    known = {fit.platform for fit in proposal.recommendation.platforms}
+    checked: dict[str, str] = {}
+    for platform, raw in links.items():
+        if blank(raw or ""):
+            continue
+        if platform not in known:
+            raise InvalidState(UNKNOWN_PLATFORM.format(platform=platform[:40]))
+        try:
+            checked[platform] = web_link(raw.strip())
+        except ValueError:
+            raise InvalidState(BAD_LINK.format(platform=label("platform", platform))) from None
+    if not checked:
+        raise InvalidState(NO_LINKS)
+    return checked
 
 
 def _decision_details(overridden: list[str], own: bool) -> dict[str, Any]:
@@ -627,5 +844,6 @@ def status_label(status: Status) -> str:
 
 
 def _closed_message(proposal: Proposal) -> str:
-    who = f" af {proposal.decided_by.display}" if proposal.decided_by else ""
+    decided = proposal.decision is not None and proposal.status is proposal.decision.status
+    who = f" af {proposal.decided_by.display}" if proposal.decided_by and decided else ""
     return f"Forslag nr. {proposal.id} er allerede {_STATUS_DA[proposal.status]}{who}."

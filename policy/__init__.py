@@ -33,6 +33,7 @@ from policy.models import (
     Review,
     TextChecks,
     blank,
+    web_link,
 )
 
 __all__ = [
@@ -62,4 +63,5 @@ __all__ = [
     "questions",
     "recommend",
     "use_policy",
+    "web_link",
 ]

@@ -238,30 +238,37 @@ class Intake(BaseModel):
             return None
         if _stored(info):
             return _stored_link(value)
-        value = with_scheme(value)
-        parts = split_link(value)
-        if parts is None:
-            raise PydanticCustomError("link_scheme", "link must begin with https://")
-        if any(invisible_in_link(char) for char in value):
-            raise PydanticCustomError("link_whitespace", "link must not contain whitespace")
-        if parts.userinfo is not None or "@" in _rfc_authority(value):
-            # https://norddjurs.dk@evil.example/ goes to evil.example.
-            raise PydanticCustomError("link_userinfo", "link must not contain user info")
-        if not parts.host or "%" in parts.host:
-            raise PydanticCustomError("link_host", "link needs a domain name")
-        shown = value
-        if not parts.host.isascii():
-            try:
-                shown = parts.with_host(ascii_host(parts.host))
-            except idna.IDNAError:
-                raise PydanticCustomError("link_host", "link needs a domain name") from None
-        # The field's own limit counted what was typed; "https://" or punycode may add to it.
-        if len(shown) > LINK_MAX:
-            raise PydanticCustomError(
-                "string_too_long", "link is too long in its ASCII form",
-                {"max_length": LINK_MAX, "actual": len(shown)},
-            )
-        return shown
+        return web_link(value)
+
+
+def web_link(value: str) -> str:
+    """A web address as people type it, checked and as it is kept: "https://" added to a
+    bare one, the host in ASCII. Raises PydanticCustomError (a ValueError) naming what is
+    wrong: another scheme, whitespace, user info, no domain name, too long."""
+    value = with_scheme(value)
+    parts = split_link(value)
+    if parts is None:
+        raise PydanticCustomError("link_scheme", "link must begin with https://")
+    if any(invisible_in_link(char) for char in value):
+        raise PydanticCustomError("link_whitespace", "link must not contain whitespace")
+    if parts.userinfo is not None or "@" in _rfc_authority(value):
+        # https://norddjurs.dk@evil.example/ goes to evil.example.
+        raise PydanticCustomError("link_userinfo", "link must not contain user info")
+    if not parts.host or "%" in parts.host:
+        raise PydanticCustomError("link_host", "link needs a domain name")
+    shown = value
+    if not parts.host.isascii():
+        try:
+            shown = parts.with_host(ascii_host(parts.host))
+        except idna.IDNAError:
+            raise PydanticCustomError("link_host", "link needs a domain name") from None
+    # The field's own limit counted what was typed; "https://" or punycode may add to it.
+    if len(shown) > LINK_MAX:
+        raise PydanticCustomError(
+            "string_too_long", "link is too long in its ASCII form",
+            {"max_length": LINK_MAX, "actual": len(shown)},
+        )
+    return shown
 
 
 def _rfc_authority(link: str) -> str:

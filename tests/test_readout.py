@@ -86,7 +86,8 @@ def test_without_the_added_fact_no_surface_shows_it(core: Core) -> None:
 
 def test_the_facts_of_the_review_post_read_the_same_on_every_surface(core: Core) -> None:
     proposal = _stored(core, content_type="jobopslag", job_level="chef",
-                       link="https://norddjurs.dk/job")
+                       link="https://norddjurs.dk/job", media_kind="foto",
+                       people_in_media="voksne", consent=True)
     slack, teams = _slack(proposal), _teams(proposal)
     terminal = console.render_proposal(proposal)
     (row,) = _record(proposal)

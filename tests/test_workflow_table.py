@@ -55,6 +55,9 @@ Outcome = Status | str
 PENDING, CHANGES, APPROVED, REJECTED, WITHDRAWN = (
     Status.PENDING, Status.CHANGES_REQUESTED, Status.APPROVED, Status.REJECTED, Status.WITHDRAWN
 )
+PUBLISHED, TAKEN_DOWN = Status.PUBLISHED, Status.TAKEN_DOWN
+NOT_APPROVED = "not-approved"  # only an approved proposal can be marked published
+NOTHING_OUT = "nothing-to-take-down"  # neither approved nor published
 
 # A member of the central team deciding on the revision they saw.
 #                  approve      request_changes  reject
@@ -64,6 +67,8 @@ BY_CENTRAL: dict[Status, tuple[Outcome, Outcome, Outcome]] = {
     APPROVED:     (UNCHANGED,   CLOSED,          CLOSED),
     REJECTED:     (CLOSED,      CLOSED,          UNCHANGED),
     WITHDRAWN:    (CLOSED,      CLOSED,          CLOSED),
+    PUBLISHED:    (CLOSED,      CLOSED,          CLOSED),
+    TAKEN_DOWN:   (CLOSED,      CLOSED,          CLOSED),
 }
 # The same, on the revision before the current one (the proposal is at revision 2).
 #                           approve      request_changes  reject
@@ -73,6 +78,8 @@ ON_AN_OUTDATED_REVISION: dict[Status, tuple[Outcome, Outcome, Outcome]] = {
     APPROVED:     (UNCHANGED,   CLOSED,          CLOSED),
     REJECTED:     (CLOSED,      CLOSED,          UNCHANGED),
     WITHDRAWN:    (CLOSED,      CLOSED,          CLOSED),
+    PUBLISHED:    (CLOSED,      CLOSED,          CLOSED),
+    TAKEN_DOWN:   (CLOSED,      CLOSED,          CLOSED),
 }
 # A member of the central team deciding on their own proposal (four eyes): refused where a
 # colleague's decision would change it; a repeat or a closed proposal answers as above.
@@ -83,6 +90,8 @@ BY_ONESELF: dict[Status, tuple[Outcome, Outcome, Outcome]] = {
     APPROVED:     (UNCHANGED,   CLOSED,          CLOSED),
     REJECTED:     (CLOSED,      CLOSED,          UNCHANGED),
     WITHDRAWN:    (CLOSED,      CLOSED,          CLOSED),
+    PUBLISHED:    (CLOSED,      CLOSED,          CLOSED),
+    TAKEN_DOWN:   (CLOSED,      CLOSED,          CLOSED),
 }
 # The same with OPSLAG_ALLOW_SELF_APPROVAL (a one-person team): as any member of the central
 # team, and each decision is recorded as their own.
@@ -93,6 +102,8 @@ BY_ONESELF_ALLOWED: dict[Status, tuple[Outcome, Outcome, Outcome]] = {
     APPROVED:     (UNCHANGED,   CLOSED,          CLOSED),
     REJECTED:     (CLOSED,      CLOSED,          UNCHANGED),
     WITHDRAWN:    (CLOSED,      CLOSED,          CLOSED),
+    PUBLISHED:    (CLOSED,      CLOSED,          CLOSED),
+    TAKEN_DOWN:   (CLOSED,      CLOSED,          CLOSED),
 }
 # The proposer's own actions.
 #                  withdraw     resubmit
@@ -102,23 +113,56 @@ BY_PROPOSER: dict[Status, tuple[Outcome, Outcome]] = {
     APPROVED:     (CLOSED,      NOT_NOW),
     REJECTED:     (CLOSED,      NOT_NOW),
     WITHDRAWN:    (UNCHANGED,   NOT_NOW),
+    PUBLISHED:    (CLOSED,      NOT_NOW),
+    TAKEN_DOWN:   (CLOSED,      NOT_NOW),
+}
+# From approved to published (issue 12 §6): the central team (who approved it) marks it
+# published or takes it down; the proposer may ask for it to be taken down, not publish it.
+#                  publish      take_down        (by the central team)
+BY_PUBLISHER: dict[Status, tuple[Outcome, Outcome]] = {
+    PENDING:      (NOT_APPROVED, NOTHING_OUT),
+    CHANGES:      (NOT_APPROVED, NOTHING_OUT),
+    APPROVED:     (PUBLISHED,    TAKEN_DOWN),
+    REJECTED:     (CLOSED,       NOTHING_OUT),
+    WITHDRAWN:    (CLOSED,       NOTHING_OUT),
+    PUBLISHED:    (UNCHANGED,    TAKEN_DOWN),
+    TAKEN_DOWN:   (CLOSED,       UNCHANGED),
+}
+#                  publish      take_down        (by the proposer)
+BY_PROPOSER_AFTER: dict[Status, tuple[Outcome, Outcome]] = {
+    PENDING:      (NOT_ALLOWED,  NOTHING_OUT),
+    CHANGES:      (NOT_ALLOWED,  NOTHING_OUT),
+    APPROVED:     (NOT_ALLOWED,  TAKEN_DOWN),
+    REJECTED:     (NOT_ALLOWED,  NOTHING_OUT),
+    WITHDRAWN:    (NOT_ALLOWED,  NOTHING_OUT),
+    PUBLISHED:    (NOT_ALLOWED,  TAKEN_DOWN),
+    TAKEN_DOWN:   (NOT_ALLOWED,  UNCHANGED),
 }
 DECISIONS = ("approve", "request_changes", "reject")
 PROPOSER_ACTIONS = ("withdraw", "resubmit")
+PUBLISH_ACTIONS = ("publish", "take_down")
+LINKS = {"facebook": "https://www.facebook.com/norddjurs/posts/1"}
 
 # The history row each change writes, and the Danish reason each refusal gives.
 EVENTS = {"approve": "approved", "request_changes": "changes_requested", "reject": "rejected",
-          "withdraw": "withdrawn", "resubmit": "resubmitted"}
+          "withdraw": "withdrawn", "resubmit": "resubmitted", "publish": "published",
+          "take_down": "taken_down"}
 REFUSALS: dict[str, tuple[type[WorkflowError], str]] = {
-    NOT_ALLOWED: (NotAllowed, r"^Kun den"),
-    CLOSED: (InvalidState, r"^Forslag nr\. \d+ er allerede (godkendt|afvist|trukket tilbage)"),
+    NOT_ALLOWED: (NotAllowed, r"^Kun (den|forslagsstilleren)"),
+    CLOSED: (InvalidState,
+             r"^Forslag nr\. \d+ er allerede (godkendt|afvist|trukket tilbage|udgivet|taget ned)"),
     NOT_NOW: (InvalidState, r"^Forslaget kan kun rettes, når der er bedt om ændringer\.$"),
     OUTDATED: (Outdated, r"^Forslaget er blevet rettet, siden du så det \(nu version 2\)"),
     OWN: (OwnProposal, r"^Du kan ikke selv tage stilling til dit eget forslag"),
+    NOT_APPROVED: (InvalidState, r"^Forslaget skal være godkendt, før det kan markeres"),
+    NOTHING_OUT: (InvalidState, r"^Forslaget er ikke godkendt eller udgivet, så der er intet"),
 }
 
 
 def expected(status: Status, action: str, actor: str) -> Outcome:
+    if action in PUBLISH_ACTIONS:
+        table = {"central": BY_PUBLISHER, "proposer": BY_PROPOSER_AFTER}.get(actor)
+        return table[status][PUBLISH_ACTIONS.index(action)] if table else NOT_ALLOWED
     if action in DECISIONS:
         return BY_CENTRAL[status][DECISIONS.index(action)] if actor == "central" else NOT_ALLOWED
     return BY_PROPOSER[status][PROPOSER_ACTIONS.index(action)] if actor == "proposer" \
@@ -133,7 +177,7 @@ TABLE = [
     pytest.param(status, action, actor, expected(status, action, actor),
                  id=f"{status}-{action}-by-{actor}-{label(expected(status, action, actor))}")
     for status in Status
-    for action in (*DECISIONS, *PROPOSER_ACTIONS)
+    for action in (*DECISIONS, *PROPOSER_ACTIONS, *PUBLISH_ACTIONS)
     for actor in ACTORS
 ]
 ONESELF_TABLE = [
@@ -180,6 +224,11 @@ def reach(workflow: Workflow, status: Status, *, revision: int = 1,
         APPROVED: lambda: workflow.decide(pid, Decision.APPROVE, decider),
         REJECTED: lambda: workflow.decide(pid, Decision.REJECT, decider, "Nej tak"),
         WITHDRAWN: lambda: workflow.withdraw(pid, proposer),
+        PUBLISHED: lambda: (workflow.decide(pid, Decision.APPROVE, decider),
+                            workflow.publish(pid, decider, LINKS)),
+        TAKEN_DOWN: lambda: (workflow.decide(pid, Decision.APPROVE, decider),
+                             workflow.publish(pid, decider, LINKS),
+                             workflow.take_down(pid, proposer, "Samtykket er trukket tilbage")),
     }
     steps[status]()
     proposal = workflow.get(pid)
@@ -194,6 +243,10 @@ def act(workflow: Workflow, action: str, proposal: Proposal, actor: Actor,
         return workflow.decide(proposal.id, Decision(action), actor, NOTE, revision=seen)
     if action == "withdraw":
         return workflow.withdraw(proposal.id, actor, NOTE)
+    if action == "publish":
+        return workflow.publish(proposal.id, actor, LINKS)
+    if action == "take_down":
+        return workflow.take_down(proposal.id, actor, NOTE)
     return workflow.resubmit(proposal.id, parse_intake(intake_data(text=EDITED)), actor)
 
 
@@ -232,7 +285,7 @@ def check(workflow: Workflow, proposal: Proposal, action: str, actor: Actor, out
         (EVENTS[action], actor.platform, actor.user_id)
     ]
     assert new_rows[0].at == clock.now
-    assert new_rows[0].note == (None if action == "resubmit" else NOTE)
+    assert new_rows[0].note == (None if action in ("resubmit", "publish") else NOTE)
     assert stored(workflow, proposal.id)[1] > before[1], "a change queued no message"
     if action in DECISIONS:
         assert (changed.decision, changed.decided_by, changed.decision_note) == (
@@ -242,11 +295,23 @@ def check(workflow: Workflow, proposal: Proposal, action: str, actor: Actor, out
         own = workflow.is_proposer(proposal, actor)
         assert changed.self_decided is own
         assert new_rows[0].details == ({"self_decided": True} if own else {})
+    if action == "publish":
+        assert changed.publication is not None and changed.publication.by == actor
+        assert changed.publication.links == LINKS == new_rows[0].details["links"]
+    if action == "take_down":
+        assert changed.takedown is not None
+        assert (changed.takedown.by, changed.takedown.reason) == (actor, NOTE)
+        assert new_rows[0].details["links"] == (LINKS if status_was(proposal) else {})
     if action == "resubmit":
         assert changed.revision == proposal.revision + 1 == new_rows[0].revision
         assert changed.intake.text == EDITED and changed.decision is None
         assert new_rows[0].snapshot is not None
         assert new_rows[0].snapshot["intake"]["text"] == EDITED
+
+
+def status_was(proposal: Proposal) -> bool:
+    """Whether the proposal had been published before this action."""
+    return proposal.status is PUBLISHED
 
 
 @pytest.mark.parametrize("status, action, actor, outcome", TABLE)
@@ -299,5 +364,6 @@ def test_can_resubmit_offers_exactly_the_changes(workflow: Workflow, status: Sta
 
 def test_the_tables_cover_every_status_and_decision() -> None:
     assert set(BY_CENTRAL) == set(ON_AN_OUTDATED_REVISION) == set(BY_PROPOSER) == set(Status)
+    assert set(BY_PUBLISHER) == set(BY_PROPOSER_AFTER) == set(Status)
     assert set(BY_ONESELF) == set(BY_ONESELF_ALLOWED) == set(Status)
     assert set(DECISIONS) == {str(decision) for decision in Decision}
