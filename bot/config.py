@@ -70,6 +70,9 @@ class Settings(BaseSettings):
     opslag_digest_cron: str = "0 8 * * 1"
     opslag_digest_channels: CsvList = Field(default_factory=list)
     opslag_review_sla_hours: int = Field(default=48, ge=1)
+    # Reminders to review past the SLA and to publish on the planned day (bot/reminders.py);
+    # false turns both off.
+    opslag_reminders: bool = True
     opslag_crisis_escalate_minutes: int = Field(default=15, ge=1)
     # The communications team's phone number, named in the crisis checklist of the advice.
     # Unset: the checklist says to call the team, without a number.

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any, Literal, get_args
 from zoneinfo import ZoneInfo
 
@@ -42,6 +43,9 @@ TEXT = {
     "nothing_that_day": "intet planlagt",
     "pending": "Afventer godkendelse (ældste først)",
     "no_pending": "Intet afventer godkendelse.",
+    "department_pending": "Afventer afdelingernes egne godkendere (ældste først)",
+    "unpublished": "Ikke udgivet: datoen er passeret",
+    "unpublished_detail": "planlagt {date}, ikke markeret som udgivet",
     "tray": "Godkendt uden dato",
     "no_tray": "Intet godkendt indhold uden dato.",
     "coverage": "Strategien i ugen",
@@ -77,6 +81,9 @@ class Item(BaseModel):
     platforms: list[str]  # Danish labels of the platforms the recommendation recommends
     planned_for: dt.date | None = None
     crisis: bool = False
+    # What else its line says, in Danish ("planlagt 24/11, ikke markeret som udgivet", the
+    # department that reviews it); every surface shows it after the platforms.
+    detail: str = ""
 
 
 class PendingItem(Item):
@@ -111,9 +118,27 @@ class Totals(BaseModel):
     `schedule.load_digest`): every pending proposal, every approved one without a date, and the
     pending ones planned in the week by theme (for the strategy coverage)."""
 
-    pending: int
+    pending: int  # those the central team reviews
     tray: int
     pending_by_theme: dict[str, int]
+    department_pending: int = 0  # those a department's own reviewers review
+    unpublished: int = 0  # approved, planned before today, not marked published
+
+
+@dataclass(frozen=True)
+class Listing:
+    """One list of the digest: its heading, its items (pending ones say how long they have
+    waited), how many more there are than listed, and what to say when it is empty (None:
+    leave the list out)."""
+
+    heading: str
+    items: Sequence[Item]
+    more: int
+    empty: str | None = None
+
+    @property
+    def shown(self) -> bool:
+        return bool(self.items) or self.more > 0 or self.empty is not None
 
 
 class Digest(BaseModel):
@@ -134,9 +159,26 @@ class Digest(BaseModel):
     # in the outbox before these fields existed readable.
     pending_more: int = 0
     tray_more: int = 0
+    # Issue 12: the proposals a department's own reviewers review (under their own heading,
+    # not among the central team's), and approved posts whose day has passed unpublished.
+    department_pending: list[PendingItem] = []
+    department_pending_more: int = 0
+    unpublished: list[Item] = []
+    unpublished_more: int = 0
     # When the last good copy of the database was made (bot/backup.py), in local time; None
     # when there is none, or the digest was stored before this field existed.
     last_backup: dt.datetime | None = None
+
+    def listings(self) -> list[Listing]:
+        """The digest's lists after the planned week, in the order every surface shows them;
+        one without an `empty` text is left out when it has nothing."""
+        return [
+            Listing(TEXT["pending"], self.pending, self.pending_more, TEXT["no_pending"]),
+            Listing(TEXT["department_pending"], self.department_pending,
+                    self.department_pending_more),
+            Listing(TEXT["unpublished"], self.unpublished, self.unpublished_more),
+            Listing(TEXT["tray"], self.tray, self.tray_more, TEXT["no_tray"]),
+        ]
 
     def payload(self, channel: str | None = None) -> dict[str, Any]:
         """The outbox payload the platform renderers take: {"digest": ..., "channel": ...}."""
@@ -213,7 +255,9 @@ def age_text(hours: int) -> str:
 
 
 def platforms_text(item: Item) -> str:
-    return ", ".join(item.platforms) or TEXT["no_platform"]
+    """The platforms, and the item's detail after them when it has one."""
+    platforms = ", ".join(item.platforms) or TEXT["no_platform"]
+    return f"{platforms} · {item.detail}" if item.detail else platforms
 
 
 def pending_flags(item: PendingItem, sla_hours: int) -> list[str]:
@@ -294,21 +338,28 @@ def build(
     today = now.astimezone(tz).date()
     planned: list[Proposal] = []
     pending: list[Proposal] = []
+    department: list[Proposal] = []
+    unpublished: list[Proposal] = []
     tray: list[Proposal] = []
-    for proposal in proposals:
+    for proposal in {p.id: p for p in proposals}.values():  # a row read by two queries once
         day = proposal.intake.planned_for
         if proposal.status is Status.PENDING:
-            pending.append(proposal)
+            (department if proposal.review_route == "department" else pending).append(proposal)
         elif proposal.status is Status.APPROVED and day is None:
             tray.append(proposal)
-        elif proposal.status is Status.APPROVED and day is not None and start <= day <= end:
+        elif proposal.status in _CONTENT and day is not None and start <= day <= end:
             planned.append(proposal)
+        if proposal.status is Status.APPROVED and day is not None and day < today:
+            unpublished.append(proposal)
     if totals is None:
-        in_week = [p for p in pending
+        in_week = [p for p in [*pending, *department]
                    if p.intake.planned_for and start <= p.intake.planned_for <= end]
         totals = Totals(pending=len(pending), tray=len(tray),
-                        pending_by_theme=_by_theme(in_week))
+                        pending_by_theme=_by_theme(in_week), department_pending=len(department),
+                        unpublished=len(unpublished))
     listed_pending = _oldest_first(pending)[:MAX_LISTED]
+    listed_department = _oldest_first(department)[:MAX_LISTED]
+    listed_unpublished = sorted(unpublished, key=_planned_order)[:MAX_LISTED]
     listed_tray = sorted(tray, key=_tray_order)[:MAX_LISTED]
     return Digest(
         year=week[0], week=week[1], title=TEXT["title"].format(week=week[1]),
@@ -321,8 +372,28 @@ def build(
         platforms=_platform_counts(planned),
         pending_more=max(0, totals.pending - len(listed_pending)),
         tray_more=max(0, totals.tray - len(listed_tray)),
+        department_pending=[_pending_item(p, now, today, sla_hours, department=True)
+                            for p in listed_department],
+        department_pending_more=max(0, totals.department_pending - len(listed_department)),
+        unpublished=[_unpublished_item(p) for p in listed_unpublished],
+        unpublished_more=max(0, totals.unpublished - len(listed_unpublished)),
         last_backup=last_backup.astimezone(tz) if last_backup else None,
     )
+
+
+# Content of the week: approved, and also published (taken down is not content any more).
+_CONTENT = frozenset({Status.APPROVED, Status.PUBLISHED})
+
+
+def _planned_order(proposal: Proposal) -> tuple[dt.date, int]:
+    # The store's `unpublished_before` orders the same way.
+    return proposal.intake.planned_for or dt.date.min, proposal.id
+
+
+def _unpublished_item(proposal: Proposal) -> Item:
+    day = proposal.intake.planned_for
+    detail = TEXT["unpublished_detail"].format(date=short_date(day)) if day else ""
+    return _item(proposal).model_copy(update={"detail": detail})
 
 
 def _tray_order(proposal: Proposal) -> tuple[dt.datetime, int]:
@@ -368,12 +439,17 @@ def _item(proposal: Proposal) -> Item:
 
 
 def _pending_item(
-    proposal: Proposal, now: dt.datetime, today: dt.date, sla_hours: int
+    proposal: Proposal, now: dt.datetime, today: dt.date, sla_hours: int,
+    *, department: bool = False,
 ) -> PendingItem:
+    """`department`: its line names the department whose reviewers review it."""
     waited = now - proposal.updated_at
     day = proposal.intake.planned_for
+    item = _item(proposal)
+    if department and proposal.intake.department:
+        item.detail = _one_line(proposal.intake.department)
     return PendingItem(
-        **_item(proposal).model_dump(),
+        **item.model_dump(),
         waiting_since=proposal.updated_at,
         age_hours=max(0, int(waited.total_seconds() // 3600)),
         overdue=waited > dt.timedelta(hours=sla_hours),

@@ -1,15 +1,19 @@
 """The decision record for access-to-documents requests (aktindsigt).
 
 A period selects every proposal with any history event in it (submitted, decided, resubmitted,
-withdrawn, escalated), and each comes with its full history, also the events outside the
-period. Times are given in the municipality's time zone with their UTC offset.
+withdrawn, escalated, moved to the central team, published, taken down, reminded), and each
+comes with its full history, also the events outside the period. Times are given in the
+municipality's time zone with their UTC offset.
 
 - JSON: one document {"exported_at", "period", "proposals": [...]}, each proposal with its
   intake, recommendation, policy version, decision and history.
 - CSV: one row per history event, with the proposal's columns repeated on each row, so the
   file reads on its own in a spreadsheet. An approval past open gates names them and the
   reviewer's reason (`override_gates`, `override_reason`); a decision on one's own proposal
-  says so (`self_decided`). Status and event are in Danish there (the JSON keeps
+  says so (`self_decided`); each row's `details` say what else it recorded (links, whom a
+  reminder named). The proposal's columns say where and when it was published, who asked for
+  it to be taken down and why, and how many reminders were sent; the consent answers and who
+  reviews it are among the facts. Status and event are in Danish there (the JSON keeps
   the codes). Cells a spreadsheet would run as a formula (starting with = + - @) get a leading
   apostrophe.
 
@@ -35,10 +39,12 @@ _HEAD_COLUMNS = ["proposal_id", "title"]
 _RECORD_COLUMNS = [
     "proposer_platform", "proposer_id", "source", "created_at", "crisis",
     "recommended_platforms", "policy_version", "revision", "status",
+    "published_at", "published_by", "published_links", "taken_down_at", "taken_down_by",
+    "takedown_reason", "reminders",
 ]
 _EVENT_COLUMNS = [
     "event_at", "event", "event_revision", "actor_name", "actor_platform", "actor_id", "note",
-    "override_gates", "override_reason", "self_decided", "text",
+    "override_gates", "override_reason", "self_decided", "details", "text",
 ]
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 # The first and last day a period may have. The store compares UTC times, and the midnight
@@ -114,6 +120,8 @@ def csv_rows(
         "policy_version": proposal.policy_version,
         "revision": proposal.revision,
         "status": status_label(proposal.status),
+        **_publication(proposal, tz),
+        "reminders": sum(1 for e in proposal.history if e.event in _REMINDERS),
         "text": intake.text,
     }
     return [
@@ -126,12 +134,30 @@ def csv_rows(
             "actor_id": event.actor_id,
             "note": event.note or "",
             **_decision_details(event),
+            "details": "; ".join(readout.event_details(event)),
             "event_revision": event.revision or "",
             # A (re)submission row shows the draft as it was sent then.
             "text": _snapshot_text(event.snapshot) or intake.text,
         }
         for event in proposal.history
     ]
+
+
+_REMINDERS = frozenset({"reminded", "publish_reminded"})
+
+
+def _publication(proposal: Proposal, tz: dt.tzinfo) -> dict[str, Any]:
+    """Where and when it was published, and who asked for it to be taken down, and why."""
+    published, takedown = proposal.publication, proposal.takedown
+    return {
+        "published_at": local_time(published.at, tz) if published else "",
+        "published_by": published.by.display if published else "",
+        "published_links": "; ".join(f"{link.platform}: {link.url}"
+                                     for link in readout.published_links(proposal)),
+        "taken_down_at": local_time(takedown.at, tz) if takedown else "",
+        "taken_down_by": takedown.by.display if takedown else "",
+        "takedown_reason": takedown.reason if takedown else "",
+    }
 
 
 def _decision_details(event: HistoryEvent) -> dict[str, str]:

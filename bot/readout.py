@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Final
 
-from bot.proposal import Actor, Proposal, Status
+from bot.proposal import Actor, HistoryEvent, Proposal, Status
 from bot.workflow import NOTE_MAX as NOTE_MAX  # the longest reason: the workflow refuses more
 from bot.workflow import open_for_edit
 from policy import label
@@ -134,8 +134,8 @@ FACTS: list[About] = [
     About("alt_text", "Alt-tekst", lambda p: Value(p.intake.alt_text or "")),
     About("people_in_media", "Personer i billede/video", _people),
     About("consent", "Samtykke", _consent),
-    About("review_route", REVIEW_BY,
-          lambda p: Value(route_name(p.recommendation.review.route, start=True))),
+    # Who reviews it now: the advice's route, until someone asked the central team for help.
+    About("review_route", REVIEW_BY, lambda p: Value(route_name(p.review_route, start=True))),
 ]
 
 
@@ -426,3 +426,35 @@ def notice(proposal: Proposal) -> Notice:
                       NOTICE_NEXT.get(event), False, after.links)
     return Notice(headline, proposal.title, proposal.decided_by, proposal.decided_at,
                   proposal.decision_note, NOTICE_NEXT.get(event), open_for_edit(proposal))
+
+
+# -- the record: what a history row says besides its event and note -------------------------
+
+DETAIL_OVERRIDE: Final = "godkendt alligevel, selvom {gates}"
+DETAIL_OWN: Final = "eget forslag"
+DETAIL_LINK: Final = "{platform}: {url}"
+DETAIL_REVIEWERS: Final = "påmindet: {ids}"
+DETAIL_TO: Final = "sendt til {name}"
+
+
+def event_details(event: HistoryEvent) -> list[str]:
+    """A history row's details as the record reads them (the export's `details` column, the
+    terminal's history): an approval past open gates, a decision on one's own proposal, the
+    published links (also kept on a takedown), whom a reminder named or went to."""
+    details = event.details
+    lines = []
+    gates = (details.get("override") or {}).get("gates") or []
+    if gates:
+        lines.append(DETAIL_OVERRIDE.format(gates=_join([label("gate", str(g)) for g in gates])))
+    if details.get("self_decided"):
+        lines.append(DETAIL_OWN)
+    for platform, url in (details.get("links") or {}).items():
+        lines.append(DETAIL_LINK.format(platform=label("platform", str(platform)), url=url))
+    reviewers = details.get("reviewers") or {}
+    named = [f"{platform} {user}" for platform, users in reviewers.items() for user in users]
+    if named:
+        lines.append(DETAIL_REVIEWERS.format(ids=", ".join(named)))
+    to = details.get("to") or {}
+    if to:
+        lines.append(DETAIL_TO.format(name=to.get("name") or to.get("user_id") or ""))
+    return lines

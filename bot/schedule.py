@@ -29,11 +29,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from croniter import croniter
 
-from bot import backup, digest, monthly, reminders
+from bot import backup, digest, monthly
 from bot.config import Settings, SettingsError
 from bot.core import Core
 from bot.digest import Digest, Totals, Week
 from bot.platform import Kind, Platforms, Target
+from bot.reminders import Reminders
 from bot.store import NewMessage
 
 log = logging.getLogger(__name__)
@@ -107,18 +108,27 @@ def run_key(week: Week, target: Target) -> str:
 
 def load_digest(core: Core, week: Week) -> Digest:
     """Read the rows a digest needs from the store and build it as of now. Bounded however
-    many proposals wait: the week's approved ones, and only the oldest pending and earliest
-    undated approved ones that the digest lists (`digest.MAX_LISTED`); the rest are counted
-    in the store's indexes. The server calls this on the store thread (bot/store_thread.py)."""
+    many proposals wait: the week's approved ones, and only the oldest pending (for the
+    central team and for the departments), the earliest undated approved and the earliest
+    unpublished ones that the digest lists (`digest.MAX_LISTED`); the rest are counted in the
+    store's indexes. The server calls this on the store thread (bot/store_thread.py)."""
     first, last = digest.week_dates(week)
     store = core.store
+    today = core.clock().astimezone(timezone(core.settings)).date()
+    unpublished, unpublished_count = store.unpublished_before(today, limit=digest.MAX_LISTED)
     rows = [
         *store.approved_planned_between(first, last),
         *store.approved_without_date(limit=digest.MAX_LISTED),
-        *store.pending_oldest_first(limit=digest.MAX_LISTED),
+        *store.pending_oldest_first(limit=digest.MAX_LISTED, route="central"),
+        *store.pending_oldest_first(limit=digest.MAX_LISTED, route="department"),
+        *unpublished,
     ]
-    pending, tray, pending_by_theme = store.digest_counts(first, last)
-    totals = Totals(pending=pending, tray=tray, pending_by_theme=pending_by_theme)
+    _, tray, pending_by_theme = store.digest_counts(first, last)
+    by_route = store.pending_by_route()
+    totals = Totals(pending=sum(n for route, n in by_route.items() if route != "department"),
+                    tray=tray, pending_by_theme=pending_by_theme,
+                    department_pending=by_route.get("department", 0),
+                    unpublished=unpublished_count)
     settings = core.settings
     return digest.build(
         rows, week, core.clock(), settings.opslag_review_sla_hours, timezone(settings),
@@ -164,6 +174,7 @@ class Scheduler:
         self.poll_seconds = poll_seconds
         self.tz = timezone(core.settings)
         self._claimed: set[str] = set()  # run keys this process knows are done
+        self.reminders = Reminders(core)
         self._task: asyncio.Task[None] | None = None
 
     def run_due(self) -> list[Target]:
@@ -180,7 +191,7 @@ class Scheduler:
 
     def remind(self) -> int:
         """Reminders to review past the SLA and to publish on the planned day."""
-        return reminders.run_due(self.core)
+        return self.reminders.run_due()
 
     def post_monthly_report(self) -> list[Target]:
         return monthly.post_due(self.core)

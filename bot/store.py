@@ -566,16 +566,19 @@ class Store:
         sql = f"SELECT {_ROUTE}, count(*) FROM proposals WHERE status = 'pending' GROUP BY 1"
         return {str(route): int(count) for route, count in self.db.execute(sql).fetchall()}
 
-    def pending_waiting_since(self, before: dt.datetime) -> list[Proposal]:
-        """Pending proposals that have waited since `before` or longer (their SLA reminders)."""
-        sql = ("SELECT * FROM proposals WHERE status = 'pending' AND updated_at <= ?"
-               " ORDER BY updated_at, id")
-        return [_proposal_from_row(row, []) for row in self.db.query(sql, [iso(before)])]
+    def pending_waiting_since(self, before: dt.datetime) -> list[tuple[int, dt.datetime]]:
+        """The ids of pending proposals that have waited since `before` or longer, with when
+        they began to wait (their SLA reminders); read from the index, not the rows."""
+        sql = ("SELECT id, updated_at FROM proposals WHERE status = 'pending'"
+               " AND updated_at <= ? ORDER BY updated_at, id")
+        rows = self.db.execute(sql, [iso(before)]).fetchall()
+        return [(int(pid), dt.datetime.fromisoformat(at)) for pid, at in rows]
 
-    def approved_planned_on(self, day: dt.date) -> list[Proposal]:
-        """Approved, not yet published proposals planned for `day` (their publish reminder)."""
-        sql = "SELECT * FROM proposals WHERE status = 'approved' AND planned_for = ? ORDER BY id"
-        return [_proposal_from_row(row, []) for row in self.db.query(sql, [day.isoformat()])]
+    def approved_planned_on(self, day: dt.date) -> list[int]:
+        """The ids of approved, not yet published proposals planned for `day` (their
+        publish reminder)."""
+        sql = "SELECT id FROM proposals WHERE status = 'approved' AND planned_for = ? ORDER BY id"
+        return [int(pid) for (pid,) in self.db.execute(sql, [day.isoformat()]).fetchall()]
 
     def unpublished_before(self, day: dt.date,
                            limit: int | None = None) -> tuple[list[Proposal], int]:

@@ -247,6 +247,29 @@ class Workflow:
         return (self.is_proposer(proposal, actor) or _same(published_by, actor)
                 or self.may_publish(proposal, actor))
 
+    def check_publish(self, proposal: Proposal, actor: Actor) -> bool:
+        """Refuse `actor` marking `proposal` published (NotAllowed, InvalidState with the
+        reason); False when it is published already (nothing to change). A surface asks this
+        before it opens the form for the links; `publish` asks it again."""
+        if not self.may_publish(proposal, actor):
+            raise NotAllowed(NOT_PUBLISHER.format(reviewers=self._reviewers_named(proposal)))
+        if proposal.status is Status.PUBLISHED:
+            return False
+        if proposal.status is not Status.APPROVED:
+            raise InvalidState(_closed_message(proposal) if not proposal.is_open
+                               else NOT_APPROVED)
+        return True
+
+    def check_take_down(self, proposal: Proposal, actor: Actor) -> bool:
+        """As `check_publish`, for "Tag ned": False when it is taken down already."""
+        if not self.may_take_down(proposal, actor):
+            raise NotAllowed(NOT_TAKER_DOWN.format(reviewers=self._reviewers_named(proposal)))
+        if proposal.status is Status.TAKEN_DOWN:
+            return False
+        if proposal.status not in _TAKEABLE:
+            raise InvalidState(NOT_TAKEABLE)
+        return True
+
     def can_publish(self, proposal: Proposal, actor: Actor) -> bool:
         """Whether a surface should offer `actor` "Markér som udgivet" now."""
         return proposal.status is Status.APPROVED and self.may_publish(proposal, actor)
@@ -508,13 +531,8 @@ class Workflow:
         now = self.clock()
         with self._writing():
             proposal = self._get(proposal_id)
-            if not self.may_publish(proposal, actor):
-                raise NotAllowed(NOT_PUBLISHER.format(reviewers=self._reviewers_named(proposal)))
-            if proposal.status is Status.PUBLISHED:
+            if not self.check_publish(proposal, actor):
                 return DecisionOutcome(proposal, changed=False)
-            if proposal.status is not Status.APPROVED:
-                raise InvalidState(_closed_message(proposal) if not proposal.is_open
-                                   else NOT_APPROVED)
             checked = _checked_links(proposal, links)
             publication = Publication(links=checked, by=actor, at=now)
             proposal = proposal.model_copy(update={
@@ -534,12 +552,8 @@ class Workflow:
         now = self.clock()
         with self._writing():
             proposal = self._get(proposal_id)
-            if not self.may_take_down(proposal, actor):
-                raise NotAllowed(NOT_TAKER_DOWN.format(reviewers=self._reviewers_named(proposal)))
-            if proposal.status is Status.TAKEN_DOWN:
+            if not self.check_take_down(proposal, actor):
                 return DecisionOutcome(proposal, changed=False)
-            if proposal.status not in _TAKEABLE:
-                raise InvalidState(NOT_TAKEABLE)
             note = _checked_note(reason)
             if not note:
                 raise InvalidState(NO_TAKEDOWN_REASON)

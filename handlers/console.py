@@ -28,6 +28,11 @@ EVENT_DA = {
     "rejected": "afvist",
     "withdrawn": "trukket tilbage",
     "escalated": "eskaleret (krise uden svar)",
+    "moved_to_central": "sendt videre til den centrale kommunikationsafdeling",
+    "published": "markeret som udgivet",
+    "taken_down": "bedt taget ned",
+    "reminded": "påmindelse om at godkende",
+    "publish_reminded": "påmindelse om at udgive",
 }
 
 TEXT = {
@@ -147,4 +152,5 @@ def render_proposal(p: Proposal) -> str:
         note = f": {event.note}" if event.note else ""
         what = EVENT_DA.get(event.event, event.event)
         lines.append(f"  {event.at:%Y-%m-%d %H:%M} {what} ({event.actor_name}){note}")
+        lines.extend(f"      {detail}" for detail in readout.event_details(event))
     return "\n".join(lines)

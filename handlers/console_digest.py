@@ -23,11 +23,11 @@ from bot.digest import (
 def render_digest(digest: Digest) -> str:
     lines = [f"{digest.title} · {digest.period}", ""]
     lines += _planned(digest)
-    lines += ["", TEXT["pending"]]
-    lines += _listed([_pending_line(p, digest.sla_hours) for p in digest.pending], "no_pending",
-                     digest.pending_more)
-    lines += ["", TEXT["tray"]]
-    lines += _listed([_item_line(item) for item in digest.tray], "no_tray", digest.tray_more)
+    for listing in digest.listings():
+        if listing.shown:
+            lines += ["", listing.heading]
+            lines += _listed([_line(item, digest.sla_hours) for item in listing.items],
+                             listing.empty, listing.more)
     lines += ["", TEXT["coverage"], *_coverage(digest)]
     lines += ["", TEXT["platforms"], f"  {platform_balance_text(digest.platforms)}"]
     lines += ["", backup_text(digest)]
@@ -45,13 +45,17 @@ def _planned(digest: Digest) -> list[str]:
 
 
 def _listed(lines: list[str], empty: str | None, more: int = 0) -> list[str]:
-    if not lines:
-        return [f"  {TEXT[empty]}"] if empty else []
+    if not lines and not more:
+        return [f"  {empty}"] if empty else []
     listed, left_out = capped(lines, MAX_LISTED, more)
     shown = [f"  • {line}" for line in listed]
     if left_out:
         shown.append(f"  {more_text(left_out)}")
     return shown
+
+
+def _line(item: Item, sla_hours: int) -> str:
+    return _pending_line(item, sla_hours) if isinstance(item, PendingItem) else _item_line(item)
 
 
 def _item_line(item: Item) -> str:
@@ -61,7 +65,8 @@ def _item_line(item: Item) -> str:
 
 
 def _pending_line(item: PendingItem, sla_hours: int) -> str:
-    flags = [TEXT["waiting"].format(age=age_text(item.age_hours))]
+    flags = [item.detail] if item.detail else []
+    flags += [TEXT["waiting"].format(age=age_text(item.age_hours))]
     flags += [flag.upper() for flag in pending_flags(item, sla_hours)]
     by = TEXT["by"].format(name=item.proposer)
     number = TEXT["number"].format(id=item.id)

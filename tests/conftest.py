@@ -76,6 +76,9 @@ def make_settings(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
         # Slack's own pace (about one post a second per channel) would make a test wait for
         # every few posts; the pacing tests (tests/resilience/test_rate_limits.py) set theirs.
         values.setdefault("slack_channel_rate", TEST_CHANNEL_RATE)
+        # Reminders (bot/reminders.py) would add messages to every test whose proposals wait
+        # past the SLA in working hours; their own tests turn them on.
+        values.setdefault("opslag_reminders", False)
         return load_settings(**values)
 
     return make

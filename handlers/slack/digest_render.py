@@ -65,17 +65,23 @@ def fallback_of(digest: Digest) -> str:
 
 def _blocks(digest: Digest, cap: int) -> list[Block]:
     intro = escape(f"{TEXT['intro']} · {digest.period}")
-    pending = [_pending(item, digest.sla_hours) for item in digest.pending]
+    lists: list[Block] = []
+    for listing in digest.listings():
+        if listing.shown:
+            lines = [_line(item, digest.sla_hours) for item in listing.items]
+            lists += _section(listing.heading, _capped(lines, cap, listing.more),
+                              listing.empty or "")
     return [
         HeaderBlock(text=PlainTextObject(text=digest.title[:HEADER_MAX])),
         ContextBlock(elements=[MarkdownTextObject(text=intro)]),
         *_planned(digest, cap),
-        *_section(TEXT["pending"], _capped(pending, cap, digest.pending_more),
-                  TEXT["no_pending"]),
-        *_section(TEXT["tray"], _capped([_item(i) for i in digest.tray], cap, digest.tray_more),
-                  TEXT["no_tray"]),
+        *lists,
         *_coverage(digest),
     ]
+
+
+def _line(item: Item, sla_hours: int) -> str:
+    return _pending(item, sla_hours) if isinstance(item, PendingItem) else _item(item)
 
 
 def _backup(digest: Digest) -> Block:
@@ -115,7 +121,8 @@ def _pending(item: PendingItem, sla_hours: int) -> str:
     flags = "".join(f" · :warning: *{escape(flag)}*" for flag in pending_flags(item, sla_hours))
     by = escape(TEXT["by"].format(name=item.proposer))
     number = escape(TEXT["number"].format(id=item.id))
-    return f"• *{escape(item.title)}* · {waiting}{flags} · _{by}_ ({number})"
+    detail = f" · {escape(item.detail)}" if item.detail else ""
+    return f"• *{escape(item.title)}*{detail} · {waiting}{flags} · _{by}_ ({number})"
 
 
 def _capped(lines: list[str], cap: int, more: int = 0) -> list[str]:

@@ -22,6 +22,7 @@ from handlers.slack import (
     commands,
     events,
     payload,
+    publication,
     sending,
     shortcuts,
     socket_mode,
@@ -58,7 +59,7 @@ def build_bolt_app(core: Core, settings: SlackSettings, identity: BotIdentity) -
         process_before_response=False,
         name="opslag",
     )
-    for module in (events, commands, shortcuts, actions, submissions, sending):
+    for module in (events, commands, shortcuts, actions, submissions, sending, publication):
         module.register(bolt_app, core)
     return bolt_app
 

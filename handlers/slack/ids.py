@@ -30,6 +30,23 @@ OPEN_INTAKE: Final = "open_intake"
 RESUBMIT: Final = "resubmit"
 WITHDRAW: Final = "withdraw"
 ASK_CENTRAL: Final = "ask_central"
+# From approved to published: the buttons, their modals and the modals' inputs.
+PUBLISH: Final = "publish"
+TAKE_DOWN: Final = "take_down"
+PUBLISH_VIEW: Final = "publish_links"
+TAKEDOWN_VIEW: Final = "takedown_reason"
+TAKEDOWN_BLOCK: Final = "reason"
+_LINK_BLOCK: Final = "link-"
+
+
+def link_block(platform: str) -> str:
+    """The input block (and action id) of the publish modal's link on `platform`."""
+    return _LINK_BLOCK + platform
+
+
+def link_platform(block_id: str) -> str | None:
+    """The platform a publish modal's input block is for; None for another block."""
+    return block_id.removeprefix(_LINK_BLOCK) if block_id.startswith(_LINK_BLOCK) else None
 
 # A review button names the proposal and the revision its post showed: "12:2". Numbers are
 # ASCII digits only, at most 19 of them (SQLite's integers).

@@ -7,6 +7,7 @@ long parts are shortened, never the whole message refused.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,8 +26,8 @@ from slack_sdk.models.blocks import (
 
 from bot import readout
 from bot.advice import FIT_MARK, URGENT, WHEN, advice
-from bot.proposal import Proposal
-from bot.readout import Fact
+from bot.proposal import Proposal, Status
+from bot.readout import Fact, Link, Reminder
 from bot.workflow import status_label
 from handlers.slack import ids
 from handlers.slack import text as T
@@ -249,7 +250,36 @@ def _review_tail(proposal: Proposal, *, moved: bool = False) -> list[Block]:
         blocks.append(_decision_buttons(proposal))
     else:
         blocks.append(SectionBlock(text=user_text(_outcome_text(status))))
+        blocks += _after_approval_buttons(proposal)
     return blocks
+
+
+def _after_approval_buttons(proposal: Proposal) -> list[Block]:
+    """On an approved post: "Markér som udgivet" and "Tag ned"; on a published one "Tag ned".
+    The workflow decides who may press them, and answers anyone else."""
+    buttons = []
+    if proposal.status is Status.APPROVED:
+        buttons.append(publish_button(proposal))
+    if proposal.status in (Status.APPROVED, Status.PUBLISHED):
+        buttons.append(take_down_button(proposal))
+    return [ActionsBlock(block_id=f"published-{proposal.id}", elements=buttons)] if buttons else []
+
+
+def publish_button(proposal: Proposal) -> ButtonElement:
+    return ButtonElement(text=readout.PUBLISH, action_id=ids.PUBLISH, value=str(proposal.id),
+                         style="primary")
+
+
+def take_down_button(proposal: Proposal) -> ButtonElement:
+    return ButtonElement(text=readout.TAKE_DOWN, action_id=ids.TAKE_DOWN, value=str(proposal.id))
+
+
+def links_text(links: list[Link]) -> str:
+    """The published post's links, one per platform, each clickable and escaped."""
+    if not links:
+        return ""
+    lines = [f"• {escape(item.platform)}: {link(item.url)}" for item in links]
+    return f"*{readout.LINKS}:*\n" + "\n".join(lines)
 
 
 def _decision_buttons(proposal: Proposal) -> ActionsBlock:
@@ -281,6 +311,8 @@ def _outcome_text(status: readout.StatusLine) -> str:
     if status.note:
         chunks, _ = quote(status.note, 1500)
         line += "\n" + "\n".join(chunks)
+    if status.links:
+        line += "\n" + links_text(status.links)
     return line
 
 
@@ -297,6 +329,8 @@ def thread_message(proposal: Proposal, event: str) -> Message:
         blocks.append(SectionBlock(
             text=user_text(f"*{readout.NOTE}:*\n" + "\n".join(chunks))
         ))
+    if thread.links:
+        blocks.append(SectionBlock(text=user_text(links_text(thread.links))))
     return Message(text=line, blocks=blocks)
 
 
@@ -313,6 +347,11 @@ def decision_notice(proposal: Proposal) -> Message:
     if told.note:
         chunks, _ = quote(told.note, 2500)
         blocks.append(SectionBlock(text=user_text("\n".join(chunks))))
+    if told.links:
+        blocks.append(SectionBlock(text=user_text(links_text(told.links))))
+    if proposal.status is Status.PUBLISHED:  # consent withdrawn is often said to the proposer
+        blocks.append(ActionsBlock(block_id=f"takedown-{proposal.id}",
+                                   elements=[take_down_button(proposal)]))
     if told.editable:
         blocks.append(ActionsBlock(block_id=f"resubmit-{proposal.id}", elements=[
             ButtonElement(text=T.NOTICE_RESUBMIT, action_id=ids.RESUBMIT,
@@ -344,3 +383,67 @@ def escalation_dm(proposal: Proposal, *, channel: str | None) -> Message:
         text=T.ESCALATION_FALLBACK.format(id=proposal.id),
         blocks=[SectionBlock(text=user_text(line))],
     )
+
+
+# -- reminders and the takedown notice ----------------------------------------------------------
+
+
+def publish_reminder_message(proposal: Proposal) -> Message:
+    """To whoever publishes it, on the planned day: the button that marks it published."""
+    told = readout.publish_reminder(proposal)
+    blocks: list[Block] = [
+        *_reminder_blocks(told),
+        ActionsBlock(block_id=f"publish-{proposal.id}", elements=[publish_button(proposal)]),
+    ]
+    fallback = T.PUBLISH_REMINDER_FALLBACK.format(id=proposal.id,
+                                                  title=escaped(proposal.title, 150))
+    return Message(text=fallback, blocks=blocks)
+
+
+def review_reminder_message(proposal: Proposal, reviewers: list[str], hours: int,
+                            *, usergroup: str | None = None) -> Message:
+    """In the review thread, past the SLA: how long it has waited, and who should act (each
+    reviewer mentioned by the id the settings or the departments file give; the central
+    team's user group when no one is listed)."""
+    told = readout.review_reminder(proposal, hours)
+    mentions = [mention(user) for user in reviewers if mention(user)]
+    if not mentions and usergroup:
+        mentions = [f"<!subteam^{usergroup}>"]
+    who_line = (readout.REVIEW_REMINDER_WHO.format(who=", ".join(mentions)) if mentions
+                else readout.REVIEW_REMINDER_NOBODY)
+    line = f"{escape(told.headline)}\n{who_line}"
+    fallback = T.REVIEW_REMINDER_FALLBACK.format(id=proposal.id)
+    return Message(text=fallback, blocks=[SectionBlock(text=user_text(line))])
+
+
+def takedown_message(proposal: Proposal) -> Message:
+    """To whoever published (or approved) it: what must come down, who asked, why, where."""
+    told = readout.takedown_notice(proposal)
+    takedown = proposal.takedown
+    blocks = _reminder_blocks(told)
+    if takedown is not None:
+        asked = readout.TAKEDOWN_WHO.format(who=who(takedown.by), when=when(takedown.at))
+        blocks.insert(1, SectionBlock(text=user_text(asked)))
+    if told.note:
+        chunks, _ = quote(told.note, 2500)
+        blocks.append(SectionBlock(text=user_text(f"*{readout.NOTE}:*\n" + "\n".join(chunks))))
+    if told.links:
+        blocks.append(SectionBlock(text=user_text(links_text(told.links))))
+    fallback = T.TAKEDOWN_FALLBACK.format(id=proposal.id, title=escaped(proposal.title, 150))
+    return Message(text=fallback, blocks=blocks)
+
+
+def _reminder_blocks(told: Reminder) -> list[Block]:
+    head = f"*{escape(told.headline)}*: {escaped(told.title, 200)}"
+    return [SectionBlock(text=user_text(head)),
+            *(SectionBlock(text=user_text(escape(line))) for line in told.lines)]
+
+
+_SLACK_USER = re.compile(r"[UW][A-Z0-9]{2,20}")
+
+
+def mention(user_id: str) -> str:
+    """A mention of a reviewer by id; "" for anything that is not a Slack user id (the id
+    comes from settings, never from what a user typed, but a mention is only ever made of
+    an id's own characters)."""
+    return f"<@{user_id}>" if _SLACK_USER.fullmatch(user_id) else ""

@@ -181,13 +181,20 @@ class SlackSender(Sender):
         return await self._post(channel, undelivered_message(delivery.payload))
 
     async def publish_reminder(self, delivery: Delivery) -> Result:
-        raise PermanentFailure("ikke bygget endnu: publish_reminder")
+        message = messages.publish_reminder_message(delivery.proposal)
+        return await self._dm(str(delivery.payload["user"]), message)
 
     async def review_reminder(self, delivery: Delivery) -> Result:
-        raise PermanentFailure("ikke bygget endnu: review_reminder")
+        payload = delivery.payload
+        message = messages.review_reminder_message(
+            delivery.proposal, [str(user) for user in payload.get("reviewers") or []],
+            int(payload.get("hours") or 0), usergroup=self._central_group(delivery.proposal),
+        )
+        return await self._in_thread(delivery, message, broadcast=False)
 
     async def takedown_notice(self, delivery: Delivery) -> Result:
-        raise PermanentFailure("ikke bygget endnu: takedown_notice")
+        message = messages.takedown_message(delivery.proposal)
+        return await self._dm(str(delivery.payload["user"]), message)
 
     async def monthly_report(self, delivery: Delivery) -> Result:
         raise PermanentFailure("ikke bygget endnu: monthly_report")
@@ -197,6 +204,11 @@ class SlackSender(Sender):
     def _review(self, proposal: Proposal, *, moved: bool = False) -> Message:
         return messages.review_message(proposal, usergroup=self.settings.central_usergroup,
                                        moved=moved)
+
+    def _central_group(self, proposal: Proposal) -> str | None:
+        """The central team's user group, when the central team reviews `proposal`."""
+        central = self.workflow.reviewing_department(proposal) is None
+        return self.settings.central_usergroup if central else None
 
     def _review_channel(self, proposal: Proposal) -> str:
         """The channel of the department that reviews `proposal`, else the central team's."""

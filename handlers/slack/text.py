@@ -210,3 +210,9 @@ NO_HISTORY: Final = (
 # What bolt would answer if it found no way to act for the workspace (its English default asks
 # to reinstall the app). `authorize` always finds one, so this is only a safety net.
 NOT_READY: Final = "Opslag kan ikke svare lige nu. Prøv igen om lidt."
+
+# -- from approved to published (the wording is the core's: bot/readout.py) -------------------
+
+PUBLISH_REMINDER_FALLBACK: Final = "Forslag nr. {id} er planlagt til i dag: {title}"
+REVIEW_REMINDER_FALLBACK: Final = "Påmindelse: forslag nr. {id} venter på godkendelse"
+TAKEDOWN_FALLBACK: Final = "Opslaget fra forslag nr. {id} skal tages ned: {title}"

@@ -27,6 +27,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
+from bot import readout
 from bot.proposal import Decision, Proposal
 from handlers.slack import ids
 from handlers.slack import text as T
@@ -235,6 +236,46 @@ def reason_modal(proposal: Proposal, decision: Decision, gates: Sequence[Gate] =
                     action_id=ids.REASON_BLOCK, multiline=True, max_length=T.REASON_MAX
                 ),
                 hint=T.REASON_HINT,
+            ),
+        ],
+    )
+
+
+def publish_modal(proposal: Proposal) -> View:
+    """"Markér som udgivet": one optional link per platform (the recommended ones first); the
+    workflow asks for at least one."""
+    about = readout.PUBLISH_INTRO.format(id=proposal.id, title=escaped(proposal.title, 200))
+    inputs = [
+        InputBlock(
+            block_id=ids.link_block(key), optional=True,
+            label=readout.PUBLISH_LINK.format(platform=platform),
+            element=UrlInputElement(action_id=ids.link_block(key),
+                                    placeholder=readout.PUBLISH_PLACEHOLDER),
+        )
+        for key, platform in readout.publish_platforms(proposal)
+    ]
+    return View(
+        type="modal", callback_id=ids.PUBLISH_VIEW, title=readout.PUBLISH_TITLE,
+        submit=readout.PUBLISH_SUBMIT, close=T.MODAL_CLOSE,
+        private_metadata=metadata(proposal_id=proposal.id),
+        blocks=[ContextBlock(elements=[user_text(about)]), *inputs],
+    )
+
+
+def takedown_modal(proposal: Proposal) -> View:
+    """"Tag ned": why (required); it is recorded and sent to whoever published it."""
+    about = T.REASON_ABOUT.format(id=proposal.id, title=escaped(proposal.title, 200))
+    return View(
+        type="modal", callback_id=ids.TAKEDOWN_VIEW, title=readout.TAKE_DOWN_TITLE,
+        submit=readout.TAKE_DOWN_SUBMIT, close=T.MODAL_CLOSE,
+        private_metadata=metadata(proposal_id=proposal.id),
+        blocks=[
+            ContextBlock(elements=[user_text(about)]),
+            InputBlock(
+                block_id=ids.TAKEDOWN_BLOCK, label=readout.TAKE_DOWN_QUESTION,
+                element=PlainTextInputElement(action_id=ids.TAKEDOWN_BLOCK, multiline=True,
+                                              max_length=T.REASON_MAX),
+                hint=readout.TAKE_DOWN_HINT,
             ),
         ],
     )

@@ -48,16 +48,18 @@ def card_of(digest: Digest) -> Card:
 
 
 def _body(digest: Digest, cap: int) -> list[Element]:
-    pending = [_pending(item, digest.sla_hours) for item in digest.pending]
+    lists: list[Element] = []
+    for listing in digest.listings():
+        if listing.shown:
+            lines = [_line_of(item, digest.sla_hours) for item in listing.items]
+            lists += [_section(listing.heading),
+                      *_listed(lines, cap, listing.empty or "", listing.more)]
     return [
         _text(digest.title, size="Large", weight="Bolder"),
         _text(f"{TEXT['intro']} · {digest.period}", isSubtle=True, spacing="None"),
         _section(TEXT["planned"]),
         *_planned(digest, cap),
-        _section(TEXT["pending"]),
-        *_listed(pending, cap, TEXT["no_pending"], digest.pending_more),
-        _section(TEXT["tray"]),
-        *_listed([_item(item) for item in digest.tray], cap, TEXT["no_tray"], digest.tray_more),
+        *lists,
         _section(TEXT["coverage"]),
         *_coverage(digest),
         _text(backup_text(digest), isSubtle=True, separator=True, spacing="Medium"),
@@ -95,6 +97,10 @@ def _listed(lines: list[Element], cap: int, empty: str, more: int = 0) -> list[E
     return [*shown, _line(_run(more_text(left_out), isSubtle=True))] if left_out else shown
 
 
+def _line_of(item: Item, sla_hours: int) -> Element:
+    return _pending(item, sla_hours) if isinstance(item, PendingItem) else _item(item)
+
+
 def _item(item: Item) -> Element:
     return _line(
         _run(item.title, weight="Bolder"),
@@ -108,8 +114,10 @@ def _pending(item: PendingItem, sla_hours: int) -> Element:
         _run(f" · {flag}", color="Attention", weight="Bolder")
         for flag in pending_flags(item, sla_hours)
     ]
+    detail = [_run(f" · {item.detail}")] if item.detail else []
     return _line(
         _run(item.title, weight="Bolder"),
+        *detail,
         _run(f" · {TEXT['waiting'].format(age=age_text(item.age_hours))}"),
         *flags,
         _run(" · "),

@@ -34,7 +34,11 @@ def review_ts(api: FakeSlackApi) -> str:
 
 
 def has_buttons(call: Call) -> bool:
-    return any(block["type"] == "actions" for block in call.args["blocks"])
+    """Whether the post offers a decision (approve, ask for changes, reject); a decided one
+    offers what comes after, such as "Markér som udgivet"."""
+    decisions = {"approve", "request_changes", "reject"}
+    return any(element["action_id"] in decisions for block in call.args["blocks"]
+               if block["type"] == "actions" for element in block["elements"])
 
 
 def thread_replies(api: FakeSlackApi, ts: str) -> list[Call]:

@@ -28,7 +28,7 @@ from handlers.slack import ids
 from opslag.server import SCHEDULER_KEY
 from policy import parse_intake
 from tests.conftest import FakeClock, intake_data
-from tests.fakes.slack_api import TEAM, FakeSlackApi
+from tests.fakes.slack_api import TEAM, FakeSlackApi, wait_until
 from tests.slack.helpers import (
     ANNA,
     CHEF,
@@ -56,8 +56,9 @@ TEAMS_NAME = "<!here> MARK-teams"  # a proposer on Teams, shown by name in Slack
 NOTE = "<!here> MARK-note <@U0FORGED>"  # a reviewer's reason
 DRAFT = "<!channel> MARK-draft"  # the slash command's text, the modal's draft
 SHARED = "<!here> MARK-shared"  # a message proposed through the message shortcut
+LINK = "https://www.facebook.com/norddjurs/MARK-published<!channel>"  # a published post's link
 MARKERS = ("MARK-title", "MARK-dept", "MARK-alt", "MARK-text", "MARK-url", "MARK-link",
-           "MARK-name", "MARK-teams", "MARK-note", "MARK-draft", "MARK-shared")
+           "MARK-name", "MARK-teams", "MARK-note", "MARK-draft", "MARK-shared", "MARK-published")
 # What a user typed and Slack would act on: never raw in anything rendered as mrkdwn.
 LIVE = ("<!channel>", "<!here>", "<!everyone>", "<@U0FORGED>", "<https://evil.example")
 # Fields that hold a user's text but are not shown as mrkdwn (and their element types).
@@ -204,6 +205,17 @@ async def whole_life(session: Session, clock: FakeClock) -> None:
     await delivered(server)
     await session.click("approve", approve)  # again: "already approved", only the chef sees it
 
+    # Published with a link, then taken down by its proposer (consent withdrawn): the
+    # publisher is told with the links and the reason.
+    await session.click("publish", session.button("publish", first))
+    links = await session.modal("trigger-publish")
+    await session.submit(links, {ids.link_block("facebook"): LINK}, user=CHEF)
+    await delivered(server)
+    await session.click("take_down", str(first), user=ANNA, channel=f"D{ANNA}")
+    await session.submit(await session.modal("trigger-take_down"), {ids.TAKEDOWN_BLOCK: NOTE},
+                         user=ANNA, name=NAME)
+    await delivered(server)
+
     # One rejected, one approved without a date (the digest's tray), one pending from Teams.
     rejected = await session.propose(intake_data(**MARKS))
     await session.click("reject", session.button("reject", rejected))
@@ -212,8 +224,17 @@ async def whole_life(session: Session, clock: FakeClock) -> None:
     await delivered(server)
     undated = await session.propose(intake_data(**MARKS, planned_for=None))
     await session.click("approve", session.button("approve", undated))
+    # Its image has no alt text (the modal was not redrawn for it): approved anyway, with a
+    # reason.
+    await session.submit(await session.modal("trigger-approve"), {ids.REASON_BLOCK: NOTE},
+                         user=CHEF)
     teams = Actor(platform="teams", user_id="aad-teams", name=TEAMS_NAME)
-    core.workflow.submit(parse_intake(intake_data(**MARKS)), teams, source="teams")
+    waiting = core.workflow.submit(parse_intake(intake_data(**MARKS)), teams, source="teams")
+    await delivered(server)
+    # Reminders: to publish the undated one (as on its day), to review the one from Teams.
+    await wait_until(lambda: core.workflow.get(undated).status == "approved")
+    assert core.workflow.remind_publisher(undated, clock().date())
+    assert core.workflow.remind_reviewers(waiting.id, clock().date(), dt.timedelta(hours=50))
     await delivered(server)
 
     # A crisis nobody decides: the channel is alerted and each central member by DM; the DM
@@ -265,7 +286,8 @@ async def test_every_user_string_the_bot_sends_to_slack_is_plain_text_or_verbati
     # The run reached everything it is about: every kind of message the sender delivers...
     delivered_kinds = {row.kind for row in server.core.store.outbox_rows()
                        if row.platform == "slack"}
-    assert set(Kind) <= delivered_kinds  # the sender has one method per kind (bot/platform.py)
+    # The monthly summary is not about a proposal: its own tests check its text.
+    assert set(Kind) - {Kind.MONTHLY_REPORT} <= delivered_kinds  # one method per kind
     # ... with the markers in them: each one is somewhere, the digest and the week show them.
     everything = json.dumps([payload for _, payload in payloads], ensure_ascii=False)
     assert [marker for marker in MARKERS if marker not in everything] == []
