@@ -1,8 +1,10 @@
 """The content calendar: approved, planned posts as an iCalendar feed to subscribe to.
 
-One all-day event per approved proposal with a planned date, with a UID that stays the same
-for the proposal, so Outlook and Google Calendar update an event instead of duplicating it.
-The only personal data in the feed is the proposer's display name. The feed covers a window
+One all-day event per approved proposal with a planned date (published ones with their
+links; one taken down again stays, cancelled, with who asked and why), with a UID that stays
+the same for the proposal, so Outlook and Google Calendar update an event instead of
+duplicating it. The only personal data in the feed are display names: the proposer's, and who
+asked for a post to be taken down. The feed covers a window
 of months around today (`window`); the server builds it in a worker process and keeps it until
 the data changes (`Feed`).
 """
@@ -21,10 +23,10 @@ from dataclasses import dataclass
 
 from icalendar import Calendar, Event
 
-from bot import schedule
+from bot import readout, schedule
 from bot.config import Settings
 from bot.core import Core
-from bot.proposal import Proposal
+from bot.proposal import Proposal, Status
 from bot.store import Reader, StoreUnavailable
 from policy import label, load_policy, use_policy
 
@@ -50,6 +52,9 @@ TEXT = {
     "theme": "Tema: {theme}",
     "proposer": "Foreslået af: {name}",
     "number": "Forslag nr. {id}",
+    "published": "Udgivet: {links}",
+    "taken_down": "Taget ned: {title}",
+    "takedown_reason": "Taget ned efter ønske fra {name}: {reason}",
 }
 
 
@@ -91,24 +96,33 @@ def _event(proposal: Proposal, day: dt.date) -> Event:
     event.add("dtstart", day)
     if day < dt.date.max:  # without an end an all-day event lasts that day (RFC 5545)
         event.add("dtend", day + dt.timedelta(days=1))
-    event.add("summary", proposal.title)
+    taken_down = proposal.takedown is not None and proposal.status is Status.TAKEN_DOWN
+    title = TEXT["taken_down"].format(title=proposal.title) if taken_down else proposal.title
+    event.add("summary", title)
     event.add("description", _description(proposal, platforms))
     if platforms:
         event.add("categories", platforms)
     event.add("transp", "TRANSPARENT")
-    event.add("status", "CONFIRMED")
+    # A post taken down stays in the calendar, cancelled: a subscriber sees it was removed.
+    event.add("status", "CANCELLED" if taken_down else "CONFIRMED")
     return event
 
 
 def _description(proposal: Proposal, platforms: list[str]) -> str:
-    return "\n".join(
-        [
-            TEXT["platforms"].format(platforms=", ".join(platforms) or TEXT["no_platform"]),
-            TEXT["theme"].format(theme=label("theme", proposal.intake.theme)),
-            TEXT["proposer"].format(name=proposal.proposer.display),
-            TEXT["number"].format(id=proposal.id),
-        ]
-    )
+    lines = [
+        TEXT["platforms"].format(platforms=", ".join(platforms) or TEXT["no_platform"]),
+        TEXT["theme"].format(theme=label("theme", proposal.intake.theme)),
+        TEXT["proposer"].format(name=proposal.proposer.display),
+        TEXT["number"].format(id=proposal.id),
+    ]
+    links = readout.published_links(proposal)
+    if links:
+        lines.append(TEXT["published"].format(
+            links=", ".join(f"{link.platform} {link.url}" for link in links)))
+    if proposal.takedown is not None:
+        lines.append(TEXT["takedown_reason"].format(name=proposal.takedown.by.display,
+                                                    reason=proposal.takedown.reason))
+    return "\n".join(lines)
 
 
 def window(today: dt.date) -> Window:

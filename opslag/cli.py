@@ -18,7 +18,7 @@ from bot.proposal import Actor, Decision, whole_number
 from bot.submission import check_intake
 from bot.workflow import GatesOpen, NotAllowed, WorkflowError
 from handlers import console, console_chat, platforms
-from opslag import cli_ops, cli_outbox, cli_report, cli_reports, cli_strategy
+from opslag import cli_ops, cli_outbox, cli_publish, cli_report, cli_reports, cli_strategy
 from opslag.cli_reports import JSON_HELP, say
 from policy import StrategyError, load_policy, recommend
 from policy.models import Intake
@@ -225,6 +225,7 @@ def _parser() -> argparse.ArgumentParser:
     cli_strategy.add_commands(sub, say=say)
     cli_ops.add_commands(sub, say=say)
     cli_report.add_commands(sub)
+    cli_publish.add_commands(sub, core=_core, say=say, actor=_console_actor)
     return parser
 
 

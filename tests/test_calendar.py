@@ -16,6 +16,7 @@ from icalendar import Calendar
 
 from bot import calendar
 from bot.core import Core
+from bot.proposal import Actor
 from bot.store import Reader, StoreUnavailable
 from opslag.cli import main
 from opslag.server import build_app
@@ -46,6 +47,27 @@ def test_one_all_day_event_per_approved_planned_post(core: Core, clock: FakeCloc
     description = str(wednesday["description"])
     assert "Platforme: Facebook, Instagram" in description
     assert "Foreslået af: Bo Holm" in description
+
+
+def test_published_posts_carry_their_links_and_a_taken_down_one_is_cancelled(
+    core: Core, clock: FakeClock
+) -> None:
+    """Issue 12 §6: the calendar shows where a post went out, and that it was taken down."""
+    ids = seed_week_48(core, clock)
+    chef = Actor(platform="console", user_id="chef", name="Chef Hansen")
+    link = "https://www.facebook.com/norddjurs/posts/7"
+    core.workflow.publish(ids["monday"], chef, {"facebook": link})
+    core.workflow.publish(ids["wednesday"], chef, {"facebook": link})
+    core.workflow.take_down(ids["wednesday"], chef, "Samtykket er trukket tilbage")
+
+    found = events(calendar.feed(core))
+    monday, wednesday = found[calendar.uid(ids["monday"])], found[calendar.uid(ids["wednesday"])]
+    assert str(monday["status"]) == "CONFIRMED"
+    assert f"Udgivet: Facebook {link}" in str(monday["description"])
+    assert str(wednesday["status"]) == "CANCELLED"
+    assert str(wednesday["summary"]) == "Taget ned: Ny daginstitution i Auning"
+    assert ("Taget ned efter ønske fra Chef Hansen: Samtykket er trukket tilbage"
+            in str(wednesday["description"]))
 
 
 def test_uids_are_stable_per_proposal(core: Core, clock: FakeClock) -> None:
