@@ -332,7 +332,12 @@ class Workflow:
     def questions(self) -> tuple[Question, ...]:
         """The guided questions as every surface asks them: with a departments file, the
         department question is a choice among its departments."""
-        return question_list(self.departments.names() if self.departments else ())
+        return question_list(self.department_choices())
+
+    def department_choices(self) -> tuple[str, ...]:
+        """The departments file's names, which the department question offers; () without
+        a file (the question is then free text)."""
+        return self.departments.names() if self.departments else ()
 
     def can_resubmit(self, proposal: Proposal, actor: Actor) -> bool:
         """Whether `actor` may edit `proposal` and send it again (`resubmit` would not refuse):

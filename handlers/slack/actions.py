@@ -125,7 +125,8 @@ def _proposer_buttons(bolt_app: AsyncApp, core: Core) -> None:
     async def on_open_intake(ack: AsyncAck, body: Body, client: AsyncWebClient) -> None:
         await ack()
         await after_ack()
-        await open_view(client, body["trigger_id"], intake_modal({}))
+        await open_view(client, body["trigger_id"],
+                        intake_modal({}, departments=core.workflow.department_choices()))
 
     @bolt_app.action(ids.RESUBMIT)
     async def on_resubmit(ack: AsyncAck, body: Body, client: AsyncWebClient) -> None:
@@ -142,7 +143,8 @@ def _proposer_buttons(bolt_app: AsyncApp, core: Core) -> None:
             mine = core.workflow.is_proposer(proposal, actor)
             await tell(client, body, already_text(proposal) if mine else T.NOT_PROPOSER)
             return
-        view = intake_modal(from_intake(proposal.intake), proposal=proposal)
+        view = intake_modal(from_intake(proposal.intake), proposal=proposal,
+                            departments=core.workflow.department_choices())
         await open_view(client, body["trigger_id"], view)
 
     @bolt_app.action(ids.WITHDRAW)
@@ -183,7 +185,8 @@ def _form_changes(bolt_app: AsyncApp, core: Core) -> None:
         try:
             await client.views_update(
                 view_id=view["id"], hash=view.get("hash"),
-                view=intake_modal(answers, proposal=proposal),
+                view=intake_modal(answers, proposal=proposal,
+                                  departments=core.workflow.department_choices()),
             )
         except SlackApiError as exc:  # hash_conflict: a newer change already redrew it
             if exc.response.get("error") != "hash_conflict":

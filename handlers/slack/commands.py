@@ -33,7 +33,8 @@ def register(bolt_app: AsyncApp, core: Core) -> None:
         await ack()
         await after_ack()
         answers, notice = draft_answers(words)
-        view = intake_modal(answers, notice=notice)
+        view = intake_modal(answers, notice=notice,
+                            departments=core.workflow.department_choices())
         if not await open_view(client, command["trigger_id"], view):
             await respond(text=T.MODAL_FAILED, response_type="ephemeral")
 

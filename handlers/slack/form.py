@@ -38,7 +38,8 @@ def raw_answers(values: StateValues) -> dict[str, Any]:
         if not block:
             continue
         element = block.get(question.id) or next(iter(block.values()))
-        raw[question.id] = ELEMENT_VALUES[question.kind](element)
+        read = SELECTED.get(str(element.get("type")), ELEMENT_VALUES[question.kind])
+        raw[question.id] = read(element)
     return raw
 
 
@@ -73,6 +74,13 @@ ELEMENT_VALUES: dict[QuestionKind, Callable[[Element], Any]] = {
     QuestionKind.LONG_TEXT: _typed,
     QuestionKind.DATE: _selected_date,
     QuestionKind.URL: _typed,
+}
+
+
+# A choice whatever the policy's kind: the department question is free text in the strategy,
+# and a choice among the departments file's names when there is one.
+SELECTED: dict[str, Callable[[Element], Any]] = {
+    "static_select": _selected_option, "radio_buttons": _selected_option,
 }
 
 

@@ -94,7 +94,8 @@ def register(bolt_app: AsyncApp, core: Core) -> None:
             await _update(client, view, notice_view(found))
             return
         preview, proposal = found
-        await _update(client, view, intake_modal(from_intake(preview.intake), proposal=proposal))
+        await _update(client, view, intake_modal(from_intake(preview.intake), proposal=proposal,
+                                                departments=core.workflow.department_choices()))
 
     @bolt_app.action(ids.ADVICE_DETAILS)
     async def on_details(ack: AsyncAck, body: Body, client: AsyncWebClient) -> None:

@@ -27,6 +27,7 @@ def register(bolt_app: AsyncApp, core: Core) -> None:
         await after_ack()
         message = shortcut.get("message") or {}
         answers, notice = draft_answers(plain(str(message.get("text") or "")))
-        view = intake_modal(answers, notice=notice)
+        view = intake_modal(answers, notice=notice,
+                            departments=core.workflow.department_choices())
         if not await open_view(client, shortcut["trigger_id"], view):
             await respond(text=T.MODAL_FAILED, response_type="ephemeral", replace_original=False)

@@ -44,19 +44,22 @@ INPUT_MAX = 3000
 
 
 def intake_modal(
-    answers: Answers, *, proposal: Proposal | None = None, notice: str | None = None
+    answers: Answers, *, proposal: Proposal | None = None, notice: str | None = None,
+    departments: tuple[str, ...] = (),
 ) -> dict[str, Any]:
     """The guided questions, prefilled with `answers`, as the view JSON for views.open. With
     `proposal` it edits that proposal (a resubmission after a request for changes).
+    `departments`: the departments file's names (`Workflow.department_choices`): the
+    department question is then a choice among them.
 
     Each part is checked against Slack's limits (slack_sdk) once and then reused: the modal
     opens on the hot path of every slash command. Treat the result as read-only."""
-    items = question_list()
+    items = question_list(departments)
     controllers = controlling_fields(items)
     envelope = _envelope(proposal.id if proposal else None, _intro_text(proposal, notice))
     inputs = [
         _input_block(question.id, _frozen(answers.get(question.id, _default(question))),
-                     question.id in controllers)
+                     question.id in controllers, departments)
         for question in visible(items, answers)
     ]
     return {**envelope, "blocks": [*envelope["blocks"], *inputs]}
@@ -83,8 +86,9 @@ def _frozen(value: Any) -> Any:
 
 
 @functools.lru_cache(maxsize=512)
-def _input_block(question_id: str, value: Any, dispatch: bool) -> dict[str, Any]:
-    question = next(q for q in question_list() if q.id == question_id)
+def _input_block(question_id: str, value: Any, dispatch: bool,
+                 departments: tuple[str, ...]) -> dict[str, Any]:
+    question = next(q for q in question_list(departments) if q.id == question_id)
     return _input(question, list(value) if isinstance(value, tuple) else value, dispatch).to_dict()
 
 

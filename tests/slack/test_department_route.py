@@ -13,6 +13,8 @@ import pytest
 from bot import readout
 from handlers.slack import ids
 from handlers.slack import text as T
+from handlers.slack.views import intake_modal
+from tests.conftest import intake_data
 from tests.fakes.slack_api import Call, FakeSlackApi
 from tests.slack.conftest import StartServer
 from tests.slack.helpers import (
@@ -20,12 +22,15 @@ from tests.slack.helpers import (
     CHEF,
     REVIEW_CHANNEL,
     SlackServer,
+    advice_of,
     delivered,
+    open_modal,
     propose,
     texts,
 )
 
 SCHOOL_CHANNEL, SCHOOL_REVIEWER = "CSKOLE", "USKOLE"
+DEPARTMENT_NAMES = ("Børn og Skole", "Teknik og Miljø", "Kultur og Fritid")
 OTHER_REVIEWER = "UTEKNIK"
 DEPARTMENTS = f"""
 departments:
@@ -165,3 +170,26 @@ async def test_without_the_departments_reviewers_it_goes_to_the_central_team(
         advice = proposal.recommendation
         assert "ingen godkendere i Opslag" in advice.review.reason
         assert advice.summary[1].startswith("Godkendes af: Den centrale kommunikationsafdeling")
+
+
+async def test_the_modal_offers_the_departments_as_a_choice(
+    server: SlackServer, slack_api: FakeSlackApi
+) -> None:
+    """Issue 12 §1: with a departments file, "Hvilken afdeling…" is a choice from it in the
+    Slack modal, and the chosen department routes the proposal."""
+    view = await open_modal(server)
+    (block,) = [b for b in view["blocks"] if b.get("block_id") == "department"]
+    assert block["element"]["type"] == "static_select"
+    assert tuple(o["value"] for o in block["element"]["options"]) == DEPARTMENT_NAMES
+    answers = intake_data(**SCHOOL_EVENT)
+    # The modal as Slack shows it once the media answer has added its questions.
+    view = {**view, "id": "VDEPT",
+            "blocks": intake_modal(answers, departments=DEPARTMENT_NAMES)["blocks"]}
+    shown = advice_of(await server.submit(view, answers))
+    assert shown is not None
+    reply = await server.press_send(shown, "VDEPT")
+    assert reply.status == 200 and "sendt til godkendelse" in reply.body
+    await delivered(server)
+    proposal = server.core.store.list_proposals()[-1]
+    assert (proposal.intake.department, proposal.review_route) == ("Børn og Skole", "department")
+    assert len(posts_in(slack_api, SCHOOL_CHANNEL)) == 1
