@@ -133,6 +133,11 @@ def _proposal_in(core: Core, status: Status) -> int:
     pid = core.workflow.submit(parse_intake(intake_data()), ANNA).id
     if status is Status.WITHDRAWN:
         core.workflow.withdraw(pid, ANNA)
+    elif status in (Status.PUBLISHED, Status.TAKEN_DOWN):
+        core.workflow.decide(pid, Decision.APPROVE, CHEF)
+        core.workflow.publish(pid, CHEF, {"facebook": "https://www.facebook.com/norddjurs"})
+        if status is Status.TAKEN_DOWN:
+            core.workflow.take_down(pid, ANNA, "Samtykket er trukket tilbage")
     elif status is not Status.PENDING:
         decision = next(d for d in Decision if d.status is status)
         core.workflow.decide(pid, decision, CHEF, "Begrundelse")
