@@ -27,6 +27,10 @@ WORKDAY_END = dt.time(16)
 # The publish reminder goes from this time on the planned day (weekends too: a post planned
 # for a Saturday is put out on the Saturday).
 PUBLISH_AT = dt.time(8)
+# At most this many reminders of each sort per round: a round runs on the store thread, and a
+# backlog (a server started after a long stop) must not hold up the answers to Slack and Teams
+# queued behind it; the rest go in the next rounds, half a minute apart.
+PER_ROUND = 50
 
 
 def working_hours(local: dt.datetime) -> bool:
@@ -53,11 +57,9 @@ class Reminders:
             return 0
         day = local.date()
         sent = 0
-        for proposal_id in self.core.store.approved_planned_on(day):
-            key = f"publish:{proposal_id}:{day}"
-            if key not in self._done:
-                sent += self.core.workflow.remind_publisher(proposal_id, day)
-                self._done.add(key)
+        for proposal_id in self._unasked("publish", self.core.store.approved_planned_on(day), day):
+            sent += self.core.workflow.remind_publisher(proposal_id, day)
+            self._asked("publish", proposal_id, day)
         return sent
 
     def _review(self, local: dt.datetime) -> int:
@@ -66,14 +68,24 @@ class Reminders:
         sla = dt.timedelta(hours=self.core.settings.opslag_review_sla_hours)
         now = self.core.clock()
         day = local.date()
-        sent = 0
-        for proposal_id, since in self.core.store.pending_waiting_since(now - sla):
-            key = f"review:{proposal_id}:{day}"
-            if key not in self._done:
-                sent += self.core.workflow.remind_reviewers(proposal_id, day, now - since)
-                self._done.add(key)
         self._forget_before(day)
+        waiting = dict(self.core.store.pending_waiting_since(now - sla))
+        sent = 0
+        for proposal_id in self._unasked("review", list(waiting), day):
+            waited = now - waiting[proposal_id]
+            sent += self.core.workflow.remind_reviewers(proposal_id, day, waited)
+            self._asked("review", proposal_id, day)
         return sent
+
+    def _unasked(self, sort: str, proposal_ids: list[int], day: dt.date) -> list[int]:
+        """The first PER_ROUND of these this process has not yet asked the workflow about
+        today (a call that failed is asked again next round)."""
+        return [pid for pid in proposal_ids
+                if f"{sort}:{pid}:{day}" not in self._done][:PER_ROUND]
+
+    def _asked(self, sort: str, proposal_id: int, day: dt.date) -> None:
+        """Asked today: sent now, or not due (sent by another process, decided meanwhile)."""
+        self._done.add(f"{sort}:{proposal_id}:{day}")
 
     def _forget_before(self, day: dt.date) -> None:
         """Keep only today's keys: the memory stays as small as a day's reminders."""

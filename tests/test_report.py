@@ -39,12 +39,22 @@ HEAVY_TEXT = ("Ansøgningen behandles hurtigst muligt, såfremt den er udfyldt. 
 
 
 def published(core: Core, proposal_id: int, at: dt.datetime, **links: str) -> None:
-    core.store.append_history(proposal_id, at, report.PUBLISHED, EDITOR, None,
-                              details={"links": links})
+    """Marked published as the review post's button does it (issue 12 §6)."""
+    core.workflow.clock = lambda: at
+    try:
+        core.workflow.publish(proposal_id, EDITOR, links)
+    finally:
+        core.workflow.clock = core.clock
 
 
 def reminded(core: Core, proposal_id: int, at: dt.datetime) -> None:
-    core.store.append_history(proposal_id, at, report.REMINDED, BOT, None)
+    """A review reminder as the schedule sends it (bot/reminders.py)."""
+    core.workflow.clock = lambda: at
+    try:
+        local = at.astimezone(CPH)
+        assert core.workflow.remind_reviewers(proposal_id, local.date(), dt.timedelta(hours=48))
+    finally:
+        core.workflow.clock = core.clock
 
 
 @pytest.fixture
