@@ -25,6 +25,10 @@ Week = tuple[int, int]
 DEFAULT_TZ = ZoneInfo("Europe/Copenhagen")
 # A pending proposal planned this many days ahead (or already past its date) is flagged.
 NEAR_DAYS = 3
+# "Ikke udgivet" looks this far back: a post whose day passed weeks ago unmarked is no longer
+# something to act on (and posts approved before Opslag could mark them published are not
+# listed for ever after an upgrade).
+UNPUBLISHED_DAYS = dt.timedelta(days=14)
 # How many items a chat surface lists per section before "… og N mere". A digest holds no
 # more pending or undated items than this; it counts the rest (`pending_more`, `tray_more`).
 MAX_LISTED = 15
@@ -44,7 +48,7 @@ TEXT = {
     "pending": "Afventer godkendelse (ældste først)",
     "no_pending": "Intet afventer godkendelse.",
     "department_pending": "Afventer afdelingernes egne godkendere (ældste først)",
-    "unpublished": "Ikke udgivet: datoen er passeret",
+    "unpublished": f"Ikke udgivet: datoen er passeret (de seneste {UNPUBLISHED_DAYS.days} dage)",
     "unpublished_detail": "planlagt {date}, ikke markeret som udgivet",
     "tray": "Godkendt uden dato",
     "no_tray": "Intet godkendt indhold uden dato.",
@@ -349,7 +353,8 @@ def build(
             tray.append(proposal)
         elif proposal.status in _CONTENT and day is not None and start <= day <= end:
             planned.append(proposal)
-        if proposal.status is Status.APPROVED and day is not None and day < today:
+        if (proposal.status is Status.APPROVED and day is not None
+                and today - UNPUBLISHED_DAYS <= day < today):
             unpublished.append(proposal)
     if totals is None:
         in_week = [p for p in [*pending, *department]
@@ -386,7 +391,7 @@ _CONTENT = frozenset({Status.APPROVED, Status.PUBLISHED})
 
 
 def _planned_order(proposal: Proposal) -> tuple[dt.date, int]:
-    # The store's `unpublished_before` orders the same way.
+    # The store's `unpublished_between` orders the same way.
     return proposal.intake.planned_for or dt.date.min, proposal.id
 
 

@@ -115,7 +115,8 @@ def load_digest(core: Core, week: Week) -> Digest:
     first, last = digest.week_dates(week)
     store = core.store
     today = core.clock().astimezone(timezone(core.settings)).date()
-    unpublished, unpublished_count = store.unpublished_before(today, limit=digest.MAX_LISTED)
+    unpublished, unpublished_count = store.unpublished_between(
+        today - digest.UNPUBLISHED_DAYS, today, limit=digest.MAX_LISTED)
     rows = [
         *store.approved_planned_between(first, last),
         *store.approved_without_date(limit=digest.MAX_LISTED),

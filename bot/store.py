@@ -580,15 +580,15 @@ class Store:
         sql = "SELECT id FROM proposals WHERE status = 'approved' AND planned_for = ? ORDER BY id"
         return [int(pid) for (pid,) in self.db.execute(sql, [day.isoformat()]).fetchall()]
 
-    def unpublished_before(self, day: dt.date,
-                           limit: int | None = None) -> tuple[list[Proposal], int]:
-        """Approved proposals planned before `day` and not marked published: the `limit`
-        earliest planned, and how many there are in all."""
-        where = "WHERE status = 'approved' AND planned_for < ?"
+    def unpublished_between(self, first: dt.date, day: dt.date,
+                            limit: int | None = None) -> tuple[list[Proposal], int]:
+        """Approved proposals planned from `first` up to (not including) `day` and not marked
+        published: the `limit` earliest planned, and how many there are in all."""
+        where = "WHERE status = 'approved' AND planned_for >= ? AND planned_for < ?"
+        params = [first.isoformat(), day.isoformat()]
         sql = f"SELECT * FROM proposals {where} ORDER BY planned_for, id"
-        rows = self.db.query(_limited(sql, limit), [day.isoformat()])
-        count = self.db.execute(f"SELECT count(*) FROM proposals {where}",
-                                [day.isoformat()]).fetchone()[0]
+        rows = self.db.query(_limited(sql, limit), params)
+        count = self.db.execute(f"SELECT count(*) FROM proposals {where}", params).fetchone()[0]
         return [_proposal_from_row(row, []) for row in rows], int(count)
 
     def digest_counts(self, first: dt.date, last: dt.date) -> tuple[int, int, dict[str, int]]:

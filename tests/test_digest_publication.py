@@ -90,3 +90,16 @@ def test_department_proposals_wait_under_their_own_heading(
     built = schedule.load_digest(core, WEEK_48)
     assert sorted(i.id for i in built.pending) == [mine, central]
     assert built.department_pending == []
+
+
+def test_only_the_last_two_weeks_count_as_not_published(core: Core, clock: FakeClock) -> None:
+    """A post whose day passed weeks ago (or one approved before Opslag could mark posts
+    published) is no longer a thing to act on: "Ikke udgivet" looks back 14 days."""
+    old = propose(core, clock, utc(2026, 10, 1, 9), planned_for="2026-11-08", title="Gammel")
+    decide(core, old)
+    recent = propose(core, clock, utc(2026, 10, 1, 10), planned_for="2026-11-09", title="Ny")
+    decide(core, recent)
+    clock.now = utc(2026, 11, 23, 7)  # Monday 23 November, 08:00 in Copenhagen
+    built = schedule.load_digest(core, WEEK_48)
+    assert [item.id for item in built.unpublished] == [recent]
+    assert built.unpublished_more == 0
