@@ -21,7 +21,8 @@ from pathlib import Path
 from typing import Any
 
 # The order of the table; a bench module may also report rows under another label (memory).
-ORDER = ("policy", "slack", "teams", "digest", "calendar", "report", "soak", "memory")
+ORDER = ("policy", "slack", "teams", "digest", "reminders", "calendar", "report", "soak",
+         "memory")
 BASELINE_KEYS = ("baseline is", "baseline_is")
 CORE_KEYS = ("bench", "what", "value", "baseline", "ratio", *BASELINE_KEYS)
 
