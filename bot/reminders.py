@@ -28,7 +28,7 @@ WORKDAY_END = dt.time(16)
 # for a Saturday is put out on the Saturday).
 PUBLISH_AT = dt.time(8)
 # At most this many reminders of each sort per round: a round runs on the store thread, and a
-# backlog (a server started after a long stop) must not hold up the answers to Slack and Teams
+# backlog (a server started after a long stop) must not hold up the answers to the platforms
 # queued behind it; the rest go in the next rounds, half a minute apart.
 PER_ROUND = 50
 
