@@ -6,8 +6,9 @@ about a thousand waiting past the SLA.
 A round (`bot.reminders.Reminders.run_due`) runs on the store thread, where Slack's and Teams'
 requests wait behind it: it sends at most `PER_ROUND` reminders of each sort and remembers
 what it has asked today. Measured: the first round of a working day (the most it sends), and
-a round once all waiting proposals were reminded that day (nothing left to send). The baseline, in the same run and on the same
-store, is the weekly digest's read and build (`schedule.load_digest`), which also runs there.
+a round once all waiting proposals were reminded that day (nothing left to send). The
+baseline, in the same run and on the same store, is the weekly digest's read and build
+(`schedule.load_digest`), which also runs there.
 Figures in milliseconds, the median of several runs (each on a fresh copy of the store for the
 first round).
 """

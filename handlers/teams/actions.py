@@ -1,4 +1,5 @@
-"""Card actions: the questions and the advice (new or edited), and the three decisions.
+"""Card actions: the questions and the advice (new or edited), the three decisions, and from
+approved to published ("Markér som udgivet", "Tag ned").
 
 Questions → advice → Send / Ret / Drop: the questions card's submit is answered with the
 advice card, which carries the answers in its actions' data; only Send stores, once per card.
@@ -35,17 +36,25 @@ from handlers.teams.cards import (
     ASK_CENTRAL,
     DROP,
     EDIT,
+    LINK_INPUT,
     NOTE_INPUT,
+    ON_NOTICE,
+    ON_REMINDER,
+    PUBLISH,
     REJECT,
     REQUEST_CHANGES,
     RESUBMIT,
     SEND,
     SUBMIT_INTAKE,
+    TAKE_DOWN,
     Card,
     advice_card,
     advise,
+    done_card,
     intake_card,
     message_card,
+    notice_card,
+    publish_reminder_card,
     resubmit_form,
     review_card,
     source_name,
@@ -72,9 +81,12 @@ def respond(card: Card) -> CardResponse:
 
 def register(edge: TeamsEdge) -> None:
     cards = edge.app.adaptive_card
-    for verb in FORMS:
+    for verb in ANSWERS:
         cards.action_execute(verb)(_form_handler(edge, verb))
-        cards.action_submit(verb, rank=RouteRank.FIRST)(_form_fallback(edge))
+        # Publish and take down fall back to Action.Submit only on personal cards: a review
+        # card in a channel is everyone's, and one person's answer must not replace it.
+        cards.action_submit(verb, rank=RouteRank.FIRST)(
+            _form_fallback(edge, personal_only=verb not in FORMS))
     for verb, decision in DECISIONS.items():
         cards.action_execute(verb)(_decide_handler(edge, verb, decision))
     cards.action_execute(APPROVE_ANYWAY)(
@@ -259,17 +271,21 @@ FORMS: dict[str, Callable[[TeamsEdge, Activity, Any], Card]] = {
 def _form_handler(edge: TeamsEdge, verb: str) -> Execute:
     async def handle(context: TurnContext, state: TurnState, data: Any) -> CardResponse:
         # The whole answer (store, reload, card) on the store thread: see bot/store_thread.
-        return respond(await edge.core.run(FORMS[verb], edge, context.activity, data))
+        return respond(await edge.core.run(ANSWERS[verb], edge, context.activity, data))
 
     return handle
 
 
-def _form_fallback(edge: TeamsEdge) -> Callable[[TurnContext, TurnState, Any], Awaitable[None]]:
-    """Action.Submit from a client without Universal Actions: answer by replacing the card."""
+def _form_fallback(edge: TeamsEdge, *, personal_only: bool = False,
+                   ) -> Callable[[TurnContext, TurnState, Any], Awaitable[None]]:
+    """Action.Submit from a client without Universal Actions: answer by replacing the card
+    (`personal_only`: only in a personal chat; elsewhere nothing is done)."""
 
     async def handle(context: TurnContext, state: TurnState, data: Any) -> None:
+        if personal_only and not refs.is_personal(context.activity):
+            return
         verb = str(data.get("verb")) if isinstance(data, dict) else SUBMIT_INTAKE
-        reply = card_message(await edge.core.run(FORMS[verb], edge, context.activity, data))
+        reply = card_message(await edge.core.run(ANSWERS[verb], edge, context.activity, data))
         card_id = context.activity.reply_to_id
         if card_id:
             reply.id = card_id
@@ -326,15 +342,16 @@ def ask_central(edge: TeamsEdge, activity: Activity, proposal_id: int) -> Card:
                     notice=readout.ASK_CENTRAL_DONE.format(id=proposal.id))
 
 
-def refusal(edge: TeamsEdge, proposal_id: int, exc: WorkflowError) -> Card:
+def refusal(edge: TeamsEdge, proposal_id: int, exc: WorkflowError, *,
+            typed: dict[str, str] | None = None) -> Card:
     """The proposal as it stands with why the click changed nothing; buttons only if the
-    clicker may still use them."""
+    clicker may still use them (`typed`: the links they typed, shown again)."""
     try:
         proposal = edge.core.workflow.get(proposal_id)
     except NotFound as missing:
         return message_card(missing.message, color="Attention")
     return reviewed(edge, proposal, notice=exc.message,
-                    actionable=not isinstance(exc, NotAllowed))
+                    actionable=not isinstance(exc, NotAllowed), typed=typed)
 
 
 def reviewed(edge: TeamsEdge, proposal: Proposal, **extra: Any) -> Card:
@@ -362,6 +379,84 @@ def _revision(data: Any) -> int:
         return 1
     number = whole_number(data["revision"])
     return 0 if number is None else number
+
+
+# -- from approved to published -------------------------------------------------------------
+
+
+def publish(edge: TeamsEdge, activity: Activity, data: Any) -> Card:
+    """"Markér som udgivet": the links typed go to the workflow as they are; a refusal (no
+    link, one that is no web address, not approved, not theirs to mark) comes back on the card
+    with what was typed, and nothing is stored."""
+    proposal_id = _proposal_id(data)
+    links = typed_links(data)
+    try:
+        outcome = edge.core.workflow.publish(proposal_id, refs.actor(edge.core, activity), links)
+    except WorkflowError as exc:
+        return _refused(edge, activity, proposal_id, exc, data, typed=links)
+    return _done(edge, outcome.proposal, data, readout.PUBLISHED_OK)
+
+
+def take_down(edge: TeamsEdge, activity: Activity, data: Any) -> Card:
+    """"Tag ned" with a reason: the workflow records it and tells the publisher."""
+    proposal_id = _proposal_id(data)
+    reason = data.get(NOTE_INPUT[TAKE_DOWN]) if isinstance(data, dict) else None
+    try:
+        outcome = edge.core.workflow.take_down(proposal_id, refs.actor(edge.core, activity),
+                                               reason if isinstance(reason, str) else None)
+    except WorkflowError as exc:
+        return _refused(edge, activity, proposal_id, exc, data)
+    return _done(edge, outcome.proposal, data, readout.TAKEN_DOWN_OK)
+
+
+def typed_links(data: Any) -> dict[str, str]:
+    """The publish form's answers, {platform key: what was typed}; the workflow checks them."""
+    if not isinstance(data, dict):
+        return {}
+    return {str(key).removeprefix(LINK_INPUT): value for key, value in data.items()
+            if str(key).startswith(LINK_INPUT) and isinstance(value, str)}
+
+
+def _on(data: Any) -> str | None:
+    """The personal card the click came from (the publish reminder, the proposer's notice);
+    None for the review card."""
+    on = data.get("on") if isinstance(data, dict) else None
+    return on if on in (ON_REMINDER, ON_NOTICE) else None
+
+
+def _done(edge: TeamsEdge, proposal: Proposal, data: Any, headline: str) -> Card:
+    """The card after a publish or take-down (or a second click, which changed nothing): the
+    review card as it now stands, or in a personal chat what is now so."""
+    if _on(data) is None:
+        return reviewed(edge, proposal)
+    return done_card(proposal, edge.zone, headline)
+
+
+def _refused(edge: TeamsEdge, activity: Activity, proposal_id: int, exc: WorkflowError,
+             data: Any, *, typed: dict[str, str] | None = None) -> Card:
+    """The card clicked, as it stands, with why nothing changed (the workflow's words); its
+    buttons only if the clicker may still use them."""
+    on = _on(data)
+    if on is None:
+        return refusal(edge, proposal_id, exc, typed=typed)
+    workflow = edge.core.workflow
+    try:
+        proposal = workflow.get(proposal_id)
+    except NotFound as missing:
+        return message_card(missing.message, color="Attention")
+    actor = refs.person(activity)
+    if on == ON_REMINDER and workflow.can_publish(proposal, actor):
+        return publish_reminder_card(proposal, notice=exc.message, typed=typed)
+    if on == ON_NOTICE and str(proposal.status) in readout.NOTICE:
+        return notice_card(proposal, edge.zone, notice=exc.message,
+                           editable=workflow.can_resubmit(proposal, actor),
+                           takeable=workflow.can_take_down(proposal, actor))
+    return message_card(exc.message, color="Attention")
+
+
+ANSWERS: dict[str, Callable[[TeamsEdge, Activity, Any], Card]] = {
+    **FORMS, PUBLISH: publish, TAKE_DOWN: take_down,
+}
 
 
 # -- anything else on a card ----------------------------------------------------------------

@@ -10,7 +10,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from collections.abc import Callable, Sequence
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -26,7 +27,7 @@ from handlers.teams import text as T
 from handlers.teams.form import Answers, card_value
 from policy import Question, Recommendation, questions
 from policy.answers import from_intake
-from policy.models import QuestionKind
+from policy.models import LINK_MAX, QuestionKind
 
 Card = dict[str, Any]
 Element = dict[str, Any]
@@ -46,8 +47,17 @@ REQUEST_CHANGES = "request_changes"
 REJECT = "reject"
 ASK_CENTRAL = "ask_central"
 APPROVE_ANYWAY = "approve_anyway"  # Approve while a gate is open, with a written reason
+PUBLISH = "publish"  # "Markér som udgivet", with a link per platform
+TAKE_DOWN = "take_down"  # "Tag ned", with a reason
 NOTE_INPUT = {REQUEST_CHANGES: "note_changes", REJECT: "note_reject",
-              APPROVE_ANYWAY: "note_override"}
+              APPROVE_ANYWAY: "note_override", TAKE_DOWN: "note_take_down"}
+# The publish form's inputs are named by this and the platform's key ("link_facebook").
+LINK_INPUT = "link_"
+# Where a publish or take-down click came from when it was no review card (the card data's
+# "on"): the publish reminder or the proposer's notice, both in a personal chat, answered
+# there with what was done rather than with the review card.
+ON_REMINDER = "reminder"
+ON_NOTICE = "notice"
 
 # The advice card's folded details and the two buttons that fold and unfold them.
 DETAILS = "advice_details"
@@ -61,6 +71,12 @@ _TERMINAL_SOURCES = frozenset({CONSOLE, "cli"})
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _MENTION_TAG = re.compile(r"<(/?)(at)\b", re.IGNORECASE)
+# A name in a mention sits in a TextBlock (markdown): only letters, digits, spaces and . ' -
+# are kept, so a name can neither format the line nor close the `<at>` tag.
+_NAME_UNSAFE = re.compile(r"[^\w .'-]|_")
+# An id Teams can mention (an Entra object id or a Teams id such as "29:..."); the ids come
+# from the settings and the departments file, never from what someone typed.
+_MENTIONABLE = re.compile(r"[\w:.@-]{1,200}")
 
 
 # -- building blocks ------------------------------------------------------------------------
@@ -107,15 +123,37 @@ def rich(value: str, **style: Any) -> Element:
 
 
 def field(name: str, value: str) -> Element:
+    return _row(name, rich(value))
+
+
+def _row(name: str, value: Element) -> Element:
     return {
         "type": "ColumnSet",
         "spacing": "Small",
         "columns": [
             {"type": "Column", "width": "110px",
              "items": [{"type": "TextBlock", "text": name, "weight": "Bolder", "wrap": True}]},
-            {"type": "Column", "width": "stretch", "items": [rich(value)]},
+            {"type": "Column", "width": "stretch", "items": [value]},
         ],
     }
+
+
+def link_blocks(links: Sequence[readout.Link]) -> list[Element]:
+    """A published post's links, one row per platform: the address as someone gave it (kept
+    as https only, `bot.workflow`), shown as plain text that opens it."""
+    if not links:
+        return []
+    return [{**note(readout.LINKS), "weight": "Bolder", "spacing": "Small"},
+            *(_row(link.platform, _link_text(link)) for link in links)]
+
+
+def _link_text(link: readout.Link) -> Element:
+    run: Element = {"type": "TextRun", "text": plain(link.url)}
+    if link.url.startswith("https://"):
+        run.update(color="Accent", underline=True,
+                   selectAction={"type": "Action.OpenUrl", "url": link.url,
+                                 "title": link.platform})
+    return {"type": "RichTextBlock", "inlines": [run]}
 
 
 def execute(title: str, verb: str, data: dict[str, Any], **extra: Any) -> Element:
@@ -433,12 +471,18 @@ def receipt_card(proposal: Proposal, when: str = "", *, again: bool = False) -> 
 
 def review_card(proposal: Proposal, zone: str, *, via: str | None = None,
                 notice: str | None = None, actionable: bool = True,
-                moved: bool = False, gates: Sequence[str] = ()) -> Card:
+                moved: bool = False, gates: Sequence[str] = (),
+                typed: Mapping[str, str] | None = None) -> Card:
     """The proposal as its reviewers see it; with decision buttons while it is open (and, in
-    a department's channel, the button that asks the central team for help). `via`: where it
-    came from, as people read it (`source_name`). `moved`: the department's card of a
-    proposal since moved to the central team's review. `gates`: what stops an approval now
-    (`Workflow.gates`); Approve then asks why it should be approved anyway."""
+    a department's channel, the button that asks the central team for help), and once
+    approved "Markér som udgivet" and "Tag ned". `via`: where it came from, as people read it
+    (`source_name`). `moved`: the department's card of a proposal since moved to the central
+    team's review. `gates`: what stops an approval now (`Workflow.gates`); Approve then asks
+    why it should be approved anyway. `typed`: the links someone typed in the publish form,
+    shown again with why they were refused (`notice`).
+
+    A channel card is the same for everyone, so its buttons are offered to all and the
+    workflow refuses whoever may not use them, with its reason."""
     body: list[Element] = []
     if notice:  # may name who decided: plain text
         body.append(rich(notice, color="Attention"))
@@ -460,7 +504,12 @@ def review_card(proposal: Proposal, zone: str, *, via: str | None = None,
     if open_for_decision and gates:
         body.append({**note(readout.GATES, color="Attention"), "weight": "Bolder"})
         body += [rich(f"• {gate}") for gate in gates]
-    actions = _decision_actions(proposal, bool(gates)) if open_for_decision else None
+    if open_for_decision:
+        actions = _decision_actions(proposal, bool(gates))
+    elif actionable and not moved:
+        actions = after_approval_actions(proposal, {"proposal_id": proposal.id}, typed=typed)
+    else:
+        actions = []
     return card(body, actions)
 
 
@@ -475,11 +524,15 @@ def _status_blocks(proposal: Proposal, zone: str) -> list[Element]:
         return blocks
     who = status.actor.display if status.actor else ""
     line = status.template.format(who=who, when=when(status.at, zone))
-    color = {"approved": "Good", "rejected": "Attention"}.get(proposal.status, "Warning")
-    blocks.append(rich(line, weight="Bolder", color=color))
+    blocks.append(rich(line, weight="Bolder", color=_STATUS_COLOR.get(proposal.status,
+                                                                      "Warning")))
     if status.note:
         blocks.append(field(readout.NOTE, status.note))
-    return blocks
+    return blocks + link_blocks(status.links)
+
+
+_STATUS_COLOR = {Status.APPROVED: "Good", Status.PUBLISHED: "Good", Status.REJECTED: "Attention",
+                 Status.TAKEN_DOWN: "Attention"}
 
 
 def _fact_blocks(proposal: Proposal, via: str | None) -> list[Element]:
@@ -526,28 +579,173 @@ def _note_step(title: str, verb: str, question: str, send: str,
         "actions": [execute(send, verb, data, style=style)]}}
 
 
+# -- from approved to published ---------------------------------------------------------------
+
+
+def after_approval_actions(proposal: Proposal, data: dict[str, Any], *,
+                           typed: Mapping[str, str] | None = None) -> list[Element]:
+    """"Markér som udgivet" while approved, "Tag ned" while approved or published; each opens
+    its form on the card. `data` names the proposal (and where the card is, see ON_*)."""
+    actions: list[Element] = []
+    if proposal.status is Status.APPROVED:
+        actions.append({"type": "Action.ShowCard", "title": readout.PUBLISH,
+                        "card": publish_form(proposal, data, typed=typed)})
+    if proposal.status in (Status.APPROVED, Status.PUBLISHED):
+        actions.append({"type": "Action.ShowCard", "title": readout.TAKE_DOWN,
+                        "card": take_down_form(data)})
+    return actions
+
+
+def publish_form(proposal: Proposal, data: dict[str, Any], *,
+                 typed: Mapping[str, str] | None = None, intro: bool = True,
+                 submit: str = readout.PUBLISH_SUBMIT) -> Card:
+    """One optional web address per platform the advice weighed, the recommended first; the
+    workflow wants at least one and checks each."""
+    body: list[Element] = []
+    if intro:  # names the proposal's title: plain text
+        body.append(rich(readout.PUBLISH_INTRO.format(id=proposal.id, title=proposal.title)))
+    body += [_link_input(key, name, (typed or {}).get(key))
+             for key, name in readout.publish_platforms(proposal)]
+    return {"type": "AdaptiveCard", "body": body, "actions": [
+        execute(submit, PUBLISH, data, style="positive", **_personal_fallback(submit, PUBLISH,
+                                                                             data))]}
+
+
+def _personal_fallback(title: str, verb: str, data: dict[str, Any]) -> dict[str, Element]:
+    """Action.Submit for clients without Universal Actions, on a card in a personal chat only
+    (its data names where, see ON_*): its answer replaces the card clicked, and a review card
+    in a channel is everyone's (as its decision buttons, it has none)."""
+    return {"fallback": _submit(title, verb, data)} if data.get("on") else {}
+
+
+def _link_input(key: str, platform: str, typed: str | None) -> Element:
+    element: Element = {"type": "Input.Text", "id": LINK_INPUT + key, "style": "Url",
+                        "label": readout.PUBLISH_LINK.format(platform=platform),
+                        "placeholder": readout.PUBLISH_PLACEHOLDER, "maxLength": LINK_MAX}
+    if typed:  # what was typed, shown again after a refusal (an input is never markdown)
+        element["value"] = _CONTROL.sub("", typed)[:LINK_MAX]
+    return element
+
+
+def take_down_form(data: dict[str, Any]) -> Card:
+    reason = {"type": "Input.Text", "id": NOTE_INPUT[TAKE_DOWN],
+              "label": readout.TAKE_DOWN_QUESTION, "isMultiline": True, "isRequired": True,
+              "maxLength": readout.NOTE_MAX, "errorMessage": T.NOTE_REQUIRED}
+    submit = readout.TAKE_DOWN_SUBMIT
+    return {"type": "AdaptiveCard",
+            "body": [reason, {**note(readout.TAKE_DOWN_HINT, subtle=True, small=True),
+                              "spacing": "None"}],
+            "actions": [execute(submit, TAKE_DOWN, data, style="destructive",
+                                **_personal_fallback(submit, TAKE_DOWN, data))]}
+
+
+def publish_reminder_card(proposal: Proposal, *, notice: str | None = None,
+                          typed: Mapping[str, str] | None = None) -> Card:
+    """On the planned day, in the publisher's personal chat: the form that marks it published
+    (a refusal comes back on it as `notice`, with what was typed)."""
+    told = readout.publish_reminder(proposal)
+    form = publish_form(proposal, {"proposal_id": proposal.id, "on": ON_REMINDER},
+                        typed=typed, intro=False, submit=readout.PUBLISH)
+    body = [heading(told.headline)]
+    if notice:
+        body.append(rich(notice, color="Attention"))
+    body += [rich(told.title, weight="Bolder"), *(note(line) for line in told.lines),
+             *form["body"]]
+    return card(body, form["actions"])
+
+
+def review_reminder_card(proposal: Proposal, hours: int,
+                         reviewers: Sequence[tuple[str, str]]) -> Card:
+    """In the review thread, past the SLA: how long it has waited, and its reviewers
+    mentioned, (id, name) each. Mentions are our own text only: the names are cleaned
+    (`_NAME_UNSAFE`), and the title is a TextRun, where `<at>` is never a mention."""
+    told = readout.review_reminder(proposal, hours)
+    mentions = _mentions(reviewers)
+    who = (readout.REVIEW_REMINDER_WHO.format(who=", ".join(text for text, _ in mentions))
+           if mentions else readout.REVIEW_REMINDER_NOBODY)
+    built = card([heading(told.headline), rich(told.title, weight="Bolder"), note(who)])
+    if mentions:
+        # Teams' own property of a card: the people the `<at>` tags name (Teams' docs,
+        # "Mention support within Adaptive Cards"; an Entra object id is accepted).
+        built["msteams"] = {"entities": [entity for _, entity in mentions]}
+    return built
+
+
+def _mentions(reviewers: Sequence[tuple[str, str]]) -> list[tuple[str, Element]]:
+    """(`<at>` text, mention entity) per mentionable reviewer. Each text names one person:
+    names shared by two (or unknown, `T.UNNAMED_REVIEWER`) are numbered."""
+    named = [(user_id, _mention_name(name) or T.UNNAMED_REVIEWER)
+             for user_id, name in reviewers if _MENTIONABLE.fullmatch(user_id)]
+    shared = Counter(name for _, name in named)
+    seen: Counter[str] = Counter()
+    mentions = []
+    for user_id, name in named:
+        if shared[name] > 1:
+            seen[name] += 1
+            name = f"{name} {seen[name]}"
+        text = f"<at>{name}</at>"
+        mentions.append((text, {"type": "mention", "text": text,
+                                "mentioned": {"id": user_id, "name": name}}))
+    return mentions
+
+
+def _mention_name(name: str) -> str:
+    return " ".join(_NAME_UNSAFE.sub("", name).split())[:80]
+
+
+def takedown_card(proposal: Proposal, zone: str) -> Card:
+    """To whoever published (or approved) it: what must come down, who asked, why, where."""
+    told = readout.takedown_notice(proposal)
+    body = [heading(told.headline), rich(told.title, weight="Bolder")]
+    takedown = proposal.takedown
+    if takedown is not None:  # names a person: plain text
+        body.append(rich(readout.TAKEDOWN_WHO.format(who=takedown.by.display,
+                                                     when=when(takedown.at, zone)),
+                         isSubtle=True))
+    if told.note:
+        body.append(field(readout.NOTE, told.note))
+    body += [note(line) for line in told.lines]
+    return card(body + link_blocks(told.links))
+
+
+def done_card(proposal: Proposal, zone: str, headline: str) -> Card:
+    """The answer in a personal chat to "Markér som udgivet" or "Tag ned": what is now so
+    (who did it, the reason, the links)."""
+    return card([heading(headline.format(id=proposal.id)), rich(proposal.title, weight="Bolder"),
+                 *_status_blocks(proposal, zone)])
+
+
 # -- messages to the proposer and the thread ------------------------------------------------
 
 
-def notice_card(proposal: Proposal, zone: str, *, editable: bool = False) -> Card:
+def notice_card(proposal: Proposal, zone: str, *, editable: bool = False,
+                takeable: bool = False, notice: str | None = None) -> Card:
     """The decision, told to the proposer; with the form to fix it when they may edit it and
-    send it again (`editable`: the caller asks `Workflow.can_resubmit`)."""
+    send it again (`editable`: the caller asks `Workflow.can_resubmit`), and "Tag ned" when
+    they may ask for the post to come down (`takeable`: `Workflow.can_take_down`). `notice`:
+    why their last click here changed nothing."""
     told = readout.notice(proposal)
     who = told.by.display if told.by else ""
-    body = [
-        heading(told.headline),
+    body = [heading(told.headline)]
+    if notice:
+        body.append(rich(notice, color="Attention"))
+    body += [
         rich(told.title, weight="Bolder"),
         rich(readout.NOTICE_BY.format(who=who, when=when(told.at, zone)).rstrip(),
              isSubtle=True),
     ]
     if told.note:
         body.append(field(readout.NOTE, told.note))
+    body += link_blocks(told.links)
     if told.next_step:
         body.append(note(told.next_step))
-    actions = None
+    actions = []
     if editable:
-        actions = [{"type": "Action.ShowCard", "title": T.NOTICE_EDIT,
-                    "card": resubmit_form(proposal)}]
+        actions.append({"type": "Action.ShowCard", "title": T.NOTICE_EDIT,
+                        "card": resubmit_form(proposal)})
+    if takeable:
+        actions.append({"type": "Action.ShowCard", "title": readout.TAKE_DOWN,
+                        "card": take_down_form({"proposal_id": proposal.id, "on": ON_NOTICE})})
     return card(body, actions)
 
 
@@ -571,7 +769,7 @@ def thread_card(event: str, proposal: Proposal) -> Card:
     body = [rich(thread.template.format(who=who))]  # names a person: plain text
     if thread.note:
         body.append(field(readout.NOTE, thread.note))
-    return card(body)
+    return card(body + link_blocks(thread.links))
 
 
 def escalation_card(proposal: Proposal, zone: str) -> Card:

@@ -31,7 +31,7 @@ from microsoft_agents.hosting.core.connector.conversations_base import Conversat
 
 from bot.outbox import Delivery, PermanentFailure, RetryLater, Sender, retry_after
 from bot.proposal import Proposal
-from handlers.teams import TEAMS_REVIEW_REF, department_ref, refs
+from handlers.teams import NAME, TEAMS_REVIEW_REF, department_ref, refs
 from handlers.teams import text as T
 from handlers.teams.cards import (
     Card,
@@ -39,10 +39,13 @@ from handlers.teams.cards import (
     escalation_card,
     heading,
     notice_card,
+    publish_reminder_card,
     receipt_card,
     review_card,
+    review_reminder_card,
     rich,
     source_name,
+    takedown_card,
     thread_card,
 )
 from handlers.teams.cards import card as adaptive_card
@@ -78,8 +81,11 @@ class TeamsSender(Sender):
     async def decision_notice(self, delivery: Delivery) -> Result:
         proposal = delivery.proposal
         # The form to edit it, if the workflow lets its proposer (after a request for changes).
-        editable = self.edge.core.workflow.can_resubmit(proposal, proposal.proposer)
-        card = notice_card(proposal, self.edge.zone, editable=editable)
+        workflow = self.edge.core.workflow
+        editable = workflow.can_resubmit(proposal, proposal.proposer)
+        # "Tag ned", if the workflow lets its proposer (e.g. when consent is withdrawn).
+        card = notice_card(proposal, self.edge.zone, editable=editable,
+                           takeable=workflow.can_take_down(proposal, proposal.proposer))
         return await self.post(await self._proposer_ref(proposal), card, T.SUMMARY_NOTICE)
 
     async def review_post(self, delivery: Delivery) -> Result:
@@ -143,13 +149,50 @@ class TeamsSender(Sender):
                                str(delivery.payload.get("title") or ""))
 
     async def publish_reminder(self, delivery: Delivery) -> Result:
-        raise PermanentFailure("ikke bygget endnu: publish_reminder")
+        """On the planned day, in the publisher's personal chat: the form that marks it
+        published."""
+        card = publish_reminder_card(delivery.proposal)
+        return await self.post(await self._personal_ref(delivery), card,
+                               T.SUMMARY_PUBLISH_REMINDER)
 
     async def review_reminder(self, delivery: Delivery) -> Result:
-        raise PermanentFailure("ikke bygget endnu: review_reminder")
+        """A reply in the review thread past the SLA, mentioning the reviewers by the ids the
+        settings or the departments file give, under the names Teams gave when they wrote to
+        Opslag (Teams tells a bot no one's name on its own: see T.UNNAMED_REVIEWER)."""
+        reviewers = []
+        for user_id in delivery.payload.get("reviewers") or []:
+            ref = await self._ref(refs.user_key(str(user_id)))
+            user = (ref or {}).get("user") or {}
+            reviewers.append((str(user_id), str(user.get("name") or "")))
+        card = review_reminder_card(delivery.proposal, int(delivery.payload.get("hours") or 0),
+                                    reviewers)
+        root = await delivery.review_message("activity_id")
+        if root is None:  # as a thread reply: never outside its thread
+            raise RetryLater("forslagets tråd i godkendelseskanalen findes ikke")
+        thread = f"{root['conversation_id']};messageid={root['activity_id']}"
+        return await self.post(root["reference"], card, T.SUMMARY_REVIEW_REMINDER,
+                               conversation_id=thread)
 
     async def takedown_notice(self, delivery: Delivery) -> Result:
-        raise PermanentFailure("ikke bygget endnu: takedown_notice")
+        """To whoever published (or approved) it, in their personal chat: what must come
+        down, who asked, why, and the links."""
+        card = takedown_card(delivery.proposal, self.edge.zone)
+        return await self.post(await self._personal_ref(delivery), card, T.SUMMARY_TAKEDOWN)
+
+    async def _personal_ref(self, delivery: Delivery) -> dict[str, Any]:
+        """The personal chat of the person a message is for (the payload's "user"): known, or
+        opened now from where they acted on the proposal. Never a channel: without a personal
+        chat the message is given up, and the central team told."""
+        user_id = str(delivery.payload.get("user") or "")
+        personal = await self._ref(refs.user_key(user_id)) if user_id else None
+        acted_in = _where_acted(delivery.proposal, user_id)
+        if personal is None and acted_in is not None:
+            personal = (acted_in if refs.is_personal_ref(acted_in)
+                        else await self._open_personal_chat(user_id, acted_in))
+        if personal is None:
+            raise PermanentFailure("ingen personlig chat med modtageren i Teams",
+                                   T.NO_PERSONAL_CHAT)
+        return personal
 
     async def monthly_report(self, delivery: Delivery) -> Result:
         raise PermanentFailure("ikke bygget endnu: monthly_report")
@@ -237,6 +280,20 @@ def undelivered_card(payload: dict[str, Any]) -> Card:
     error, so they are plain text, never markdown."""
     lines = [rich(str(line)) for line in payload.get("lines") or []]
     return adaptive_card([heading(str(payload.get("title") or "")), *lines])
+
+
+def _where_acted(proposal: Proposal, user_id: str) -> dict[str, Any] | None:
+    """Where `user_id` last acted on the proposal, as its snapshot keeps it (a conversation
+    reference), if it does."""
+    people = [proposal.takedown.by if proposal.takedown else None,
+              proposal.publication.by if proposal.publication else None,
+              proposal.decided_by, proposal.proposer]
+    for person in people:
+        if person is not None and person.platform == NAME and person.user_id == user_id:
+            ref = person.address.get("ref")
+            if isinstance(ref, dict):
+                return ref
+    return None
 
 
 def _with_id(activity: Any, activity_id: str) -> Any:

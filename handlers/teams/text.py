@@ -137,6 +137,15 @@ SUMMARY_RECEIPT = "Dit forslag er sendt til godkendelse"
 SUMMARY_NOTICE = "Nyt om dit forslag"
 SUMMARY_ESCALATION = "Haster: forslag venter på godkendelse"
 
+# -- from approved to published (the card texts are the core's: bot/readout.py) -------------
+
+SUMMARY_PUBLISH_REMINDER = "Planlagt opslag i dag"
+SUMMARY_REVIEW_REMINDER = "Påmindelse: forslag venter på godkendelse"
+SUMMARY_TAKEDOWN = "Et opslag skal tages ned"
+# A reviewer the reminder mentions by id whose name Teams has never told Opslag (they have not
+# written to it in a personal chat): the mention reaches them, under this word.
+UNNAMED_REVIEWER = "godkender"
+
 # -- time ---------------------------------------------------------------------------------
 
 MONTHS = ("jan.", "feb.", "mar.", "apr.", "maj", "jun.", "jul.", "aug.", "sep.", "okt.",
@@ -153,3 +162,7 @@ REFUSED_STATUS = {
 }
 REFUSED_OTHER = "Teams afviste beskeden (svar {status})."
 NO_CONVERSATION = "Opslag kender ingen Teams-samtale at sende beskeden til."
+NO_PERSONAL_CHAT = (
+    "Opslag har ingen personlig chat med modtageren i Teams endnu (de har ikke skrevet til "
+    "Opslag). Giv dem besked på anden vis."
+)

@@ -96,7 +96,8 @@ def test_the_review_card_in_every_state_is_valid(status: Status) -> None:
     card = cards.review_card(_proposal(status), ZONE)
 
     assert_valid_card(card)
-    assert ("actions" in card) is (status is Status.PENDING)
+    # Decisions while pending; "Markér som udgivet" and "Tag ned" once approved or published.
+    assert ("actions" in card) is (status in (Status.PENDING, Status.APPROVED, Status.PUBLISHED))
 
 
 def test_the_intake_card_with_errors_and_answers_is_valid() -> None:

@@ -14,7 +14,15 @@ from handlers.teams import text as T
 from tests.conftest import intake_data
 from tests.fakes.connector import Call
 from tests.teams import activities as A
-from tests.teams.conftest import Teams, action_data, card_form, inputs, shows, verbs
+from tests.teams.conftest import (
+    AFTER_APPROVAL,
+    Teams,
+    action_data,
+    card_form,
+    inputs,
+    shows,
+    verbs,
+)
 
 
 async def _posted(teams: Teams, **overrides: object) -> tuple[int, Call]:
@@ -67,12 +75,13 @@ async def test_approve_updates_the_card_in_place_replies_and_tells_the_proposer(
 
     mine = await teams.click_card("approve", {"proposal_id": proposal_id}, A.CENTRAL, on=post)
 
-    assert shows(mine, f"Godkendt af {A.CENTRAL.name}") and verbs(mine) == []
+    # No decision buttons any more: what comes after approval (issue 12 §6).
+    assert shows(mine, f"Godkendt af {A.CENTRAL.name}") and verbs(mine) == AFTER_APPROVAL
     assert await teams.deliver() == 3
     update, reply, notice = _by_kind(teams.connector.calls)
     assert update.conversation_id == A.REVIEW_CHANNEL and update.activity_id == card_id
     assert shows(update.card, f"Godkendt af {A.CENTRAL.name} 23. nov. 2026 kl. 10.00")
-    assert verbs(update.card) == []
+    assert verbs(update.card) == AFTER_APPROVAL
     assert reply.thread == (A.REVIEW_CHANNEL, card_id)
     assert shows(reply.card, f"{A.CENTRAL.name} har godkendt")
     assert notice.conversation_id == A.PROPOSER.personal_chat
