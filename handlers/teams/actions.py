@@ -107,6 +107,8 @@ class Draft:
     form_id: str = ""
     proposal: Proposal | None = None
     revision: int = 0
+    # The departments file's names: the department question is a choice among them.
+    departments: tuple[str, ...] = ()
 
     def data(self, answers: Answers | None = None) -> dict[str, Any]:
         """The card data that names this draft, with the answers when given."""
@@ -136,25 +138,30 @@ def form_id(data: Any) -> str:
 def read_draft(edge: TeamsEdge, data: Any, *, edit: bool = False) -> Draft | Card:
     """The draft a card's data names (`edit`: it must name a stored proposal), or the card
     that says why there is none."""
+    departments = edge.core.workflow.department_choices()
     if not edit and (not isinstance(data, dict) or "proposal_id" not in data):
-        return Draft(form_id=form_id(data))
+        return Draft(form_id=form_id(data), departments=departments)
     try:
         proposal = edge.core.workflow.get(_proposal_id(data))
     except NotFound as exc:
         return message_card(exc.message, color="Attention")
     revision = whole_number(data.get("revision"))
-    return Draft(proposal=proposal, revision=revision or proposal.revision)
+    return Draft(proposal=proposal, revision=revision or proposal.revision,
+                 departments=departments)
 
 
 def questions_card(draft: Draft, answers: Answers, errors: dict[str, str] | None = None, *,
                    notice: str | None = None, dialog: bool = False) -> Card:
     """The questions again, with what the person answered (and why not, when it was wrong)."""
     if draft.proposal is not None:
-        return resubmit_form(draft.proposal, answers, errors, notice=notice)
+        return resubmit_form(draft.proposal, answers, errors, notice=notice,
+                             departments=draft.departments)
     if dialog:
         return intake_card(answers, errors, data=draft.data(), title=T.EXTENSION_TITLE,
-                           submit_action="Action.Submit", notice=notice)
-    return intake_card(answers, errors, data=draft.data(), notice=notice)
+                           submit_action="Action.Submit", notice=notice,
+                           departments=draft.departments)
+    return intake_card(answers, errors, data=draft.data(), notice=notice,
+                       departments=draft.departments)
 
 
 def answer_questions(edge: TeamsEdge, activity: Activity, data: Any, *,
@@ -450,7 +457,8 @@ def _refused(edge: TeamsEdge, activity: Activity, proposal_id: int, exc: Workflo
     if on == ON_NOTICE and str(proposal.status) in readout.NOTICE:
         return notice_card(proposal, edge.zone, notice=exc.message,
                            editable=workflow.can_resubmit(proposal, actor),
-                           takeable=workflow.can_take_down(proposal, actor))
+                           takeable=workflow.can_take_down(proposal, actor),
+                           departments=workflow.department_choices())
     return message_card(exc.message, color="Attention")
 
 

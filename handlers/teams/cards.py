@@ -25,8 +25,8 @@ from bot.proposal import Proposal, Status
 from bot.workflow import status_label
 from handlers.teams import text as T
 from handlers.teams.form import Answers, card_value
-from policy import Question, Recommendation, questions
-from policy.answers import from_intake
+from policy import Question, Recommendation
+from policy.answers import from_intake, question_list
 from policy.models import LINK_MAX, QuestionKind
 
 Card = dict[str, Any]
@@ -189,8 +189,11 @@ def intake_card(
     submit: str = T.SUBMIT,
     submit_action: str = "Action.Execute",
     notice: str | None = None,
+    departments: tuple[str, ...] = (),
 ) -> Card:
     """The guided questions from the policy, pre-filled with `answers`, errors under fields.
+    `departments`: the departments file's names (`Workflow.department_choices`), which the
+    department question then offers as a choice.
 
     Task modules (the message action) only submit with Action.Submit, which carries the verb
     in its data; chats use Action.Execute so the answer can replace the card in place."""
@@ -200,7 +203,7 @@ def intake_card(
         body.append(note(notice, color="Attention"))
     if errors:
         body.append(note(T.ERRORS_SUMMARY, color="Attention"))
-    asked = questions()
+    asked = list(question_list(departments))
     for question in asked:
         body.extend(_question_block(question, answers.get(question.id), errors.get(question.id),
                                     asked))
@@ -719,7 +722,8 @@ def done_card(proposal: Proposal, zone: str, headline: str) -> Card:
 
 
 def notice_card(proposal: Proposal, zone: str, *, editable: bool = False,
-                takeable: bool = False, notice: str | None = None) -> Card:
+                takeable: bool = False, notice: str | None = None,
+                departments: tuple[str, ...] = ()) -> Card:
     """The decision, told to the proposer; with the form to fix it when they may edit it and
     send it again (`editable`: the caller asks `Workflow.can_resubmit`), and "Tag ned" when
     they may ask for the post to come down (`takeable`: `Workflow.can_take_down`). `notice`:
@@ -742,7 +746,7 @@ def notice_card(proposal: Proposal, zone: str, *, editable: bool = False,
     actions = []
     if editable:
         actions.append({"type": "Action.ShowCard", "title": T.NOTICE_EDIT,
-                        "card": resubmit_form(proposal)})
+                        "card": resubmit_form(proposal, departments=departments)})
     if takeable:
         actions.append({"type": "Action.ShowCard", "title": readout.TAKE_DOWN,
                         "card": take_down_form({"proposal_id": proposal.id, "on": ON_NOTICE})})
@@ -750,7 +754,8 @@ def notice_card(proposal: Proposal, zone: str, *, editable: bool = False,
 
 
 def resubmit_form(proposal: Proposal, answers: Answers | None = None,
-                  errors: dict[str, str] | None = None, *, notice: str | None = None) -> Card:
+                  errors: dict[str, str] | None = None, *, notice: str | None = None,
+                  departments: tuple[str, ...] = ()) -> Card:
     return intake_card(
         answers if answers is not None else from_intake(proposal.intake),
         errors,
@@ -760,6 +765,7 @@ def resubmit_form(proposal: Proposal, answers: Answers | None = None,
         intro=T.RESUBMIT_INTRO,
         submit=T.SUBMIT,
         notice=notice,
+        departments=departments,
     )
 
 

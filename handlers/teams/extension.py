@@ -38,7 +38,8 @@ def register(edge: TeamsEdge) -> None:
     async def fetch(context: TeamsTurnContext, state: TurnState,
                     action: MessagingExtensionAction) -> MessagingExtensionActionResponse:
         answers, notice = draft_answers(message_text(action))
-        return dialog(form(answers, notice=notice))
+        return dialog(form(answers, notice=notice,
+                           departments=edge.core.workflow.department_choices()))
 
     async def submit(context: TeamsTurnContext, state: TurnState,
                      action: MessagingExtensionAction) -> MessagingExtensionActionResponse:
@@ -69,10 +70,11 @@ def message_text(action: MessagingExtensionAction) -> str:
     return body.content if body.content_type == "text" else html_to_text(body.content)
 
 
-def form(answers: Answers, *, notice: str | None = None) -> Card:
+def form(answers: Answers, *, notice: str | None = None,
+         departments: tuple[str, ...] = ()) -> Card:
     """The questions in a new dialog, with answers from the message."""
-    return actions.questions_card(actions.Draft(form_id=uuid.uuid4().hex), answers,
-                                  notice=notice, dialog=True)
+    draft = actions.Draft(form_id=uuid.uuid4().hex, departments=departments)
+    return actions.questions_card(draft, answers, notice=notice, dialog=True)
 
 
 def closed(message: str) -> MessagingExtensionActionResponse:

@@ -37,7 +37,7 @@ def register(edge: TeamsEdge) -> None:
     async def on_message(context: TurnContext, state: TurnState) -> None:
         command, rest = split_command(context.activity.text or "")
         if command in T.PROPOSE_COMMANDS:
-            await propose(context, rest)
+            await propose(edge, context, rest)
         elif command == T.REVIEW_CHANNEL_COMMAND and rest:
             await choose_department_channel(edge, context, rest)
         elif command == T.REVIEW_CHANNEL_COMMAND:
@@ -68,9 +68,10 @@ def register(edge: TeamsEdge) -> None:
     app.activity(ActivityTypes.message, rank=RouteRank.LAST)(on_message)
 
 
-async def propose(context: TurnContext, text: str) -> None:
+async def propose(edge: TeamsEdge, context: TurnContext, text: str) -> None:
     answers, notice = draft_answers(text)
-    card = intake_card(answers, data={"form_id": uuid.uuid4().hex}, notice=notice)
+    card = intake_card(answers, data={"form_id": uuid.uuid4().hex}, notice=notice,
+                       departments=edge.core.workflow.department_choices())
     await context.send_activity(card_message(card, T.INTAKE_TITLE))
 
 

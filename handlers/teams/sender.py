@@ -85,7 +85,8 @@ class TeamsSender(Sender):
         editable = workflow.can_resubmit(proposal, proposal.proposer)
         # "Tag ned", if the workflow lets its proposer (e.g. when consent is withdrawn).
         card = notice_card(proposal, self.edge.zone, editable=editable,
-                           takeable=workflow.can_take_down(proposal, proposal.proposer))
+                           takeable=workflow.can_take_down(proposal, proposal.proposer),
+                           departments=workflow.department_choices())
         return await self.post(await self._proposer_ref(proposal), card, T.SUMMARY_NOTICE)
 
     async def review_post(self, delivery: Delivery) -> Result:

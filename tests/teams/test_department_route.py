@@ -80,3 +80,26 @@ async def test_asking_for_help_moves_it_to_the_central_channel(teams: Teams) -> 
     refused = await teams.click_card("approve", {"proposal_id": pid, "revision": 1},
                                      REVIEWER, on=post)
     assert shows(refused, "Kun den centrale kommunikationsafdeling")
+
+
+def _inputs(element: object) -> list[dict[str, object]]:
+    """Every input of a card, however deep (a ShowCard's card too)."""
+    if isinstance(element, dict):
+        own = [element] if str(element.get("type", "")).startswith("Input.") else []
+        return own + [found for value in element.values() for found in _inputs(value)]
+    if isinstance(element, list):
+        return [found for item in element for found in _inputs(item)]
+    return []
+
+
+async def test_the_card_offers_the_departments_as_a_choice(teams: Teams) -> None:
+    """Issue 12 §1: with a departments file, "Hvilken afdeling…" is a choice from it on the
+    Teams card, and the chosen department routes the proposal."""
+    await teams.say("foreslå-opslag")
+    reply = teams.connector.calls[-1]
+    (department,) = [i for i in _inputs(reply.card) if i.get("id") == "department"]
+    assert department["type"] == "Input.ChoiceSet"
+    assert [c["value"] for c in department["choices"]] == ["Børn og Skole"]  # type: ignore[index]
+    pid = await teams.submit(**SCHOOL_EVENT)
+    proposal = teams.core.workflow.get(pid)
+    assert (proposal.intake.department, proposal.review_route) == ("Børn og Skole", "department")
