@@ -61,7 +61,7 @@ def test_a_question_of_every_kind_is_shown_on_every_surface(
     block = InputBlock(block_id=question.id, label=question.label, element=element).to_dict()
     assert block["element"]["action_id"] == question.id
     # Teams: the intake card with this one question is a valid Adaptive Card.
-    monkeypatch.setattr(teams_cards, "questions", lambda: [question])
+    monkeypatch.setattr(teams_cards, "question_list", lambda departments=(): [question])
     card = teams_cards.intake_card({}, data={"form_id": "f"})
     assert_valid_card(card)
     assert any(item.get("id") == question.id for item in card["body"])
