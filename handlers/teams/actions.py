@@ -294,7 +294,9 @@ def _form_fallback(edge: TeamsEdge, *, personal_only: bool = False,
         verb = str(data.get("verb")) if isinstance(data, dict) else SUBMIT_INTAKE
         reply = card_message(await edge.core.run(ANSWERS[verb], edge, context.activity, data))
         card_id = context.activity.reply_to_id
-        if card_id:
+        # Only a card in a personal chat is replaced: the card a click names elsewhere may be
+        # one everybody shares (a review card), and one person's answer must not overwrite it.
+        if card_id and refs.is_personal(context.activity):
             reply.id = card_id
             await context.update_activity(reply)
         else:

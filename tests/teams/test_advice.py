@@ -284,6 +284,21 @@ async def test_a_database_that_cannot_write_keeps_the_advice_to_send_again(
     assert [p.title for p in teams.core.store.list_proposals()] == ["Høstmarked"]
 
 
+async def test_an_action_submit_in_a_channel_never_replaces_the_card_it_names(
+    teams: Teams,
+) -> None:
+    """A card in a channel is everyone's (the review card): an Action.Submit there naming it,
+    from an older client or forged, is answered with a new message, never by replacing it."""
+    activity = A.message("", A.PROPOSER, teams.url, where="channel")
+    activity.pop("text")
+    activity["replyToId"] = "review-card-1"
+    activity["value"] = {**card_form(), "form_id": "in-channel", "verb": "drop"}
+    teams.connector.clear()
+    assert (await teams.post(activity)).status == 202
+    assert [call.kind for call in teams.connector.calls] == ["reply"]
+    _nothing_stored(teams)
+
+
 async def test_action_submit_from_an_older_client_goes_the_same_way(teams: Teams) -> None:
     """Clients without Universal Actions send Action.Submit as a message with a value; each
     answer replaces the card they clicked."""
