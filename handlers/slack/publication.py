@@ -1,8 +1,8 @@
 """From approved to published: "Markér som udgivet" and "Tag ned", their modals' answers.
 
 The buttons sit on the review post, the publish reminder and the proposer's notice. The
-workflow decides who may press them (`Workflow.can_publish`, `can_take_down`); anyone else gets
-its reason, only they see, and no modal. The modals' answers go to the workflow as they are:
+workflow decides who may press them (`Workflow.check_publish`, `check_take_down`); anyone else
+gets its reason, only they see, and no modal. The modals' answers go to the workflow as they are:
 a refusal (no link, a link that is no web address, too late) comes back on the modal, and
 nothing is stored.
 """
@@ -77,7 +77,7 @@ def _modals(bolt_app: AsyncApp, core: Core) -> None:
         values = (view.get("state") or {}).get("values") or {}
         links = {platform: _value(values, block) for block in values
                  if (platform := ids.link_platform(block)) is not None}
-        first = next(iter(values), ids.TAKEDOWN_BLOCK)
+        first = _first_input(view)  # where the workflow's refusal is shown
         try:
             outcome = await core.run(core.workflow.publish,
                                      proposal_number(read_metadata(view).get("proposal_id")),
@@ -106,6 +106,12 @@ def _modals(bolt_app: AsyncApp, core: Core) -> None:
                       errors={ids.TAKEDOWN_BLOCK: already_text(outcome.proposal, plain=True)})
             return
         await ack()
+
+
+def _first_input(view: Body) -> str:
+    """The block id of the modal's first input (the link for the first platform)."""
+    return next((str(block["block_id"]) for block in view.get("blocks") or []
+                 if block.get("type") == "input" and block.get("block_id")), "")
 
 
 def _value(values: Body, block: str) -> str:
