@@ -812,7 +812,7 @@ def _checked_links(proposal: Proposal, links: dict[str, str]) -> dict[str, str]:
     known = {fit.platform for fit in proposal.recommendation.platforms}
     checked: dict[str, str] = {}
     for platform, raw in links.items():
-        if blank(raw or ""):
+        if not isinstance(raw, str) or blank(raw):  # a form's empty field (or none of ours)
             continue
         if platform not in known:
             raise InvalidState(UNKNOWN_PLATFORM.format(platform=platform[:40]))
