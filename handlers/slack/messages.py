@@ -406,7 +406,7 @@ def review_reminder_message(proposal: Proposal, reviewers: list[str], hours: int
     reviewer mentioned by the id the settings or the departments file give; the central
     team's user group when no one is listed)."""
     told = readout.review_reminder(proposal, hours)
-    mentions = [mention(user) for user in reviewers if mention(user)]
+    mentions = [shown for user in reviewers if (shown := mention(user))]
     if not mentions and usergroup:
         mentions = [f"<!subteam^{usergroup}>"]
     who_line = (readout.REVIEW_REMINDER_WHO.format(who=", ".join(mentions)) if mentions
