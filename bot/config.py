@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated, Any, Literal, cast
+from urllib.parse import urlsplit
 
 from pydantic import (
     AfterValidator,
@@ -46,6 +47,16 @@ def check_strategy(path: Path | None) -> Path | None:
     return path
 
 
+def check_public_url(value: str | None) -> str | None:
+    """An http(s) address without a query, kept without its trailing slash ("" is unset)."""
+    if not value or not value.strip():
+        return None
+    parts = urlsplit(value.strip())
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise ValueError("skal være en http- eller https-adresse, fx https://opslag.norddjurs.dk")
+    return value.strip().rstrip("/")
+
+
 class SettingsError(Exception):
     """A setting is missing or wrong; the message names the environment variable."""
 
@@ -78,6 +89,14 @@ class Settings(BaseSettings):
     # Unset: the checklist says to call the team, without a number.
     opslag_crisis_phone: str | None = Field(default=None, max_length=40)
     opslag_calendar_token: SecretStr | None = None
+    # The monthly summary in the review channels (bot/monthly.py): when it is posted, read with
+    # day of month AND weekday (croniter day_or=False): the default is the first working day
+    # at 08:00. An empty value turns it off.
+    opslag_report_cron: str = "0 8 1-3 * 1-5"
+    # The full report page, GET /rapport/<ÅÅÅÅ-MM>?token=…, which the summary links to; unset,
+    # there is no page (404). And where people reach this server, for that link.
+    opslag_report_token: SecretStr | None = None
+    opslag_public_url: Annotated[str | None, AfterValidator(check_public_url)] = None
     # The strategy file the advice follows (YAML, docs/strategy-format.md); unset: the shipped
     # policy/strategy.yaml. A revised file takes effect at the next start.
     opslag_strategy: Annotated[Path | None, AfterValidator(check_strategy)] = None
@@ -122,11 +141,13 @@ class Settings(BaseSettings):
 
     def listen_host(self, *, public: bool) -> str:
         """Where the server listens: HOST if set; else every interface when other machines
-        must reach it (`public`: a platform says so, or the calendar feed is on), and only
-        this machine otherwise (a platform's local test mode is for tools on this machine)."""
+        must reach it (`public`: a platform says so, or the calendar feed or the report page
+        is on), and only this machine otherwise (a platform's local test mode is for tools on
+        this machine)."""
         if self.host:
             return self.host
-        return "0.0.0.0" if public or self.opslag_calendar_token is not None else "127.0.0.1"
+        served = self.opslag_calendar_token is not None or self.opslag_report_token is not None
+        return "0.0.0.0" if public or served else "127.0.0.1"
 
 
 def _prefix(kind: type[BaseSettings]) -> str:

@@ -171,6 +171,7 @@ def post_digest(core: Core, week: Week, targets: list[Target]) -> list[Target]:
 class Scheduler:
     def __init__(self, core: Core, *, poll_seconds: float = POLL_SECONDS) -> None:
         check_settings(core.settings, core.platforms)
+        monthly.check_settings(core.settings)
         self.core = core
         self.poll_seconds = poll_seconds
         self.tz = timezone(core.settings)

@@ -872,6 +872,15 @@ class Store:
         self.db.execute("INSERT OR IGNORE INTO runs (key, at) VALUES (?, ?)", [key, iso(at)])
         return self.db.conn.total_changes > before
 
+    def claimed_runs(self, keys: Sequence[str]) -> set[str]:
+        """Which of `keys` some process has claimed (a look before costly work; the claim
+        itself is `claim_run`)."""
+        if not keys:
+            return set()
+        marks = ", ".join("?" for _ in keys)
+        rows = self.db.execute(f"SELECT key FROM runs WHERE key IN ({marks})", list(keys))
+        return {str(row[0]) for row in rows.fetchall()}
+
     # -- operations: backups, readiness, metrics (README "I drift") ------------------------
 
     def release_run(self, key: str) -> None:

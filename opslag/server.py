@@ -14,7 +14,7 @@ from bot import backup, calendar, schedule, store
 from bot.clock import Clock, utcnow
 from bot.config import Settings
 from bot.core import Core, build_core
-from handlers import platforms
+from handlers import platforms, report_page
 from handlers import slack as slack_handlers
 from handlers import teams as teams_handlers
 from opslag import logs, metrics
@@ -135,6 +135,7 @@ def build_app(
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     app.router.add_get("/kalender.ics", kalender)
+    report_page.register(app, core)  # GET /rapport/<ÅÅÅÅ-MM>?token=… (the monthly summary)
     metrics.register(app, core)
     for edge in EDGES:
         edge.register(app, core)

@@ -45,7 +45,7 @@ from bot.digest import Digest
 from bot.outbox import Delivery, Pacer, PermanentFailure, RetryLater, Sender, retry_after
 from bot.platform import Kind
 from bot.proposal import Proposal
-from handlers.slack import NAME, messages
+from handlers.slack import NAME, messages, report_post
 from handlers.slack import text as T
 from handlers.slack.digest_render import blocks_of, fallback_of
 from handlers.slack.messages import Message
@@ -197,7 +197,9 @@ class SlackSender(Sender):
         return await self._dm(str(delivery.payload["user"]), message)
 
     async def monthly_report(self, delivery: Delivery) -> Result:
-        raise PermanentFailure("ikke bygget endnu: monthly_report")
+        """The monthly summary with its chart as an uploaded PNG (handlers/slack/report_post.py,
+        which says how it is posted once)."""
+        return await report_post.post(delivery, self.client, self.core_settings, self.pacer)
 
     # -- Web API calls -------------------------------------------------------------------
 

@@ -31,7 +31,7 @@ from microsoft_agents.hosting.core.connector.conversations_base import Conversat
 
 from bot.outbox import Delivery, PermanentFailure, RetryLater, Sender, retry_after
 from bot.proposal import Proposal
-from handlers.teams import NAME, TEAMS_REVIEW_REF, department_ref, refs
+from handlers.teams import NAME, TEAMS_REVIEW_REF, department_ref, refs, report_post
 from handlers.teams import text as T
 from handlers.teams.cards import (
     Card,
@@ -196,7 +196,11 @@ class TeamsSender(Sender):
         return personal
 
     async def monthly_report(self, delivery: Delivery) -> Result:
-        raise PermanentFailure("ikke bygget endnu: monthly_report")
+        """The monthly summary card (handlers/teams/report_post.py) in its channel; like the
+        digest, not looked up before a retry."""
+        card, summary = await report_post.summary_card(delivery.payload, self.edge.core.settings)
+        key = str(delivery.payload.get("channel") or TEAMS_REVIEW_REF)
+        return await self.post(await self._ref(key), card, summary)
 
     # -- sending ------------------------------------------------------------------------
 

@@ -166,3 +166,8 @@ NO_PERSONAL_CHAT = (
     "Opslag har ingen personlig chat med modtageren i Teams endnu (de har ikke skrevet til "
     "Opslag). Giv dem besked på anden vis."
 )
+
+# -- the monthly summary (handlers/teams/report_post.py; its other words: bot/monthly.py) ---
+
+# Said on the card instead of the chart when the chart would make the card too large.
+MONTHLY_NO_IMAGE = "Diagrammet var for stort til kortet; det står på den fulde side."

@@ -15,6 +15,12 @@ messages (thread replies only when broadcast), newest first, between `oldest` an
 (exclusive unless `inclusive`), `limit` at a time with a cursor, and with each message's
 `metadata` only when `include_all_metadata` is true. A message's ts is the time of `now` (the
 real clock unless a test sets its own) and a counter, so `oldest` means what it means in Slack.
+Files go up as slack_sdk's `files_upload_v2` sends them: files.getUploadURLExternal answers
+with an upload URL on the fake itself, the bytes are posted there (recorded as method "upload",
+and made to fail with `fail("upload", status=500)`), and files.completeUploadExternal shares
+the uploaded files into `channel_id` as one message (its `blocks` or `initial_comment`, and
+`files` with each file's id, name and title), kept in the history like a post. `uploads` holds
+the bytes by file id.
 A scripted `delay` alone is a slow answer to work already done: a post is kept before the wait,
 so a server killed while it waits has lost the answer, not the message.
 """
@@ -91,6 +97,9 @@ class FakeSlackApi:
     now: Callable[[], float] = time.time
     # What was posted, per channel, oldest first, as conversations.history returns messages.
     history: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    # Files by id: what getUploadURLExternal announced, and the bytes once uploaded.
+    announced: dict[str, dict[str, Any]] = field(default_factory=dict)
+    uploads: dict[str, bytes] = field(default_factory=dict)
 
     # -- lifecycle -----------------------------------------------------------------------
 
@@ -99,6 +108,7 @@ class FakeSlackApi:
         app.router.add_post("/api/{method}", self._api)
         app.router.add_get("/api/{method}", self._api)
         app.router.add_post("/response/{key}", self._response_url)
+        app.router.add_post("/upload/{file_id}", self._upload)
         return app
 
     async def start(self) -> FakeSlackApi:
@@ -236,7 +246,12 @@ class FakeSlackApi:
         if problem:
             call.ok = False
             return web.json_response({"ok": False, "error": problem})
-        call.response = {"ok": True, **self._answer(method, args)}
+        try:
+            call.response = {"ok": True, **self._answer(method, args)}
+        except _ApiError as exc:
+            call.ok = False
+            call.response = {"ok": False, "error": exc.error}
+            return web.json_response(call.response)
         if failure is not None and failure.delay:
             await asyncio.sleep(failure.delay)  # done, only the answer is slow
         return web.json_response(call.response)
@@ -260,6 +275,22 @@ class FakeSlackApi:
         self.calls.append(Call("response_url", await request.json(), None))
         return web.Response(text="ok")
 
+    async def _upload(self, request: web.Request) -> web.Response:
+        """The upload URL of files.getUploadURLExternal: takes the file's bytes."""
+        file_id = request.match_info["file_id"]
+        data = await request.read()
+        call = Call("upload", {"file_id": file_id, "size": len(data)}, None)
+        self.calls.append(call)
+        failure = self._scripted("upload", call.args)
+        if failure is not None and failure.fails:
+            call.ok = False
+            return web.Response(status=failure.status, text="upload failed")
+        if file_id not in self.announced:
+            call.ok = False
+            return web.Response(status=404, text="unknown upload")
+        self.uploads[file_id] = data
+        return web.Response(text=f"OK - {len(data)}")
+
     def _answer(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
         number = next(self._counter)
         ts = f"{int(self.now())}.{number:06d}"
@@ -276,9 +307,39 @@ class FakeSlackApi:
             "views.open": lambda: {"view": {"id": f"V{number}", "hash": f"h{number}"}},
             "views.update": lambda: {"view": {"id": args.get("view_id"), "hash": f"h{number}"}},
             "usergroups.users.list": lambda: {"users": list(self.usergroup_users)},
+            "files.getUploadURLExternal": lambda: self._announce(args, number),
+            "files.completeUploadExternal": lambda: self._share(args, ts),
         }
         answer = answers.get(method)
         return answer() if answer else {}
+
+    def _announce(self, args: dict[str, Any], number: int) -> dict[str, Any]:
+        file_id = f"F{number:08d}"
+        self.announced[file_id] = {"name": args.get("filename"), "length": args.get("length"),
+                                   "alt_txt": args.get("alt_txt")}
+        return {"upload_url": f"{self.base}/upload/{file_id}", "file_id": file_id}
+
+    def _share(self, args: dict[str, Any], ts: str) -> dict[str, Any]:
+        """Complete the uploads and share them into `channel_id` as one message (Slack does
+        the sharing a moment later; the fake at once)."""
+        files = args.get("files")
+        listed = json.loads(files) if isinstance(files, str) else files or []
+        done = [
+            {"id": item["id"], "name": self.announced[item["id"]]["name"],
+             "title": item.get("title") or self.announced[item["id"]]["name"]}
+            for item in listed if item.get("id") in self.uploads
+        ]
+        if not done or len(done) != len(listed):
+            raise _ApiError("file_not_found")
+        channel = args.get("channel_id")
+        if channel:
+            message: dict[str, Any] = {"type": "message", "user": BOT_USER, "bot_id": BOT_ID,
+                                       "ts": ts, "text": args.get("initial_comment") or "",
+                                       "files": done}
+            if args.get("blocks"):
+                message["blocks"] = args["blocks"]
+            self.history.setdefault(str(channel), []).append(message)
+        return {"files": done}
 
     def _keep_post(self, args: dict[str, Any], ts: str) -> dict[str, Any]:
         """Keep a posted message in its channel's history, as Slack does: a thread reply is
@@ -317,6 +378,14 @@ class FakeSlackApi:
             "messages": page, "has_more": more, "pin_count": 0,
             "response_metadata": {"next_cursor": _cursor(start + limit) if more else ""},
         }
+
+
+class _ApiError(Exception):
+    """A call the fake refuses as Slack would, with `{"ok": false, "error": ...}`."""
+
+    def __init__(self, error: str) -> None:
+        super().__init__(error)
+        self.error = error
 
 
 @dataclass

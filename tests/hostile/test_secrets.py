@@ -48,6 +48,7 @@ SECRETS = {
     SETTING + "CLIENTSECRET": "hemmelig~client~secret~8a7b6c",
     "OPSLAG_CALENDAR_TOKEN": "hemmelig-kalender-token-4d3e2f",
     "OPSLAG_METRICS_TOKEN": "hemmelig-metrics-token-7a6b5c",
+    "OPSLAG_REPORT_TOKEN": "hemmelig-rapport-token-1c2d3e",
 }
 _KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
 
@@ -192,6 +193,14 @@ async def test_no_secret_in_any_log_line_or_reply(
     wrong = await bot.request("GET", "/kalender.ics?token=" + secret_calendar[:-1])
     assert wrong.status == 404
 
+    # The month's report page, with its token in the query string; and a wrong token.
+    report_token = SECRETS["OPSLAG_REPORT_TOKEN"]
+    page = await bot.request("GET", "/rapport/2026-11?" + urllib.parse.urlencode(
+        {"token": report_token}))
+    assert page.status == 200 and "<html" in page.body
+    wrong = await bot.request("GET", "/rapport/2026-11?token=" + report_token[:-1])
+    assert wrong.status == 404
+
     # The metrics, with the token and with a wrong one.
     metrics_token = SECRETS["OPSLAG_METRICS_TOKEN"]
     scraped = await bot.request("GET", "/metrics",
@@ -223,6 +232,7 @@ async def test_no_secret_in_any_log_line_or_reply(
     captured = caplog.get_records("setup") + caplog.records  # the start, Socket Mode's too
     access = [r.getMessage() for r in captured if r.name == "aiohttp.access"]
     assert any(line.startswith("GET /kalender.ics 200") for line in access), access
+    assert any(line.startswith("GET /rapport/2026-11 200") for line in access), access
     assert any("apps.connections.open" in r.getMessage() for r in captured)
     records = [_record_text(record) for record in captured]
     # The same records as the JSON log writes them: one JSON object per line each.

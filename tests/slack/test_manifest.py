@@ -48,5 +48,5 @@ def test_events_interactivity_and_minimal_scopes(manifest: dict[str, Any]) -> No
     assert all(url.endswith(EVENTS_PATH) for url in urls)
     assert set(manifest["oauth_config"]["scopes"]["bot"]) == {
         "commands", "chat:write", "im:write", "app_mentions:read", "usergroups:read",
-        "channels:history", "groups:history",
+        "channels:history", "groups:history", "files:write",
     }
