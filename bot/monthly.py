@@ -64,7 +64,7 @@ _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 # Every Danish word of the summary, on every surface.
 TEXT = {
     "title": "Strategien i tal: {month}",
-    "intro": "Månedens opsummering fra Opslag af forslag og opslag i {month}.",
+    "intro": "Sådan gik {month} i Opslag: forslag, udgivne opslag og tiden til en afgørelse.",
     "empty": "I {month} blev der hverken foreslået, udgivet eller afgjort noget i Opslag.",
     "proposals": "Forslag",
     "published": "Udgivne opslag",
