@@ -12,7 +12,9 @@ Figures, each the median of several runs, in milliseconds:
   count, draw the charts and write the page (the limit),
   and its CPU time (a note), which a busy machine inflates less than the clock;
 - its parts: reading (`Store.report_facts`), counting (`bot.report.build`), the page;
-- the first report of the process, which also imports matplotlib and Jinja2.
+- the first report of the process, which also imports matplotlib and Jinja2;
+- the monthly summary of December (bot/monthly.py): its counting, done on the store thread
+  once a month per server, and its PNG chart, drawn by each sender off the event loop.
 The baseline, measured once in the same run, is reading the same proposals whole
 (`Store.proposals_active_between`), which the report avoids.
 """
@@ -29,7 +31,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot import report
+from bot import monthly, report
 from bot.config import load_settings
 from bot.core import Core, build_core
 from bot.proposal import Actor, Decision, Proposal, Status
@@ -210,6 +212,22 @@ def measure(core: Core) -> list[dict[str, Any]]:
              baseline, baseline_is=is_baseline),
         _row("first report in the process, with imports (ms)", first, baseline,
              baseline_is=is_baseline),
+        *_monthly(core, baseline, is_baseline),
+    ]
+
+
+def _monthly(core: Core, baseline: float, is_baseline: str) -> list[dict[str, Any]]:
+    from handlers import monthly_chart
+
+    december = (LAST.year, LAST.month)
+    summary = monthly.load_summary(core, december)
+    return [
+        _row("monthly summary: count six months (ms, store thread)",
+             median_ms(lambda: monthly.load_summary(core, december)), baseline,
+             baseline_is=is_baseline),
+        _row("monthly summary: draw its PNG chart (ms)",
+             median_ms(lambda: monthly_chart.png(summary)), baseline, baseline_is=is_baseline,
+             png_kb=round(len(monthly_chart.png(summary)) / 1024, 1)),
     ]
 
 
