@@ -27,7 +27,7 @@ test: $(STAMP)
 	$(BIN)/ruff check policy bot handlers opslag tests bench tools
 	$(BIN)/mypy
 	$(BIN)/lint-imports
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2
 
 # Not part of `make test`: compares tests/data with the originals in ../shared (or SHARED=path),
 # which only a machine of ours has.
