@@ -89,10 +89,10 @@ class Settings(BaseSettings):
     # Unset: the checklist says to call the team, without a number.
     opslag_crisis_phone: str | None = Field(default=None, max_length=40)
     opslag_calendar_token: SecretStr | None = None
-    # The monthly summary in the review channels (bot/monthly.py): when it is posted, read with
-    # day of month AND weekday (croniter day_or=False): the default is the first working day
-    # at 08:00. An empty value turns it off.
-    opslag_report_cron: str = "0 8 1-3 * 1-5"
+    # The monthly summary in the review channels (bot/monthly.py): posted at the month's first
+    # fire of this cron on a working day; the default is 08:00 on the first working day. An
+    # empty value turns it off.
+    opslag_report_cron: str = "0 8 * * *"
     # The full report page, GET /rapport/<ÅÅÅÅ-MM>?token=…, which the summary links to; unset,
     # there is no page (404). And where people reach this server, for that link.
     opslag_report_token: SecretStr | None = None

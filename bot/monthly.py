@@ -1,14 +1,11 @@
 """The monthly strategy summary in the review channels (issue 13 §2).
 
-When. `OPSLAG_REPORT_CRON` (croniter, in `OPSLAG_TIMEZONE`) read with day of month AND weekday
-(croniter's `day_or=False`, unlike classic cron's OR). The default, "0 8 1-3 * 1-5", fires at
-08:00 on the 1st to the 3rd when that day is Monday to Friday: the first of those fires in a
-month is its first working day (the 1st, or Monday the 2nd or 3rd after a weekend), and the
-claims below make the later ones post nothing. Danish public holidays are not known: on a
-1 January (or an Easter Monday on 1 April) that is a weekday it posts that day. The latest fire
-time names the month it fires in; the summary is of the calendar month before. A fire missed
-while the server was down is posted when it comes back, within `MISSED_DAYS`. An empty value
-turns the post off.
+When. The first time in a month that `OPSLAG_REPORT_CRON` (croniter, in `OPSLAG_TIMEZONE`)
+fires on a working day (Monday to Friday, not a Danish public holiday, nor 24 or 31 December:
+bot/workdays.py). The default, "0 8 * * *", is 08:00 on the month's first working day: Monday
+4 January 2027, as the 1st is nytårsdag and the 2nd and 3rd a weekend. That fire time names the
+month it falls in; the summary is of the calendar month before. A fire missed while the server
+was down is posted when it comes back, within `MISSED_DAYS`. An empty value turns the post off.
 
 Exactly once, as the weekly digest (bot/schedule.py): each (month, platform, channel) is
 claimed in the store's `runs` table (`monthly:2026-11:<platform>:<channel>`) in the same
@@ -36,6 +33,7 @@ import datetime as dt
 import hmac
 import re
 import urllib.parse
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from croniter import croniter
@@ -48,11 +46,15 @@ from bot.core import Core
 from bot.digest import MONTHS
 from bot.platform import Kind, Target
 from bot.store import NewMessage
+from bot.workdays import is_working_day
 from policy.textchecks import danish_number
 
 MONTHLY = Kind.MONTHLY_REPORT
 # How long after its fire time a missed summary is still posted.
 MISSED_DAYS = dt.timedelta(days=7)
+# At most this many fire times are looked at in a month (a cron firing every minute reaches
+# the first working day after Christmas and a weekend in some 7,000).
+MAX_FIRES = 50_000
 # The chart's months, the reported one last.
 CHART_MONTHS = 6
 # The page's path; the month is written ÅÅÅÅ-MM.
@@ -143,7 +145,7 @@ def check_settings(settings: Settings) -> None:
     if cron and not croniter.is_valid(cron):
         raise SettingsError(
             "Ugyldig indstilling OPSLAG_REPORT_CRON: "
-            f"{settings.opslag_report_cron!r} er ikke et cron-udtryk (fx '0 8 1-3 * 1-5'; "
+            f"{settings.opslag_report_cron!r} er ikke et cron-udtryk (fx '0 8 * * *'; "
             "tom slår den månedlige opsummering fra)"
         )
 
@@ -200,21 +202,38 @@ def month_days(month: Month) -> tuple[dt.date, dt.date]:
 
 
 def due_month(cron: str, now: dt.datetime, tz: dt.tzinfo) -> Month | None:
-    """The month whose summary is due at `now`: the one before the latest fire time, unless
-    that fire is more than MISSED_DAYS ago; None when the post is off."""
+    """The month whose summary is due at `now`: the one before the month of the latest
+    first-working-day fire, unless that fire is more than MISSED_DAYS ago; None when the post
+    is off or not due."""
     if not cron.strip():
         return None
     local = now.astimezone(tz)
+    this_month = (local.year, local.month)
+    for month in (this_month, shift(this_month, -1)):
+        fired = first_working_fire(cron, month, tz)
+        if fired is not None and fired <= local:
+            return shift(month, -1) if local - fired <= MISSED_DAYS else None
+    return None
+
+
+@lru_cache(maxsize=64)
+def first_working_fire(cron: str, month: Month, tz: dt.tzinfo) -> dt.datetime | None:
+    """The first time in `month` that `cron` fires on a working day (local time), or None.
+    Cached: the schedule asks every round, and a cron firing every minute takes thousands of
+    steps to reach a working day after a long holiday."""
+    first, last = month_days(month)
+    start = dt.datetime.combine(first, dt.time(), tzinfo=tz) - dt.timedelta(seconds=1)
     try:
-        if croniter.match(cron, local, day_or=False):
-            fired = local
-        else:
-            fired = croniter(cron, local, day_or=False).get_prev(dt.datetime)
+        fires = croniter(cron, start)
+        for _ in range(MAX_FIRES):
+            fired = fires.get_next(dt.datetime)
+            if fired.date() > last:
+                return None
+            if is_working_day(fired.date()):
+                return fired
     except CroniterError:  # an expression that never fires ("0 8 30 2 *")
         return None
-    if local - fired > MISSED_DAYS:
-        return None
-    return shift((fired.year, fired.month), -1)
+    return None
 
 
 def run_key(month: Month, target: Target) -> str:

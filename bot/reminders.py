@@ -3,8 +3,9 @@ approved post on its planned day.
 
 - Review: a pending proposal that has waited longer than `OPSLAG_REVIEW_SLA_HOURS` (since it
   was last (re)submitted or moved to the central team) gets a reminder in its review thread
-  naming its reviewers, in working hours only (Monday to Friday, 08–16 in `OPSLAG_TIMEZONE`),
-  and then at most one a day while it waits.
+  naming its reviewers, in working hours only (08–16 in `OPSLAG_TIMEZONE` on a working day:
+  Monday to Friday, not a public holiday, bot/workdays.py), and then at most one a day while
+  it waits.
 - Publish: on an approved post's planned day, from 08:00, one message to whoever publishes it
   (who approved it), with "Markér som udgivet".
 
@@ -20,6 +21,7 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 from bot.core import Core
+from bot.workdays import is_working_day
 
 # Working hours, local time: reminders to review are sent from the start up to the end.
 WORKDAY_START = dt.time(8)
@@ -34,8 +36,8 @@ PER_ROUND = 50
 
 
 def working_hours(local: dt.datetime) -> bool:
-    """Monday to Friday, WORKDAY_START up to WORKDAY_END."""
-    return local.isoweekday() <= 5 and WORKDAY_START <= local.time() < WORKDAY_END
+    """A working day (bot/workdays.py), WORKDAY_START up to WORKDAY_END."""
+    return WORKDAY_START <= local.time() < WORKDAY_END and is_working_day(local.date())
 
 
 class Reminders:

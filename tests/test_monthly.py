@@ -35,7 +35,7 @@ from tests.test_report import published
 
 ROOT = Path(__file__).resolve().parents[1]
 CPH = ZoneInfo("Europe/Copenhagen")
-FIRST_WORKING_DAY = "0 8 1-3 * 1-5"
+FIRST_WORKING_DAY = "0 8 * * *"
 # Tuesday 1 December 2026, 08:00 in Copenhagen (CET, UTC+1): November's summary is due.
 DECEMBER_1_0800 = utc(2026, 12, 1, 7, 0)
 REVIEW_TARGETS = [Target("slack", "C_REVIEW"), Target("teams", TEAMS_REVIEW_REF)]
@@ -68,19 +68,39 @@ def both(make_settings: Any, clock: FakeClock) -> Any:
     [
         (utc(2026, 12, 1, 6, 59), None),  # Tuesday 1 December, 07:59: November's not yet
         (utc(2026, 12, 1, 7, 0), (2026, 11)),  # 08:00 on the first working day
-        (utc(2026, 12, 2, 7, 0), (2026, 11)),  # the 2nd fires too: the claims stop it
+        (utc(2026, 12, 2, 7, 0), (2026, 11)),  # still due the next day: the claims stop it
         (utc(2026, 12, 7, 12, 0), (2026, 11)),  # a missed post is still due within a week
         (utc(2026, 12, 10, 12, 0), None),  # ... not after
         (utc(2026, 8, 1, 6, 0), None),  # Saturday 1 August (CEST): no working day
         (utc(2026, 8, 2, 6, 0), None),  # Sunday 2 August
         (utc(2026, 8, 3, 6, 0), (2026, 7)),  # Monday 3 August: the first working day
-        (utc(2027, 1, 1, 7, 0), (2026, 12)),  # Friday 1 January: holidays are not known
+        (utc(2027, 1, 1, 7, 0), None),  # Friday 1 January: nytårsdag
+        (utc(2027, 1, 4, 6, 59), None),  # Monday 4 January, 07:59
+        (utc(2027, 1, 4, 7, 0), (2026, 12)),  # ... 08:00: the first working day of 2027
+        (utc(2024, 4, 1, 6, 0), None),  # Monday 1 April 2024 (CEST): anden påskedag
+        (utc(2024, 4, 2, 6, 0), (2024, 3)),  # Tuesday 2 April 2024
     ],
 )
 def test_due_month_is_the_month_before_the_first_working_day(
     now: dt.datetime, month: tuple[int, int] | None
 ) -> None:
     assert due_month(FIRST_WORKING_DAY, now, CPH) == month
+
+
+def test_a_fire_late_in_the_month_is_still_caught_up_early_in_the_next() -> None:
+    late = "0 8 28-31 * *"  # Monday 30 November 2026 is the first working day it fires
+    assert due_month(late, utc(2026, 11, 30, 6, 59), CPH) is None
+    assert due_month(late, utc(2026, 11, 30, 7, 0), CPH) == (2026, 10)
+    assert due_month(late, utc(2026, 12, 2, 12, 0), CPH) == (2026, 10)  # down until the 2nd
+    assert due_month(late, utc(2026, 12, 8, 12, 0), CPH) is None  # more than a week late
+
+
+def test_a_cron_firing_every_minute_finds_the_first_working_day_after_christmas() -> None:
+    # 24-27 December 2026: juleaftensdag, juledag, anden juledag, a Sunday; 31 December is
+    # off, 1 January nytårsdag, 2-3 January a weekend.
+    every_minute = "* * * * *"
+    assert monthly.first_working_fire(every_minute, (2027, 1), CPH) == dt.datetime(
+        2027, 1, 4, 0, 0, tzinfo=CPH)
 
 
 def test_an_empty_cron_is_never_due_and_one_that_never_fires_is_not_an_error() -> None:
@@ -105,13 +125,16 @@ def test_the_review_channels_get_it_once_per_month(both: Core, clock: FakeClock)
         "monthly:2026-11:slack:C_REVIEW", f"monthly:2026-11:teams:{TEAMS_REVIEW_REF}"]
 
     scheduler.run_due()  # the next round, the same minute
-    clock.now = utc(2026, 12, 2, 7, 0)  # the cron fires again on the 2nd and the 3rd
+    clock.now = utc(2026, 12, 2, 7, 0)  # the cron fires again on the 2nd and the 3rd, still due
     scheduler.run_due()
     clock.now = utc(2026, 12, 3, 7, 0)
     scheduler.run_due()
     assert len(summaries(both)) == 2
 
-    clock.now = utc(2027, 1, 1, 7, 0)  # the next month's first working day
+    clock.now = utc(2027, 1, 1, 7, 0)  # nytårsdag: nothing
+    scheduler.run_due()
+    assert len(summaries(both)) == 2
+    clock.now = utc(2027, 1, 4, 7, 0)  # Monday 4 January: the next month's first working day
     scheduler.run_due()
     assert [month for _, _, month in posted(both)] == ["2026-11"] * 2 + ["2026-12"] * 2
 

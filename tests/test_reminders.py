@@ -41,3 +41,27 @@ def test_switched_off_nothing_is_sent(make_settings: Any, clock: FakeClock) -> N
         assert Reminders(core).run_due() == 0
     finally:
         core.close()
+
+
+def test_no_review_reminder_on_christmas_or_easter(make_settings: Any, clock: FakeClock) -> None:
+    core = build_core(make_settings(opslag_reminders=True), clock=clock)
+    try:
+        clock.now = dt.datetime(2026, 12, 21, 9, 0, tzinfo=dt.UTC)  # Monday 21 December
+        core.workflow.submit(parse_intake(intake_data()), ANNA)
+        reminders = Reminders(core)
+
+        def at(month: int, day: int) -> int:
+            """A round at 10:00 in Copenhagen (winter time: UTC+1)."""
+            clock.now = dt.datetime(2026 if month == 12 else 2027, month, day, 9, 0,
+                                    tzinfo=dt.UTC)
+            return reminders.run_due()
+
+        assert at(12, 23) == 1  # Wednesday: past the 48 hours, a working day
+        assert at(12, 24) == 0  # juleaftensdag
+        assert at(12, 25) == 0  # juledag
+        assert at(12, 28) == 1  # Monday 28 December
+        assert at(12, 31) == 0  # nytårsaftensdag
+        assert at(1, 1) == 0  # nytårsdag
+        assert at(1, 4) == 1  # Monday 4 January
+    finally:
+        core.close()
