@@ -41,6 +41,9 @@ class Kind(StrEnum):
     PUBLISH_REMINDER = "publish_reminder"
     REVIEW_REMINDER = "review_reminder"
     TAKEDOWN_NOTICE = "takedown_notice"
+    # The publish reminder once the post is marked published or taken down: the reminder's
+    # message is changed to say so, without its button.
+    PUBLISH_REMINDER_UPDATE = "publish_reminder_update"
     # Issue 13 §2: the monthly strategy summary in a review channel.
     MONTHLY_REPORT = "monthly_report"
 

@@ -277,6 +277,8 @@ class Reminder:
     lines: list[str]
     links: list[Link] = field(default_factory=list)
     note: str | None = None
+    # Whether there is still something to do: a settled publish reminder has no button.
+    open: bool = True
 
 
 PUBLISH_REMINDER: Final = "📅 I dag er den planlagte dag for forslag nr. {id}"
@@ -293,9 +295,23 @@ TAKEDOWN_NEXT_UNPUBLISHED: Final = ("Opslaget er ikke markeret som udgivet. Læg
                                     "og fjern det, hvis det alligevel er ude.")
 
 
+# The publish reminder once it is settled: marked published, or taken down before or after.
+PUBLISH_REMINDER_SETTLED: Final = {
+    Status.PUBLISHED: "📣 {who} har markeret opslaget som udgivet. Der er ikke mere at gøre her.",
+    Status.TAKEN_DOWN: "🛑 {who} har bedt om at tage opslaget ned, så det skal ikke lægges op.",
+}
+
+
 def publish_reminder(proposal: Proposal) -> Reminder:
-    return Reminder(PUBLISH_REMINDER.format(id=proposal.id), proposal.title,
-                    [PUBLISH_REMINDER_NEXT])
+    """The reminder on the planned day; once the post is marked published or taken down,
+    what became of it instead, and nothing left to do."""
+    headline = PUBLISH_REMINDER.format(id=proposal.id)
+    settled = PUBLISH_REMINDER_SETTLED.get(proposal.status)
+    by = (proposal.publication.by if proposal.status is Status.PUBLISHED and proposal.publication
+          else proposal.takedown.by if proposal.takedown else None)
+    if settled is None or by is None:
+        return Reminder(headline, proposal.title, [PUBLISH_REMINDER_NEXT])
+    return Reminder(headline, proposal.title, [settled.format(who=by.display)], open=False)
 
 
 def review_reminder(proposal: Proposal, hours: int) -> Reminder:

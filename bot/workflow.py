@@ -47,6 +47,7 @@ ESCALATION_DM = Kind.ESCALATION_DM
 PUBLISH_REMINDER = Kind.PUBLISH_REMINDER
 REVIEW_REMINDER = Kind.REVIEW_REMINDER
 TAKEDOWN_NOTICE = Kind.TAKEDOWN_NOTICE
+PUBLISH_REMINDER_UPDATE = Kind.PUBLISH_REMINDER_UPDATE
 
 # The bot itself, as the actor of the history rows it writes (an escalation).
 _BOT = Actor(platform="opslag", user_id="opslag", name="Opslag")
@@ -548,6 +549,7 @@ class Workflow:
                                       revision=proposal.revision, details={"links": checked})
             self._to_review(proposal, [REVIEW_UPDATE, THREAD_REPLY], "published", now)
             self._to_proposer(proposal, DECISION_NOTICE, "published", now)
+            self._settle_publish_reminders(proposal, "published", now)
         return DecisionOutcome(self._reload(proposal_id), changed=True)
 
     def take_down(self, proposal_id: int, actor: Actor, reason: str | None) -> DecisionOutcome:
@@ -575,6 +577,7 @@ class Workflow:
                             now)
             if not self.is_proposer(proposal, actor):
                 self._to_proposer(proposal, DECISION_NOTICE, "taken_down", now)
+            self._settle_publish_reminders(proposal, "taken_down", now)
         return DecisionOutcome(self._reload(proposal_id), changed=True)
 
     def remind_publisher(self, proposal_id: int, day: dt.date) -> bool:
@@ -733,6 +736,19 @@ class Workflow:
     def _publisher(self, proposal: Proposal) -> Actor | None:
         """Who puts the post out: who marked it published, else who approved it."""
         return proposal.publication.by if proposal.publication else proposal.decided_by
+
+    def _settle_publish_reminders(self, proposal: Proposal, event: str,
+                                  now: dt.datetime) -> None:
+        """Whoever got the planned day's reminder sees it change to what became of the post,
+        without its button (in their direct-message lane, so after the reminder itself)."""
+        reminded = {
+            (str(to.get("platform")), str(to.get("user_id"))): to
+            for entry in proposal.history if entry.event == "publish_reminded"
+            and isinstance(to := (entry.details or {}).get("to"), dict)
+        }
+        for (platform, user_id), to in reminded.items():
+            person = Actor(platform=platform, user_id=user_id, name=str(to.get("name") or ""))
+            self._to_person(proposal, person, PUBLISH_REMINDER_UPDATE, event, now)
 
     def _to_person(self, proposal: Proposal, person: Actor | None, kind: str, event: str,
                    now: dt.datetime) -> None:

@@ -104,6 +104,10 @@ class ToySender(Sender):
         self._record(delivery, f"dm:{delivery.payload.get('user')}")
         return {}
 
+    async def publish_reminder_update(self, delivery: Delivery) -> dict[str, Any]:
+        self._record(delivery, f"dm:{delivery.payload.get('user')}")
+        return {}
+
     async def monthly_report(self, delivery: Delivery) -> dict[str, Any]:
         self._record(delivery, str(delivery.payload.get("channel")))
         return {}
@@ -122,6 +126,7 @@ class NoDigest(Sender):
     async def publish_reminder(self, delivery: Delivery) -> None: ...
     async def review_reminder(self, delivery: Delivery) -> None: ...
     async def takedown_notice(self, delivery: Delivery) -> None: ...
+    async def publish_reminder_update(self, delivery: Delivery) -> None: ...
     async def monthly_report(self, delivery: Delivery) -> None: ...
 
 

@@ -389,12 +389,13 @@ def escalation_dm(proposal: Proposal, *, channel: str | None) -> Message:
 
 
 def publish_reminder_message(proposal: Proposal) -> Message:
-    """To whoever publishes it, on the planned day: the button that marks it published."""
+    """To whoever publishes it, on the planned day: the button that marks it published (gone
+    once it is marked published or taken down)."""
     told = readout.publish_reminder(proposal)
-    blocks: list[Block] = [
-        *_reminder_blocks(told),
-        ActionsBlock(block_id=f"publish-{proposal.id}", elements=[publish_button(proposal)]),
-    ]
+    blocks: list[Block] = _reminder_blocks(told)
+    if told.open:
+        blocks.append(ActionsBlock(block_id=f"publish-{proposal.id}",
+                                   elements=[publish_button(proposal)]))
     fallback = T.PUBLISH_REMINDER_FALLBACK.format(id=proposal.id,
                                                   title=escaped(proposal.title, 150))
     return Message(text=fallback, blocks=blocks)

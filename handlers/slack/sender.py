@@ -184,6 +184,21 @@ class SlackSender(Sender):
         message = messages.publish_reminder_message(delivery.proposal)
         return await self._dm(str(delivery.payload["user"]), message)
 
+    async def publish_reminder_update(self, delivery: Delivery) -> Result:
+        """The planned day's reminder, changed to say the post was marked published or taken
+        down. Nothing to change when the reminder was never delivered or is gone."""
+        where = await delivery.earlier_result(Kind.PUBLISH_REMINDER)
+        if not where or not where.get("channel") or not where.get("ts"):
+            return {}
+        message = messages.publish_reminder_message(delivery.proposal)
+        try:
+            await self.client.chat_update(channel=where["channel"], ts=where["ts"],
+                                          **message.as_kwargs())
+        except SlackApiError as exc:
+            if _error(exc) not in MESSAGE_GONE:
+                raise
+        return {"channel": where["channel"], "ts": where["ts"]}
+
     async def review_reminder(self, delivery: Delivery) -> Result:
         payload = delivery.payload
         message = messages.review_reminder_message(

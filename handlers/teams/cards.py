@@ -645,8 +645,12 @@ def take_down_form(data: dict[str, Any]) -> Card:
 def publish_reminder_card(proposal: Proposal, *, notice: str | None = None,
                           typed: Mapping[str, str] | None = None) -> Card:
     """On the planned day, in the publisher's personal chat: the form that marks it published
-    (a refusal comes back on it as `notice`, with what was typed)."""
+    (a refusal comes back on it as `notice`, with what was typed); once it is marked published
+    or taken down, what became of it, without the form."""
     told = readout.publish_reminder(proposal)
+    if not told.open:
+        return card([heading(told.headline), rich(told.title, weight="Bolder"),
+                     *(note(line) for line in told.lines)])
     form = publish_form(proposal, {"proposal_id": proposal.id, "on": ON_REMINDER},
                         typed=typed, intro=False, submit=readout.PUBLISH)
     body = [heading(told.headline)]

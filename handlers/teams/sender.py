@@ -30,6 +30,7 @@ from microsoft_agents.activity import ChannelAccount, ConversationParameters
 from microsoft_agents.hosting.core.connector.conversations_base import ConversationsBase
 
 from bot.outbox import Delivery, PermanentFailure, RetryLater, Sender, retry_after
+from bot.platform import Kind
 from bot.proposal import Proposal
 from handlers.teams import NAME, TEAMS_REVIEW_REF, department_ref, refs, report_post
 from handlers.teams import text as T
@@ -155,6 +156,18 @@ class TeamsSender(Sender):
         card = publish_reminder_card(delivery.proposal)
         return await self.post(await self._personal_ref(delivery), card,
                                T.SUMMARY_PUBLISH_REMINDER)
+
+    async def publish_reminder_update(self, delivery: Delivery) -> Result:
+        """The planned day's reminder card, changed to say the post was marked published or
+        taken down; nothing to change when the reminder was never delivered."""
+        where = await delivery.earlier_result(Kind.PUBLISH_REMINDER)
+        if not where or not where.get("activity_id") or not where.get("reference"):
+            return {}
+        card = publish_reminder_card(delivery.proposal)
+        await self.send(where["reference"], lambda ops: ops.update_activity(
+            where["conversation_id"], where["activity_id"],
+            _with_id(card_message(card), where["activity_id"])))
+        return where
 
     async def review_reminder(self, delivery: Delivery) -> Result:
         """A reply in the review thread past the SLA, mentioning the reviewers by the ids the

@@ -220,6 +220,26 @@ async def test_the_publish_reminder_comes_once_across_a_restart_and_two_servers(
     await restarted.submit(form, {ids.link_block("facebook"): POST}, user=CHEF)
     assert restarted.core.workflow.get(pid).status == "published"
 
+    # The reminder itself then says so, without its button (a second click has nothing to do).
+    while await restarted.core.outbox.run_once():
+        pass
+    (settled,) = slack_api.sent("chat.update", channel=f"D{CHEF}")
+    assert settled.args["ts"] == reminder.response["ts"]
+    assert buttons(settled) == []
+    assert "har markeret opslaget som udgivet. Der er ikke mere at gøre her" in texts(
+        settled.args)
+
+
+async def test_a_post_never_reminded_has_no_reminder_to_settle(
+    server: SlackServer, slack_api: FakeSlackApi
+) -> None:
+    pid = await approved(server)
+    await server.core.run(server.core.workflow.take_down, pid, SLACK_CHEF, "Fejl i teksten")
+    await delivered(server)
+    kinds = [row.kind for row in server.core.store.outbox_rows()]
+    assert "takedown_notice" in kinds and "publish_reminder_update" not in kinds
+    assert slack_api.sent("chat.update", channel=f"D{CHEF}") == []
+
 
 def _approve_planned(server: SlackServer, day: str) -> int:
     workflow = server.core.workflow

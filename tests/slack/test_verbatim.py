@@ -236,6 +236,10 @@ async def whole_life(session: Session, clock: FakeClock) -> None:
     assert core.workflow.remind_publisher(undated, clock().date())
     assert core.workflow.remind_reviewers(waiting.id, clock().date(), dt.timedelta(hours=50))
     await delivered(server)
+    # ... then stopped before it went out: the publish reminder says so, without its button.
+    chef = Actor(platform="slack", user_id=CHEF, name=NAME)
+    assert core.workflow.take_down(undated, chef, NOTE).changed
+    await delivered(server)
 
     # A crisis nobody decides: the channel is alerted and each central member by DM; the DM
     # to the chef can't be delivered, so the central team gets a notice about it.

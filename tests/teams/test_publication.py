@@ -253,6 +253,15 @@ async def test_the_publish_reminder_in_personal_chat_marks_it_published(
     events = [e.event for e in teams.core.workflow.get(pid).history]
     assert events == ["submitted", "approved", "publish_reminded", "published"]
 
+    # For everyone else who sees the reminder, it then says so, without its form.
+    teams.connector.clear()
+    await teams.deliver()
+    (settled,) = [c for c in _in_personal_chat(teams, A.CENTRAL) if c.kind == "update"]
+    assert settled.activity_id == reminder.new_id
+    assert verbs(settled.card) == [] and inputs(settled.card) == {}
+    assert shows(settled.card, readout.PUBLISH_REMINDER_SETTLED[Status.PUBLISHED].format(
+        who=teams.core.workflow.get(pid).publication.by.display))
+
 
 async def test_a_publisher_without_a_personal_chat_is_reported_to_the_central_team(
     start_teams: Start,
