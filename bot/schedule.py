@@ -6,7 +6,8 @@ One loop wakes every `poll_seconds` and asks two questions:
   `OPSLAG_TIMEZONE`) names the week (`digest.coming_week`). Each (week, platform, channel) is
   claimed in the store's `runs` table in the same transaction as its outbox row, so it is
   posted exactly once per week and channel, across restarts and processes. A fire time missed
-  while the server was down is posted when it comes back, as long as that week is not over.
+  while the server was down is posted when it comes back, as long as that week is not over;
+  one on a weekday holiday waits for the next working day.
 - Is a crisis proposal waiting longer than `OPSLAG_CRISIS_ESCALATE_MINUTES`? The workflow
   escalates it, once.
 
@@ -36,6 +37,7 @@ from bot.digest import Digest, Totals, Week
 from bot.platform import Kind, Platforms, Target
 from bot.reminders import Reminders
 from bot.store import NewMessage
+from bot.workdays import after_holidays
 
 log = logging.getLogger(__name__)
 
@@ -95,9 +97,13 @@ def _reachable(core: Core, target: Target) -> bool:
 
 def due_week(cron: str, now: dt.datetime, tz: dt.tzinfo) -> Week | None:
     """The week whose digest is due at `now`: that of the latest fire time, unless that week
-    is already over (a server that was down all week doesn't post a stale digest)."""
+    is already over (a server that was down all week doesn't post a stale digest). A fire on
+    a weekday holiday (anden påskedag, anden pinsedag) waits for the same time on the next
+    working day: nobody reads it on the holiday (bot/workdays.py)."""
     local = now.astimezone(tz)
     fired = local if croniter.match(cron, local) else croniter(cron, local).get_prev(dt.datetime)
+    if local < after_holidays(fired):
+        return None
     week = digest.coming_week(fired.date())
     return week if local.date() <= digest.week_dates(week)[1] else None
 

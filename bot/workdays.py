@@ -28,5 +28,20 @@ def _public_holidays(year: int) -> frozenset[dt.date]:
 
 def is_working_day(day: dt.date) -> bool:
     """Monday to Friday, and neither a Danish public holiday nor one of DAYS_OFF."""
-    return (day.isoweekday() <= 5 and (day.month, day.day) not in DAYS_OFF
-            and day not in _public_holidays(day.year))
+    return day.isoweekday() <= 5 and not is_holiday(day)
+
+
+def is_holiday(day: dt.date) -> bool:
+    """A Danish public holiday or one of DAYS_OFF, whatever the weekday."""
+    return (day.month, day.day) in DAYS_OFF or day in _public_holidays(day.year)
+
+
+def after_holidays(moment: dt.datetime) -> dt.datetime:
+    """`moment` if it is not on a weekday holiday; else the same time on the next working day
+    (a time someone chose for a weekend stays there: only holidays move it)."""
+    if moment.isoweekday() > 5 or not is_holiday(moment.date()):
+        return moment
+    day = moment.date() + dt.timedelta(days=1)
+    while not is_working_day(day):  # at most a few days: Christmas and a weekend
+        day += dt.timedelta(days=1)
+    return dt.datetime.combine(day, moment.timetz())

@@ -69,6 +69,12 @@ def both(make_settings: Any, clock: FakeClock) -> Any:
         (utc(2026, 3, 30, 6, 0), (2026, 14)),  # 08:00 CEST
         (utc(2026, 12, 28, 7, 0), (2026, 53)),
         (utc(2027, 1, 4, 7, 0), (2027, 1)),
+        # Anden påskedag, Monday 29 March 2027 (CEST): the digest waits for Tuesday 08:00.
+        (utc(2027, 3, 29, 6, 0), None),
+        (utc(2027, 3, 30, 5, 59), None),
+        (utc(2027, 3, 30, 6, 0), (2027, 13)),
+        (utc(2027, 5, 17, 6, 0), None),  # anden pinsedag
+        (utc(2027, 5, 18, 6, 0), (2027, 20)),
     ],
 )
 def test_due_week(now: dt.datetime, week: tuple[int, int] | None) -> None:

@@ -5,10 +5,11 @@ December. The dates are read off the calendar: Easter Sunday was 31 March 2024 a
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.workdays import is_working_day
+from bot.workdays import after_holidays, is_working_day
 
 
 @pytest.mark.parametrize(
@@ -34,3 +35,22 @@ from bot.workdays import is_working_day
 )
 def test_working_days(day: dt.date, working: bool) -> None:
     assert is_working_day(day) is working
+
+
+CPH = ZoneInfo("Europe/Copenhagen")
+
+
+@pytest.mark.parametrize(
+    "moment, moved",
+    [
+        (dt.datetime(2026, 11, 30, 8, 0), dt.datetime(2026, 11, 30, 8, 0)),  # a working day
+        (dt.datetime(2026, 11, 29, 18, 0), dt.datetime(2026, 11, 29, 18, 0)),  # a chosen Sunday
+        (dt.datetime(2026, 12, 24, 8, 0), dt.datetime(2026, 12, 28, 8, 0)),  # past Christmas
+        (dt.datetime(2027, 3, 29, 8, 0), dt.datetime(2027, 3, 30, 8, 0)),  # anden påskedag
+        (dt.datetime(2027, 3, 25, 8, 0), dt.datetime(2027, 3, 30, 8, 0)),  # skærtorsdag
+    ],
+)
+def test_a_time_on_a_weekday_holiday_moves_to_the_next_working_day(
+    moment: dt.datetime, moved: dt.datetime
+) -> None:
+    assert after_holidays(moment.replace(tzinfo=CPH)) == moved.replace(tzinfo=CPH)
