@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import hmac
 import multiprocessing
 import os
 import signal
@@ -28,6 +27,7 @@ from bot.config import Settings
 from bot.core import Core
 from bot.proposal import Proposal, Status
 from bot.store import Reader, StoreUnavailable
+from bot.tokens import token_matches
 from policy import label, load_policy, use_policy
 
 PRODID = "-//Norddjurs Kommune//Opslag//DA"
@@ -60,11 +60,7 @@ TEXT = {
 
 def authorized(settings: Settings, token: str | None) -> bool:
     """The request's token matches the configured one; never when none is configured."""
-    configured = settings.opslag_calendar_token
-    secret = configured.get_secret_value() if configured else ""
-    if not secret or token is None:
-        return False
-    return hmac.compare_digest(token.encode(), secret.encode())
+    return token_matches(settings.opslag_calendar_token, token)
 
 
 def uid(proposal_id: int) -> str:

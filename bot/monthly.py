@@ -30,7 +30,6 @@ stored with the row, as it holds the token: the senders make it when they send (
 from __future__ import annotations
 
 import datetime as dt
-import hmac
 import re
 import urllib.parse
 from functools import lru_cache
@@ -46,6 +45,7 @@ from bot.core import Core
 from bot.digest import MONTHS
 from bot.platform import Kind, Target
 from bot.store import NewMessage
+from bot.tokens import token_matches
 from bot.workdays import is_working_day
 from policy.textchecks import danish_number
 
@@ -152,11 +152,7 @@ def check_settings(settings: Settings) -> None:
 
 def authorized(settings: Settings, token: str | None) -> bool:
     """The request's token matches OPSLAG_REPORT_TOKEN; never when none is configured."""
-    configured = settings.opslag_report_token
-    secret = configured.get_secret_value() if configured else ""
-    if not secret or token is None:
-        return False
-    return hmac.compare_digest(token.encode(), secret.encode())
+    return token_matches(settings.opslag_report_token, token)
 
 
 def page_url(settings: Settings, month: str) -> str | None:
