@@ -6,6 +6,7 @@ people send them."""
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -32,6 +33,21 @@ def pytest_configure(config: pytest.Config) -> None:
     )
     # The SDK's JWT decorator keeps the claims under a plain string request key.
     config.addinivalue_line("filterwarnings", "ignore::aiohttp.web_exceptions.NotAppKeyWarning")
+
+
+@pytest.fixture(autouse=True)
+def _server_logging_undone() -> Iterator[None]:
+    """A test that runs the server's `main` in-process sets up the root logger with a plain
+    StreamHandler on that test's stderr (opslag/logs.py), which capsys closes afterwards; a
+    later test on the same worker would log into the closed stream. Such handlers go, and
+    the root level comes back; pytest's own handlers (subclasses) are left to pytest."""
+    root = logging.getLogger()
+    before, level = set(root.handlers), root.level
+    yield
+    for handler in root.handlers[:]:
+        if type(handler) is logging.StreamHandler and handler not in before:
+            root.removeHandler(handler)
+    root.setLevel(level)
 
 
 def isolate_settings(patch: pytest.MonkeyPatch, folder: Path) -> None:

@@ -269,7 +269,7 @@ def test_a_bad_cron_stops_opslag_serve_with_one_danish_line(
 ) -> None:
     make_settings()  # no setting from the developer's environment
     monkeypatch.setenv("OPSLAG_REPORT_CRON", "første hverdag")
-    code = main(["serve"])
+    code = main(["serve"])  # its logging set-up is undone by tests/conftest.py
     out, err = capsys.readouterr()
     # The server logs (its strategy, the platforms) before the schedule checks its settings.
     problem = [line for line in err.splitlines() if line.startswith("opslag")]
