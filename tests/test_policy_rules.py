@@ -396,6 +396,23 @@ def test_linkedin_posts_cite_the_central_authorship() -> None:
     assert "hovedsageligt forfattet af den centrale kommunikationsafdeling" in r.review.reason
 
 
+def test_news_for_staff_only_is_for_the_whole_intranet_not_the_departments_own_page() -> None:
+    """A colleague's jubilee is about one person in one place, so the department channel's
+    default reason ("more than one field or place") would be wrong: the reason is the
+    intranet's reach across the municipality."""
+    r = rec(audience=["medarbejdere"], theme="andet", content_type="navnenyt")
+    assert fit(r, "department") == "not_recommended"
+    assert "hører til på intranettet, hvor kolleger i hele kommunen" in reasons(r, "department")
+    assert "Grenaa til Allingåbro" in reasons(r, "department")
+    assert "mere end ét fagområde" not in reasons(r, "department")
+
+
+def test_an_internal_job_ad_stays_with_the_department() -> None:
+    r = rec(audience=["medarbejdere"], theme="rekruttering", content_type="jobopslag",
+            job_level="medarbejder")
+    assert fit(r, "department") == "recommended"
+
+
 def test_intranet_only_posts_stay_in_the_department() -> None:
     r = rec(audience=["medarbejdere"], theme="andet", content_type="god_historie")
     assert [p.platform for p in r.platforms if p.fit != "not_recommended"] == ["intranet"]
