@@ -298,7 +298,7 @@ TAKEDOWN_NEXT_UNPUBLISHED: Final = ("Opslaget er ikke markeret som udgivet. Læg
 # The publish reminder once it is settled: marked published, or taken down before or after.
 PUBLISH_REMINDER_SETTLED: Final = {
     Status.PUBLISHED: "📣 {who} har markeret opslaget som udgivet. Der er ikke mere at gøre her.",
-    Status.TAKEN_DOWN: "🛑 {who} har bedt om at tage opslaget ned, så det skal ikke lægges op.",
+    Status.TAKEN_DOWN: "🛑 {who} har bedt om at tage opslaget ned: det skal ikke ligge ude.",
 }
 
 
