@@ -7,7 +7,7 @@ bot/workdays.py). The default, "0 8 * * *", is 08:00 on the month's first workin
 month it falls in; the summary is of the calendar month before. A fire missed while the server
 was down is posted when it comes back, within `MISSED_DAYS`. An empty value turns the post off.
 
-Exactly once, as the weekly digest (bot/schedule.py): each (month, platform, channel) is
+Exactly once, as the weekly digest (bot/runs.py): each (month, platform, channel) is
 claimed in the store's `runs` table (`monthly:2026-11:<platform>:<channel>`) in the same
 transaction as its outbox row, so it is posted once per month and channel, across restarts and
 processes. The schedule asks every round: a look at the claims first keeps a round that finds
@@ -44,7 +44,7 @@ from bot.config import Settings, SettingsError
 from bot.core import Core
 from bot.digest import MONTHS
 from bot.platform import Kind, Target
-from bot.store import NewMessage
+from bot.runs import post_claimed
 from bot.tokens import token_matches
 from bot.workdays import is_working_day
 from policy.textchecks import danish_number
@@ -258,15 +258,20 @@ def monthly_targets(core: Core) -> list[Target]:
 def load_summary(core: Core, month: Month) -> Summary:
     """Count the month and the months before it from the store (bot/report.py). On the store
     thread in the server."""
-    settings = core.settings
     first, _ = month_days(shift(month, -(CHART_MONTHS - 1)))
     _, last = month_days(month)
-    counted = report.load(
+    return build(count(core, first, last), month)
+
+
+def count(core: Core, first: dt.date, last: dt.date) -> report.Report:
+    """The report's numbers from `first` to `last` (and the period before), under this
+    server's settings: its time zone, SLA and escalation time."""
+    settings = core.settings
+    return report.load(
         core.store, first, last, ZoneInfo(settings.opslag_timezone),
         sla_hours=settings.opslag_review_sla_hours,
         escalate_minutes=settings.opslag_crisis_escalate_minutes, made_at=core.clock(),
     )
-    return build(counted, month)
 
 
 def build(counted: report.Report, month: Month) -> Summary:
@@ -352,19 +357,7 @@ def post_monthly(core: Core, month: Month, targets: list[Target]) -> list[Target
     if not open_targets:
         return []
     summary = load_summary(core, month)
-    now = core.clock()
-    posted = []
-    for target in open_targets:
-        with core.store.transaction():
-            if core.store.claim_run(keys[target], now):
-                message = NewMessage(platform=target.platform, kind=MONTHLY,
-                                     dedupe_key=keys[target],
-                                     payload=summary.payload(target.channel))
-                core.store.enqueue(message, now)
-                posted.append(target)
-    if posted:
-        core.outbox.notify()
-    return posted
+    return post_claimed(core, MONTHLY, {t: keys[t] for t in open_targets}, summary.payload)
 
 
 def post_due(core: Core) -> list[Target]:

@@ -36,7 +36,7 @@ from bot.core import Core
 from bot.digest import Digest, Totals, Week
 from bot.platform import Kind, Platforms, Target
 from bot.reminders import Reminders
-from bot.store import NewMessage
+from bot.runs import post_claimed
 from bot.workdays import after_holidays
 
 log = logging.getLogger(__name__)
@@ -157,21 +157,7 @@ def post_digest(core: Core, week: Week, targets: list[Target]) -> list[Target]:
     if not targets:
         return []
     built = load_digest(core, week)
-    now = core.clock()
-    posted = []
-    for target in targets:
-        key = run_key(week, target)
-        with core.store.transaction():
-            if core.store.claim_run(key, now):
-                message = NewMessage(
-                    platform=target.platform, kind=DIGEST, dedupe_key=key,
-                    payload=built.payload(target.channel),
-                )
-                core.store.enqueue(message, now)
-                posted.append(target)
-    if posted:
-        core.outbox.notify()
-    return posted
+    return post_claimed(core, DIGEST, {t: run_key(week, t) for t in targets}, built.payload)
 
 
 class Scheduler:

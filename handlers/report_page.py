@@ -13,7 +13,6 @@ the address to itself anyway.
 from __future__ import annotations
 
 import asyncio
-from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
@@ -51,12 +50,7 @@ def register(app: web.Application, core: Core) -> None:
 
 def load(core: Core, month: monthly.Month) -> report.Report:
     """The month's numbers and those of the period before it (bot/report.py)."""
-    first, last = monthly.month_days(month)
-    settings = core.settings
-    return report.load(core.store, first, last, ZoneInfo(settings.opslag_timezone),
-                       sla_hours=settings.opslag_review_sla_hours,
-                       escalate_minutes=settings.opslag_crisis_escalate_minutes,
-                       made_at=core.clock())
+    return monthly.count(core, *monthly.month_days(month))
 
 
 def _render(counted: report.Report) -> str:

@@ -7,6 +7,8 @@ so every test of week 48 of 2026 (23–29 November) reads the same known rows.
 from __future__ import annotations
 
 import datetime as dt
+import threading
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from bot.core import Core, build_core
@@ -95,3 +97,27 @@ def seed_week_48(core: Core, clock: FakeClock) -> dict[str, int]:
     )
     clock.now = MONDAY_0800
     return ids
+
+
+def at_once[T, R](
+    work: Callable[[T], R], items: Sequence[T]
+) -> tuple[list[R], list[BaseException]]:
+    """`work` on each item in a thread of its own, all let go at the same moment (as servers
+    racing for one database): what the calls returned, and what any of them raised."""
+    barrier = threading.Barrier(len(items))
+    results: list[R] = []
+    errors: list[BaseException] = []
+
+    def run(item: T) -> None:
+        barrier.wait()
+        try:
+            results.append(work(item))
+        except BaseException as exc:  # surfaced by the caller, with the thread's own error
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(item,)) for item in items]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    return results, errors

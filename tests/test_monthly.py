@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import threading
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -30,7 +29,15 @@ from policy import load_policy, use_policy
 from tests.conftest import FakeClock
 from tests.test_cli import assert_one_danish_line
 from tests.test_departments import EXAMPLE
-from tests.test_digest_support import BO, PLATFORMS, decide, platform_core, propose, utc
+from tests.test_digest_support import (
+    BO,
+    PLATFORMS,
+    at_once,
+    decide,
+    platform_core,
+    propose,
+    utc,
+)
 from tests.test_report import published
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -155,22 +162,7 @@ def test_a_restart_on_the_same_database_does_not_post_it_again(
 def test_two_servers_on_one_database_post_it_once(make_settings: Any, clock: FakeClock) -> None:
     clock.now = DECEMBER_1_0800
     cores = [platform_core(make_settings, clock) for _ in range(RUNNERS)]
-    barrier = threading.Barrier(RUNNERS)
-    results: list[list[Target]] = []
-    errors: list[BaseException] = []
-
-    def run(core: Core) -> None:
-        barrier.wait()
-        try:
-            results.append(monthly.post_due(core))
-        except BaseException as exc:  # surfaced below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=run, args=(core,)) for core in cores]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    results, errors = at_once(monthly.post_due, cores)
     try:
         assert errors == []
         assert sorted(target for done in results for target in done) == REVIEW_TARGETS

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import multiprocessing
-import threading
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +15,7 @@ from bot.store import OutboxRow
 from handlers import platforms
 from handlers.teams import TEAMS_REVIEW_REF
 from tests.conftest import FakeClock
-from tests.test_digest_support import MONDAY_0800, PLATFORMS, platform_core
+from tests.test_digest_support import MONDAY_0800, PLATFORMS, at_once, platform_core
 
 # Kept light to import: each spawned process imports this module.
 RUNNERS = 6
@@ -31,22 +30,7 @@ def test_concurrent_runners_in_threads_post_once(make_settings: Any, clock: Fake
     clock.now = MONDAY_0800
     cores = [platform_core(make_settings, clock) for _ in range(RUNNERS)]
     schedulers = [Scheduler(core) for core in cores]
-    barrier = threading.Barrier(RUNNERS)
-    results: list[list[Target]] = []
-    errors: list[BaseException] = []
-
-    def run(scheduler: Scheduler) -> None:
-        barrier.wait()
-        try:
-            results.append(scheduler.run_due())
-        except BaseException as exc:  # surfaced below, with the thread's own error
-            errors.append(exc)
-
-    threads = [threading.Thread(target=run, args=(s,)) for s in schedulers]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    results, errors = at_once(Scheduler.run_due, schedulers)
     try:
         assert errors == []
         assert sorted(target for posted in results for target in posted) == REVIEW_TARGETS

@@ -102,9 +102,7 @@ class TeamsSender(Sender):
         if root is None:  # the review channel was chosen after the proposal: post it now
             return await self.post(await self._review_ref(delivery.proposal), card,
                                    T.SUMMARY_REVIEW)
-        await self.send(root["reference"], lambda ops: ops.update_activity(
-            root["conversation_id"], root["activity_id"],
-            _with_id(card_message(card), root["activity_id"])))
+        await self.replace(root, card)
         return root
 
     async def thread_reply(self, delivery: Delivery) -> Result:
@@ -163,10 +161,7 @@ class TeamsSender(Sender):
         where = await delivery.earlier_result(Kind.PUBLISH_REMINDER)
         if not where or not where.get("activity_id") or not where.get("reference"):
             return {}
-        card = publish_reminder_card(delivery.proposal)
-        await self.send(where["reference"], lambda ops: ops.update_activity(
-            where["conversation_id"], where["activity_id"],
-            _with_id(card_message(card), where["activity_id"])))
+        await self.replace(where, publish_reminder_card(delivery.proposal))
         return where
 
     async def review_reminder(self, delivery: Delivery) -> Result:
@@ -228,6 +223,12 @@ class TeamsSender(Sender):
                                    lambda ops: ops.send_to_conversation(target, activity))
         return {"activity_id": response.id, "conversation_id": target,
                 "reference": reference}
+
+    async def replace(self, sent: Result, card: Card) -> None:
+        """Put `card` in place of a message this sender posted (`sent`: what `post` returned)."""
+        activity_id = sent["activity_id"]
+        await self.send(sent["reference"], lambda ops: ops.update_activity(
+            sent["conversation_id"], activity_id, _with_id(card_message(card), activity_id)))
 
     async def send(self, reference: dict[str, Any],
                    work: Callable[[ConversationsBase], Awaitable[Any]]) -> Any:

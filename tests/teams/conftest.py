@@ -6,7 +6,7 @@ the Adaptive Card 1.5 schema.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -54,32 +54,27 @@ def assert_mentions(card: dict[str, Any]) -> None:
         assert entity["mentioned"]["id"] and any(entity["text"] in text for text in blocks)
 
 
+def elements(card: Any) -> Iterator[dict[str, Any]]:
+    """Every object in a card, depth first, each before what it holds (show-cards, actions
+    and their data included)."""
+    if isinstance(card, dict):
+        yield card
+        for value in card.values():
+            yield from elements(value)
+    elif isinstance(card, list):
+        for item in card:
+            yield from elements(item)
+
+
 def _typed_texts(element: Any) -> list[tuple[str, str]]:
-    found: list[tuple[str, str]] = []
-    if isinstance(element, dict):
-        if isinstance(element.get("text"), str):
-            found.append((str(element.get("type", "")), element["text"]))
-        for value in element.values():
-            found += _typed_texts(value)
-    elif isinstance(element, list):
-        for item in element:
-            found += _typed_texts(item)
-    return found
+    return [(str(e.get("type", "")), e["text"]) for e in elements(element)
+            if isinstance(e.get("text"), str)]
 
 
 def card_texts(card: Any) -> list[str]:
     """Every text a card shows (TextBlocks, TextRuns, labels, titles), depth first."""
-    found: list[str] = []
-    if isinstance(card, dict):
-        for key in ("text", "title", "label"):
-            if isinstance(card.get(key), str):
-                found.append(card[key])
-        for value in card.values():
-            found += card_texts(value)
-    elif isinstance(card, list):
-        for item in card:
-            found += card_texts(item)
-    return found
+    return [e[key] for e in elements(card) for key in ("text", "title", "label")
+            if isinstance(e.get(key), str)]
 
 
 def shows(card: dict[str, Any], fragment: str) -> bool:
@@ -88,46 +83,18 @@ def shows(card: dict[str, Any], fragment: str) -> bool:
 
 def verbs(card: Any) -> list[str]:
     """The Action.Execute verbs on a card, including those inside show-cards."""
-    found: list[str] = []
-    if isinstance(card, dict):
-        if card.get("type") == "Action.Execute":
-            found.append(card["verb"])
-        for value in card.values():
-            found += verbs(value)
-    elif isinstance(card, list):
-        for item in card:
-            found += verbs(item)
-    return found
+    return [e["verb"] for e in elements(card) if e.get("type") == "Action.Execute"]
 
 
 def action_data(card: Any, verb: str) -> dict[str, Any]:
     """The data the card's Action.Execute with this verb sends (show-cards included)."""
-    if isinstance(card, dict):
-        if card.get("type") == "Action.Execute" and card.get("verb") == verb:
-            return dict(card["data"])
-        children: list[Any] = list(card.values())
-    elif isinstance(card, list):
-        children = card
-    else:
-        children = []
-    for child in children:
-        found = action_data(child, verb)
-        if found:
-            return found
-    return {}
+    return next((dict(e["data"]) for e in elements(card)
+                 if e.get("type") == "Action.Execute" and e.get("verb") == verb and e.get("data")),
+                {})
 
 
 def inputs(card: Any) -> dict[str, dict[str, Any]]:
-    found: dict[str, dict[str, Any]] = {}
-    if isinstance(card, dict):
-        if str(card.get("type", "")).startswith("Input."):
-            found[card["id"]] = card
-        for value in card.values():
-            found.update(inputs(value))
-    elif isinstance(card, list):
-        for item in card:
-            found.update(inputs(item))
-    return found
+    return {e["id"]: e for e in elements(card) if str(e.get("type", "")).startswith("Input.")}
 
 
 @dataclass

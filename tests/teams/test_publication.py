@@ -23,6 +23,7 @@ from tests.teams.conftest import (
     Teams,
     action_data,
     assert_valid_card,
+    elements,
     inputs,
     shows,
     verbs,
@@ -56,16 +57,11 @@ def _stored(teams: Teams, pid: int) -> tuple[object, ...]:
 def _links(card: Any) -> list[str]:
     """The addresses a card opens when clicked (TextRuns' selectAction)."""
     found: list[str] = []
-    if isinstance(card, dict):
-        action = card.get("selectAction")
-        if card.get("type") == "TextRun" and isinstance(action, dict):
-            assert action["type"] == "Action.OpenUrl" and action["url"] == card["text"]
+    for e in elements(card):
+        action = e.get("selectAction")
+        if e.get("type") == "TextRun" and isinstance(action, dict):
+            assert action["type"] == "Action.OpenUrl" and action["url"] == e["text"]
             found.append(action["url"])
-        for value in card.values():
-            found += _links(value)
-    elif isinstance(card, list):
-        for item in card:
-            found += _links(item)
     return found
 
 
@@ -317,16 +313,7 @@ async def test_an_older_client_submits_on_its_personal_card_only(start_teams: St
 
 def _actions(card: Any) -> list[dict[str, Any]]:
     """Every Action.Execute on a card, show-cards included."""
-    found: list[dict[str, Any]] = []
-    if isinstance(card, dict):
-        if card.get("type") == "Action.Execute":
-            found.append(card)
-        for value in card.values():
-            found += _actions(value)
-    elif isinstance(card, list):
-        for item in card:
-            found += _actions(item)
-    return found
+    return [e for e in elements(card) if e.get("type") == "Action.Execute"]
 
 
 async def test_the_review_reminder_in_the_thread_names_the_reviewers(
